@@ -1,0 +1,52 @@
+# Kneadwell: `make run` and `make test` work on a fresh Debian machine.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export KNEADWELL_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: chromium install run test test-sqlite test-postgres test-browser lint bench clean system-deps
+
+# Debian packages the project needs: pango for PDFs, Node's npm for the CSS
+# package, Chromium for browser tests. Installed only when missing.
+system-deps:
+	@missing=""; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	[ -e /usr/lib/x86_64-linux-gnu/libpango-1.0.so.0 ] || [ -e /usr/lib/aarch64-linux-gnu/libpango-1.0.so.0 ] || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+chromium:
+	@command -v chromium >/dev/null || { echo "Installing Chromium for browser tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+
+$(BIN)/kneadwell: pyproject.toml
+	$(MAKE) system-deps
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	$(MAKE) system-deps
+	npm ci --no-audit --no-fund --ignore-scripts --silent
+	touch $@
+
+install: $(BIN)/kneadwell node_modules/.package-lock.json
+
+run: install
+	KNEADWELL_DEMO=true PORT=$(PORT) $(BIN)/kneadwell demo
+
+test: install chromium
+	scripts/run-tests
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy src
+
+clean:
+	rm -rf $(VENV) node_modules var

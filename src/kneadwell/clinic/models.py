@@ -1,0 +1,150 @@
+"""Locations, rooms and services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+from kneadwell.lib.models import PublicIdModel
+from kneadwell.lib.zones import validate_time_zone
+
+jurisdiction_validator = RegexValidator(
+    r"^[A-Z]{2}-[A-Z0-9]{1,3}$",
+    "Use an ISO 3166-2 code such as US-OH.",
+    code="invalid_jurisdiction",
+)
+
+
+class LocationKind(models.TextChoices):
+    HOSPITAL = "hospital", "Hospital"
+    MASSAGE_CLINIC = "massage_clinic", "Massage clinic"
+    CHIROPRACTIC_OFFICE = "chiropractic_office", "Chiropractic office"
+    PHYSICAL_THERAPY_CLINIC = "physical_therapy_clinic", "Physical-therapy clinic"
+
+
+class Location(PublicIdModel):
+    """A place where sessions happen. Its IANA zone governs every local time shown or computed there."""
+
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=30, choices=LocationKind.choices)
+    time_zone = models.CharField(
+        max_length=64, validators=[validate_time_zone], help_text="IANA zone, e.g. America/New_York"
+    )
+    jurisdiction = models.CharField(
+        max_length=6,
+        validators=[jurisdiction_validator],
+        help_text="Licensing jurisdiction (ISO 3166-2, e.g. US-OH).",
+    )
+    address_line = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=LocationKind.values), name="clinic_location_kind_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoomFeature(models.TextChoices):
+    MASSAGE_TABLE = "massage_table", "Massage table"
+    STRETCHING_SPACE = "stretching_space", "Stretching space"
+    ACCESSIBLE = "accessible", "Wheelchair accessible"
+    DIMMABLE_LIGHTING = "dimmable_lighting", "Dimmable lighting"
+    MUSIC = "music", "Music"
+
+
+def validate_room_features(value: object) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError("Features must be a list of feature keys.", code="invalid")
+    unknown = sorted(set(value) - set(RoomFeature.values))
+    if unknown:
+        raise ValidationError(
+            "Unknown room feature(s): %(unknown)s.", params={"unknown": ", ".join(unknown)}, code="invalid"
+        )
+
+
+class Room(PublicIdModel):
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="rooms")
+    name = models.CharField(max_length=80)
+    features = models.JSONField(default=list, blank=True, validators=[validate_room_features])
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["location__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["location", "name"], name="clinic_room_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.location.name} · {self.name}"
+
+
+class ServiceFamily(models.TextChoices):
+    RELAXATION = "relaxation", "Relaxation"
+    THERAPEUTIC = "therapeutic", "Therapeutic"
+    SPOT_WORK = "spot_work", "Spot work"
+
+
+def validate_location_kinds(value: object) -> None:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ValidationError("List at least one location kind.", code="invalid")
+    unknown = sorted(set(value) - set(LocationKind.values))
+    if unknown:
+        raise ValidationError(
+            "Unknown location kind(s): %(unknown)s.", params={"unknown": ", ".join(unknown)}, code="invalid"
+        )
+
+
+class Service(PublicIdModel):
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    family = models.CharField(max_length=20, choices=ServiceFamily.choices)
+    duration_minutes = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(5), MaxValueValidator(240)]
+    )
+    buffer_minutes = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(60)],
+        help_text="Turnover time after the session during which therapist and room stay blocked.",
+    )
+    location_kinds = models.JSONField(
+        default=list,
+        validators=[validate_location_kinds],
+        help_text="Kinds of location where this service may be booked.",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["family", "duration_minutes", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(family__in=ServiceFamily.values), name="clinic_service_family_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def duration(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.duration_minutes)
+
+    @property
+    def buffer(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.buffer_minutes)
+
+    @property
+    def is_clinical(self) -> bool:
+        return self.family in (ServiceFamily.THERAPEUTIC, ServiceFamily.SPOT_WORK)
+
+    def offered_at(self, location: Location) -> bool:
+        return location.kind in self.location_kinds

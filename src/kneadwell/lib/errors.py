@@ -1,0 +1,21 @@
+"""Domain errors: raised by services, turned into 4xx by every interface."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A request the domain refuses. `field` names the input to fix (None: the request as a whole)."""
+
+    status_code = 422
+
+    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
+
+
+class Conflict(DomainError):
+    """The request is valid but collides with the current state (e.g. a slot already taken)."""
+
+    status_code = 409

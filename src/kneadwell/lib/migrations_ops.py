@@ -1,0 +1,22 @@
+"""Migration operations that serve both SQLite and PostgreSQL from one migration history."""
+
+from __future__ import annotations
+
+from django.db import migrations
+
+
+class PostgresOnlySQL(migrations.RunSQL):
+    """Raw SQL that runs on PostgreSQL and is skipped (recorded as applied) elsewhere.
+
+    Used for the exclusion constraints that guarantee no double booking: SQLite
+    has no EXCLUDE, and there the booking service's serialised re-check holds
+    the invariant instead.
+    """
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)

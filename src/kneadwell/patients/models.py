@@ -1,0 +1,78 @@
+"""Patients and their preferences."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from kneadwell.lib.models import PublicIdModel
+
+
+class Pressure(models.TextChoices):
+    LIGHT = "light", "Light"
+    MEDIUM = "medium", "Medium"
+    FIRM = "firm", "Firm"
+    DEEP = "deep", "Deep"
+
+
+class Lighting(models.TextChoices):
+    NO_PREFERENCE = "", "No preference"
+    SOFT = "soft", "Soft, dimmed"
+    BRIGHT = "bright", "Normal"
+
+
+class Music(models.TextChoices):
+    NO_PREFERENCE = "", "No preference"
+    CALM = "calm", "Calm music"
+    NONE = "none", "Silence"
+
+
+class TherapistGenderPreference(models.TextChoices):
+    ANY = "", "No preference"
+    FEMALE = "female", "Female therapist"
+    MALE = "male", "Male therapist"
+
+
+def validate_area_list(value: object) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v) <= 40 for v in value):
+        raise ValidationError("Areas must be a list of short region names.", code="invalid")
+
+
+class Patient(PublicIdModel):
+    """A person receiving care. Patients booked by phone may have no login."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="patient"
+    )
+    given_name = models.CharField(max_length=80)
+    family_name = models.CharField(max_length=80)
+    birth_date = models.DateField()
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    address_line = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    # Preferences: carried into session plans and room choice.
+    pressure = models.CharField(max_length=10, choices=Pressure.choices, default=Pressure.MEDIUM)
+    lighting = models.CharField(max_length=10, choices=Lighting.choices, blank=True, default="")
+    music = models.CharField(max_length=10, choices=Music.choices, blank=True, default="")
+    therapist_gender = models.CharField(
+        max_length=10, choices=TherapistGenderPreference.choices, blank=True, default=""
+    )
+    therapist_gender_required = models.BooleanField(
+        default=False, help_text="Only a therapist of the preferred gender may be booked."
+    )
+    areas_to_avoid = models.JSONField(default=list, blank=True, validators=[validate_area_list])
+    oil_allergies = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        indexes = [models.Index(fields=["family_name", "given_name"], name="patients_name")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from kneadwell.accounts.models import Role
+
+from .models import Patient
+
+
+def patient_scope(user) -> QuerySet[Patient]:  # type: ignore[no-untyped-def]
+    """The patients `user` may see.
+
+    Patients see themselves; therapists the patients they have appointments
+    with; referrers the patients they referred; front desk and admins all.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Patient.objects.none()
+    role = user.role
+    if role in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
+        return Patient.objects.all()
+    if role == Role.PATIENT:
+        return Patient.objects.filter(user=user)
+    if role == Role.THERAPIST:
+        return Patient.objects.filter(Q(appointments__therapist__user=user)).distinct()
+    if role == Role.REFERRER:
+        return Patient.objects.filter(referrals__provider__user=user).distinct()
+    return Patient.objects.none()

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TherapistsConfig(AppConfig):
+    name = "kneadwell.therapists"
+    label = "therapists"
+    verbose_name = "Therapists"

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from kneadwell import views
+from kneadwell.api.v1 import api
+from kneadwell.health import healthz
+
+admin.site.site_header = "Kneadwell administration"
+admin.site.site_title = "Kneadwell"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("kneadwell.scheduling.urls")),
+    path("", include("kneadwell.patients.urls")),
+    path("", include("kneadwell.referrals.urls")),
+    path("", include("kneadwell.clinic.urls")),
+    path("", include("kneadwell.accounts.urls")),
+]
