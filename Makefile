@@ -46,7 +46,7 @@ test: install chromium
 lint: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/mypy src
+	KNEADWELL_TESTING=true $(BIN)/mypy src
 
 clean:
 	rm -rf $(VENV) node_modules var

@@ -29,7 +29,7 @@ def get_in_scope_or_404(scope: models.QuerySet[M], public_id: object) -> M:
     parsed = parse_public_id(public_id)
     if parsed is None:
         raise Http404("Not found.")
-    try:
-        return scope.get(public_id=parsed)
-    except scope.model.DoesNotExist:
-        raise Http404("Not found.") from None
+    found = scope.filter(public_id=parsed).first()
+    if found is None:
+        raise Http404("Not found.")
+    return found

@@ -66,11 +66,13 @@ class RoomFeature(models.TextChoices):
 
 def validate_room_features(value: object) -> None:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValidationError("Features must be a list of feature keys.", code="invalid")
+        raise ValidationError("Features must be a list of feature keys.", code="invalid_features")
     unknown = sorted(set(value) - set(RoomFeature.values))
     if unknown:
         raise ValidationError(
-            "Unknown room feature(s): %(unknown)s.", params={"unknown": ", ".join(unknown)}, code="invalid"
+            "Unknown room feature(s): %(unknown)s.",
+            params={"unknown": ", ".join(unknown)},
+            code="unknown_feature",
         )
 
 
@@ -96,11 +98,13 @@ class ServiceFamily(models.TextChoices):
 
 def validate_location_kinds(value: object) -> None:
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise ValidationError("List at least one location kind.", code="invalid")
+        raise ValidationError("List at least one location kind.", code="no_location_kinds")
     unknown = sorted(set(value) - set(LocationKind.values))
     if unknown:
         raise ValidationError(
-            "Unknown location kind(s): %(unknown)s.", params={"unknown": ", ".join(unknown)}, code="invalid"
+            "Unknown location kind(s): %(unknown)s.",
+            params={"unknown": ", ".join(unknown)},
+            code="unknown_location_kind",
         )
 
 

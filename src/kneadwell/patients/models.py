@@ -36,7 +36,7 @@ class TherapistGenderPreference(models.TextChoices):
 
 def validate_area_list(value: object) -> None:
     if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v) <= 40 for v in value):
-        raise ValidationError("Areas must be a list of short region names.", code="invalid")
+        raise ValidationError("Areas must be a list of short region names.", code="invalid_areas")
 
 
 class Patient(PublicIdModel):

@@ -1,0 +1,87 @@
+"""Settings read from the environment fail loudly on values they do not understand."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from kneadwell.settings import envbool, envint, envsecret
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("true", True), ("False", False), ("1", True), ("off", False), ("", None)]
+)
+def test_envbool_reads_common_spellings(monkeypatch, raw, expected):
+    monkeypatch.setenv("KW_FLAG", raw)
+    assert envbool("KW_FLAG", None) is expected  # type: ignore[arg-type]
+
+
+def test_envbool_refuses_anything_else(monkeypatch):
+    monkeypatch.setenv("KW_FLAG", "yes please")
+    with pytest.raises(ImproperlyConfigured, match="KW_FLAG"):
+        envbool("KW_FLAG", False)
+
+
+def test_envint_refuses_a_non_number(monkeypatch):
+    monkeypatch.setenv("KW_N", "eight")
+    with pytest.raises(ImproperlyConfigured, match="KW_N"):
+        envint("KW_N", 1)
+
+
+def test_envsecret_reads_a_file(monkeypatch, tmp_path):
+    secret = tmp_path / "s"
+    secret.write_text("from-a-file\n")
+    monkeypatch.delenv("KW_SECRET", raising=False)
+    monkeypatch.setenv("KW_SECRET_FILE", str(secret))
+    assert envsecret("KW_SECRET") == "from-a-file"
+
+
+def _import_settings(tmp_path, **env):
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("KNEADWELL_", "DEBUG", "SECRET_KEY", "DATABASE_URL"))
+    }
+    clean.update({"KNEADWELL_DATA_DIR": str(tmp_path), **env})
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import kneadwell.settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'])",
+        ],
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    result = _import_settings(tmp_path)
+    assert result.returncode != 0
+    assert "SECRET_KEY is required" in result.stderr
+
+
+def test_production_starts_with_a_secret_key_and_debug_off(tmp_path):
+    result = _import_settings(tmp_path, SECRET_KEY="x" * 50)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "django.db.backends.sqlite3"]
+
+
+def test_the_demo_generates_a_local_secret_in_the_data_dir(tmp_path):
+    result = _import_settings(tmp_path, KNEADWELL_DEMO="true")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_database_url_selects_postgresql(tmp_path):
+    result = _import_settings(tmp_path, SECRET_KEY="x" * 50, DATABASE_URL="postgres://u@db.example:5432/kw")
+    assert result.stdout.split() == ["False", "django.db.backends.postgresql"]
+
+
+def test_an_unsupported_database_is_refused(tmp_path):
+    result = _import_settings(tmp_path, SECRET_KEY="x" * 50, DATABASE_URL="mysql://u@db/kw")
+    assert result.returncode != 0
+    assert "DATABASE_URL" in result.stderr
