@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export KNEADWELL_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: chromium install run test test-sqlite test-postgres test-browser lint bench clean system-deps
+.PHONY: chromium install run test lint clean system-deps
 
 # Debian packages the project needs: pango for PDFs, Node's npm for the CSS
 # package, Chromium for browser tests. Installed only when missing.
@@ -26,7 +26,6 @@ chromium:
 $(BIN)/kneadwell: pyproject.toml
 	$(MAKE) system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
@@ -44,8 +43,8 @@ test: install chromium
 	scripts/run-tests
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
 	KNEADWELL_TESTING=true $(BIN)/mypy src
 
 clean:
