@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from kneadwell import views
-from kneadwell.api.v1 import api
+from kneadwell.api.v1 import api, not_found
 from kneadwell.health import healthz
 
 admin.site.site_header = "Kneadwell administration"
@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", not_found),
     path("", include("kneadwell.scheduling.urls")),
     path("", include("kneadwell.patients.urls")),
     path("", include("kneadwell.referrals.urls")),

@@ -13,11 +13,11 @@ CONDITIONS = {
 
 
 def test_every_canonical_technique_key_is_in_the_catalogue():
-    assert TECHNIQUES <= set(catalogue.techniques())
+    assert set(catalogue.techniques()) >= TECHNIQUES
 
 
 def test_every_canonical_condition_key_is_in_the_catalogue():
-    assert CONDITIONS <= set(catalogue.conditions())
+    assert set(catalogue.conditions()) >= CONDITIONS
 
 
 def test_every_entry_has_a_name():

@@ -89,7 +89,7 @@ def test_outside_working_hours_is_refused(free_day):
 
 def test_a_naive_start_is_refused(free_day):
     with pytest.raises(DomainError) as exc:
-        _book(free_day, start=dt.datetime(2026, 12, 1, 10, 0))  # noqa: DTZ001
+        _book(free_day, start=dt.datetime(2026, 12, 1, 10, 0))
     assert exc.value.field == "start"
 
 

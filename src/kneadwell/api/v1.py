@@ -1,3 +1,34 @@
+"""REST API v1: bearer tokens, public ids, one error envelope. See docs/api.md."""
+
+from __future__ import annotations
+
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="Kneadwell API", version="1")
+from . import accounts, clinic, patients, scheduling, therapists
+from .auth import BearerToken
+from .errors import install_error_handlers
+
+api = NinjaAPI(
+    title="Kneadwell API",
+    version="1",
+    description=(
+        "Send `Authorization: Bearer <token>` (make one with `kneadwell token create --user NAME`). "
+        'Errors come as `{"detail": ..., "errors": [{"field": ..., "message": ...}]}`.'
+    ),
+    auth=BearerToken(),
+    urls_namespace="api-v1",
+)
+install_error_handlers(api)
+
+api.add_router("/", accounts.router)
+api.add_router("/", clinic.router)
+api.add_router("/", therapists.router)
+api.add_router("/", patients.router)
+api.add_router("/", scheduling.router)
+
+
+def not_found(request, rest: str = ""):  # type: ignore[no-untyped-def]
+    """Any other path under /api/v1/ answers in the API's envelope, not with an HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"detail": "Not found.", "errors": []}, status=404)

@@ -115,7 +115,13 @@ def appointment_create(
                 booked_by=booked_by,
                 idempotency_key=idempotency_key,
             )
-            appointment.full_clean(validate_unique=False, validate_constraints=False)
+            # The related rows were loaded above; re-fetching each to validate it
+            # would cost a query per foreign key inside the lock.
+            appointment.full_clean(
+                exclude=["patient", "therapist", "room", "location", "service", "booked_by"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
             appointment.save()
     except (IntegrityError, OperationalError) as exc:
         # PostgreSQL's exclusion constraint (23P01), or a deadlock between two

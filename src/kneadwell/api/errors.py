@@ -1,0 +1,127 @@
+"""Every error the API gives, in one envelope: {"detail": ..., "errors": [{"field": ..., "message": ...}]}.
+
+The handlers translate what services and ninja raise; nothing in the routers
+builds an error response by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from kneadwell.lib.errors import DomainError
+
+# The first parts of a ninja error location name where the value came from and
+# which parameter held it; the client only needs the path inside its input.
+_SOURCES = frozenset({"body", "query", "path", "header", "cookie", "form", "file"})
+_PARAMETERS = frozenset({"payload", "page", "filters"})
+
+FORBIDDEN = "You do not have permission to perform this action."
+
+
+def _envelope(
+    api: NinjaAPI,
+    request: HttpRequest,
+    status: int,
+    detail: str,
+    errors: Iterable[tuple[str | None, str]] = (),
+) -> HttpResponse:
+    body = {"detail": detail, "errors": [{"field": field, "message": message} for field, message in errors]}
+    return api.create_response(request, body, status=status)
+
+
+def field_path(loc: Sequence[Any]) -> str:
+    """("body", "payload", "licences", 0, "expires") -> "licences[0].expires"."""
+    parts = list(loc)
+    source = parts.pop(0) if parts and parts[0] in _SOURCES else "body"
+    if parts and parts[0] in _PARAMETERS:
+        parts.pop(0)
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    # An error about the body as a whole (missing, not an object) names "body".
+    return path or source
+
+
+def _message(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", "Invalid value."))
+    # pydantic prefixes messages raised by validators; the prefix tells the client nothing.
+    return message.removeprefix("Value error, ")
+
+
+def _on_ninja_validation(api: NinjaAPI, request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = [(field_path(error.get("loc", ())), _message(error)) for error in exc.errors]
+    return _envelope(api, request, 422, "The request has invalid fields.", errors)
+
+
+def _on_django_validation(api: NinjaAPI, request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        errors = [
+            (None if field == NON_FIELD_ERRORS else field, message)
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        ]
+    else:
+        errors = [(None, message) for message in exc.messages]
+    return _envelope(api, request, 422, "The request has invalid fields.", errors)
+
+
+def _on_domain_error(api: NinjaAPI, request: HttpRequest, exc: DomainError) -> HttpResponse:
+    errors = [(exc.field, exc.message)] if exc.field else []
+    return _envelope(api, request, exc.status_code, exc.message, errors)
+
+
+def _on_permission_denied(api: NinjaAPI, request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    fields: dict[str, str] = getattr(exc, "fields", {})
+    return _envelope(api, request, 403, str(exc) or FORBIDDEN, fields.items())
+
+
+def _on_not_found(api: NinjaAPI, request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _envelope(api, request, 404, "Not found.")
+
+
+def _on_http_error(api: NinjaAPI, request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc, AuthenticationError):
+        response = _envelope(
+            api,
+            request,
+            401,
+            "Authentication required: send a valid token as `Authorization: Bearer <token>`.",
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+        return response
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+        # ninja wraps the JSON decoder's error; say where the body broke.
+        return _envelope(
+            api, request, 400, "The request body is not valid JSON.", [("body", str(exc.__cause__))]
+        )
+    return _envelope(api, request, exc.status_code, str(exc))
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    handlers = {
+        NinjaValidationError: _on_ninja_validation,
+        ValidationError: _on_django_validation,
+        DomainError: _on_domain_error,
+        PermissionDenied: _on_permission_denied,
+        Http404: _on_not_found,
+        HttpError: _on_http_error,
+    }
+    for exc_class, handler in handlers.items():
+        api.add_exception_handler(exc_class, _bind(api, handler))
+
+
+def _bind(api: NinjaAPI, handler: Any) -> Any:
+    def handle(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return handler(api, request, exc)
+
+    return handle

@@ -1,0 +1,154 @@
+"""Patients: each user sees the patients in their scope; clinic staff register them; PATCH by field rights."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import StringConstraints
+
+from kneadwell.accounts.models import AuditAction, User
+from kneadwell.accounts.scoping import get_in_scope_or_404
+from kneadwell.accounts.services import audit_record
+from kneadwell.patients.models import Lighting, Music, Patient, Pressure, TherapistGenderPreference
+from kneadwell.patients.selectors import patient_scope
+from kneadwell.patients.services import patient_create, patient_update
+
+from .schemas import (
+    DETAIL_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ErrorOut,
+    InSchema,
+    PageParams,
+    PatchSchema,
+    paginate,
+)
+
+router = Router(tags=["patients"])
+
+Area = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+
+
+class PatientOut(Schema):
+    id: UUID = Field(alias="public_id")
+    given_name: str
+    family_name: str
+    birth_date: dt.date
+    email: str
+    phone: str
+    address_line: str
+    city: str
+    postal_code: str
+    pressure: Pressure
+    lighting: Lighting
+    music: Music
+    therapist_gender: TherapistGenderPreference
+    therapist_gender_required: bool
+    areas_to_avoid: list[str]
+    oil_allergies: str
+
+
+class PatientPage(Schema):
+    items: list[PatientOut]
+    count: int
+
+
+class PatientIn(InSchema):
+    given_name: str = Field(min_length=1, max_length=80)
+    family_name: str = Field(min_length=1, max_length=80)
+    birth_date: dt.date = Field(description="Not in the future.")
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=30)
+    address_line: str = Field("", max_length=200)
+    city: str = Field("", max_length=100)
+    postal_code: str = Field("", max_length=20)
+    pressure: Pressure = Pressure.MEDIUM
+    lighting: Lighting = Lighting.NO_PREFERENCE
+    music: Music = Music.NO_PREFERENCE
+    therapist_gender: TherapistGenderPreference = TherapistGenderPreference.ANY
+    therapist_gender_required: bool = False
+    areas_to_avoid: list[Area] = Field(default=[], max_length=30)
+    oil_allergies: str = Field("", max_length=200)
+
+
+# An absent field is left alone; an explicit null is an error.
+class PatientPatch(PatchSchema):
+    given_name: str | None = Field(None, min_length=1, max_length=80)
+    family_name: str | None = Field(None, min_length=1, max_length=80)
+    birth_date: dt.date | None = Field(None, description="Not in the future.")
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=30)
+    address_line: str | None = Field(None, max_length=200)
+    city: str | None = Field(None, max_length=100)
+    postal_code: str | None = Field(None, max_length=20)
+    pressure: Pressure | None = Field(None)
+    lighting: Lighting | None = Field(None)
+    music: Music | None = Field(None)
+    therapist_gender: TherapistGenderPreference | None = Field(None)
+    therapist_gender_required: bool | None = Field(None)
+    areas_to_avoid: list[Area] | None = Field(None, max_length=30)
+    oil_allergies: str | None = Field(None, max_length=200)
+
+
+def _audit(
+    request: HttpRequest,
+    action: AuditAction,
+    patients: list[Patient],
+    object_id: object = "",
+    detail: dict[str, object] | None = None,
+) -> None:
+    audit_record(
+        actor=request.user if isinstance(request.user, User) else None,
+        action=action,
+        object_type="patient",
+        object_id=object_id,
+        patient_ids=[patient.public_id for patient in patients],
+        channel="api",
+        request=request,
+        detail=detail,
+    )
+
+
+@router.get("/patients", response={200: PatientPage, **READ_ERRORS}, summary="List the patients you may see")
+def list_patients(request: HttpRequest, page: Query[PageParams]) -> dict[str, object]:
+    qs = patient_scope(request.user).order_by("family_name", "given_name", "id")
+    items, count = paginate(qs, page)
+    if items:
+        _audit(request, AuditAction.READ, items)
+    return {"items": items, "count": count}
+
+
+@router.post(
+    "/patients",
+    response={201: PatientOut, **WRITE_ERRORS},
+    summary="Register a patient (front desk, clinic admins)",
+)
+def create_patient(request: HttpRequest, payload: PatientIn) -> Status:
+    patient = patient_create(actor=request.user, **payload.model_dump())  # type: ignore[arg-type]
+    _audit(request, AuditAction.CREATE, [patient], patient.public_id)
+    return Status(201, patient)
+
+
+@router.get("/patients/{id}", response={200: PatientOut, **DETAIL_ERRORS}, summary="One patient")
+def get_patient(request: HttpRequest, id: UUID) -> Patient:
+    patient = get_in_scope_or_404(patient_scope(request.user), id)
+    _audit(request, AuditAction.READ, [patient], patient.public_id)
+    return patient
+
+
+@router.patch(
+    "/patients/{id}",
+    response={200: PatientOut, 404: ErrorOut, **WRITE_ERRORS},
+    summary="Change some of a patient's fields",
+)
+def update_patient(request: HttpRequest, id: UUID, payload: PatientPatch) -> Patient:
+    patient = get_in_scope_or_404(patient_scope(request.user), id)
+    data = payload.model_dump(exclude_unset=True)
+    patient = patient_update(actor=request.user, patient=patient, data=data)  # type: ignore[arg-type]
+    # Which fields changed, not their values: the trail must not become a copy of the chart.
+    _audit(request, AuditAction.UPDATE, [patient], patient.public_id, {"fields": sorted(data)})
+    return patient

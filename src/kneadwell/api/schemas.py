@@ -1,0 +1,107 @@
+"""Schemas and helpers shared by every router: the error envelope, pagination, input strings."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db import models
+from ninja import Field, Schema
+from pydantic import ConfigDict, field_validator
+
+M = TypeVar("M", bound=models.Model)
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+# Past this an offset is certainly a mistake, and larger integers overflow SQLite.
+MAX_OFFSET = 2**31 - 1
+
+
+class FieldError(Schema):
+    field: str | None = Field(description="Path of the input at fault, e.g. `licences[0].expires`.")
+    message: str
+
+
+class ErrorOut(Schema):
+    """Every 4xx answer: a summary and, for bad input, one entry per field at fault."""
+
+    detail: str
+    errors: list[FieldError] = []
+
+
+class InSchema(Schema):
+    """Request bodies: an unknown field is an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        # JSON can carry what a database cannot store: NUL (PostgreSQL refuses
+        # it) and lone UTF-16 surrogates (not encodable as UTF-8). Refuse both
+        # here, naming the field, rather than fail on save.
+        for text in value if isinstance(value, list) else [value]:
+            if not isinstance(text, str):
+                continue
+            if "\x00" in text:
+                raise ValueError("The text contains a NUL character.")
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("The text is not valid Unicode.") from None
+        return value
+
+
+def _offer_no_null(schema: dict[str, Any]) -> None:
+    """Drop the null that `X | None = None` adds to each property's JSON schema.
+
+    The None default only means "left out"; a sent null is refused (see
+    PatchSchema), so the published contract should not offer it.
+    """
+    for prop in schema.get("properties", {}).values():
+        options = prop.get("anyOf", [])
+        if {"type": "null"} not in options:
+            continue
+        rest = [option for option in options if option != {"type": "null"}]
+        del prop["anyOf"]
+        if len(rest) == 1:
+            prop.update(rest[0])
+        else:
+            prop["anyOf"] = rest
+        if "default" in prop and prop["default"] is None:
+            del prop["default"]
+
+
+class OptionalFields(Schema):
+    """Every field may be left out; none is nullable."""
+
+    model_config = ConfigDict(json_schema_extra=_offer_no_null)
+
+
+class PatchSchema(InSchema):
+    """Partial updates: every field optional, none nullable."""
+
+    model_config = ConfigDict(json_schema_extra=_offer_no_null)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Only sent values are validated; left-out fields keep their None default.
+        if value is None:
+            raise ValueError("This field cannot be null.")
+        return value
+
+
+class PageParams(Schema):
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Rows per page (1–200).")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Rows to skip.")
+
+
+def paginate(qs: models.QuerySet[M], page: PageParams) -> tuple[list[M], int]:
+    """One page of `qs` (already in a stable order) and the total row count."""
+    return list(qs[page.offset : page.offset + page.limit]), qs.count()
+
+
+# Error responses each kind of operation can give, declared so the OpenAPI document lists them.
+READ_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 422: ErrorOut}
+DETAIL_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+WRITE_ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut}

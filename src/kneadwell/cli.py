@@ -1,0 +1,313 @@
+"""The `kneadwell` command: demo, serve, token, manage.
+
+    kneadwell demo [--no-serve] [--port N]        migrate, load the demo clinic, serve it
+    kneadwell serve [--port N] [--workers N] [--host H]
+    kneadwell token create --user NAME [--name LABEL]
+    kneadwell token list --user NAME
+    kneadwell token revoke PREFIX
+    kneadwell manage <django command> [args...]
+
+Configuration comes from the environment, as in settings.py: PORT (overridden
+by --port), DATABASE_URL, KNEADWELL_DATA_DIR, SECRET_KEY and the rest.
+Django is set up only by the subcommands that need it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from django.core.exceptions import ImproperlyConfigured
+
+SETTINGS_MODULE = "kneadwell.settings"
+DEFAULT_PORT = 8000
+DEFAULT_HOST = "127.0.0.1"
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A problem the user can fix: printed on stderr, exit code 2."""
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
+    import django
+
+    django.setup()
+
+
+def _port(value: int | None) -> int:
+    if value is not None:
+        return value
+    raw = os.environ.get("PORT", "")
+    if not raw:
+        return DEFAULT_PORT
+    try:
+        port = int(raw)
+    except ValueError:
+        raise CommandError(f"PORT={raw!r} is not a port number.") from None
+    if not 0 < port < 65536:
+        raise CommandError(f"PORT={raw!r} is not a port number.")
+    return port
+
+
+# --------------------------------------------------------------------------- serve
+
+
+def gunicorn_argv(
+    *, port: int | None = None, host: str | None = None, workers: int | None = None
+) -> list[str]:
+    """The gunicorn command line `kneadwell serve` runs (built separately so it can be tested)."""
+    if workers is None:
+        workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "kneadwell.wsgi:application",
+        "--bind",
+        f"{host or DEFAULT_HOST}:{_port(port)}",
+        "--workers",
+        str(workers),
+        # gunicorn 27 otherwise opens a control socket under ~/.gunicorn.
+        "--no-control-socket",
+        "--access-logfile",
+        "-",
+        "--error-logfile",
+        "-",
+    ]
+
+
+def _serve(*, port: int | None, host: str | None, workers: int | None) -> int:
+    argv = gunicorn_argv(port=port, host=host, workers=workers)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
+    from django.db import connections
+
+    # The server process opens its own connections; hand over nothing half-used.
+    connections.close_all()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(argv[0], argv)  # noqa: S606 (our own interpreter, fixed arguments)
+    return 0  # not reached
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    if args.workers is not None and args.workers < 1:
+        raise CommandError("--workers must be at least 1.")
+    # Set up Django first so a configuration error (no SECRET_KEY, a bad
+    # DATABASE_URL) is reported here, once, instead of by every worker.
+    _setup_django()
+    return _serve(port=args.port, host=args.host, workers=args.workers)
+
+
+# --------------------------------------------------------------------------- demo
+
+
+def _demo_env() -> None:
+    value = os.environ.get("KNEADWELL_DEMO", "").strip().lower()
+    if value in {"0", "false", "no", "off"}:
+        raise CommandError("`kneadwell demo` runs only with KNEADWELL_DEMO=true (or unset).")
+    # Before Django reads its settings: the demo gets its local secret key and
+    # relaxed cookie/MFA defaults only through this switch.
+    os.environ["KNEADWELL_DEMO"] = "true"
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _demo_env()
+    port = _port(args.port)
+    _setup_django()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from kneadwell import demo
+
+    if not settings.DEMO:
+        raise CommandError("These settings have DEMO off; the demo clinic is not loaded.")
+    print(f"Database: {_describe_database()}", file=sys.stderr)
+    print("Applying migrations…", file=sys.stderr)
+    call_command("migrate", interactive=False, verbosity=0)
+    print("Collecting static files…", file=sys.stderr)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    if demo.demo_loaded():
+        summary = demo.demo_summary(created=False)
+        print("Demo clinic already loaded.", file=sys.stderr)
+    else:
+        print("Loading the demo clinic (takes a few seconds)…", file=sys.stderr)
+        summary = demo.load_demo()
+    for line in summary.lines():
+        print(f"  {line}")
+    print()
+    print(f"Kneadwell demo: http://127.0.0.1:{port}/")
+    print("Logins (demo only):")
+    for username, role in demo.DEMO_LOGINS:
+        print(f"  {username:<10} {role.label:<20} password: {demo.DEMO_PASSWORD}")
+    print()
+    if args.no_serve:
+        return 0
+    return _serve(port=port, host=None, workers=args.workers)
+
+
+def _describe_database() -> str:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"SQLite {db['NAME']}"
+    return f"PostgreSQL {db.get('NAME', '')} on {db.get('HOST') or 'localhost'}"
+
+
+# --------------------------------------------------------------------------- token
+
+
+def _user(username: str):  # type: ignore[no-untyped-def]
+    from kneadwell.accounts.models import User
+
+    try:
+        return User.objects.get(username=username)
+    except User.DoesNotExist:
+        raise CommandError(f"No user named {username!r}.") from None
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    _setup_django()
+    from kneadwell.accounts.services import token_create
+
+    user = _user(args.user)
+    if not user.is_active:
+        raise CommandError(f"User {user.username!r} is inactive; a token for them would not work.")
+    issued = token_create(user=user, name=args.name)
+    # Only the secret on stdout, so TOKEN=$(kneadwell token create --user ...) works.
+    print(issued.secret)
+    print(
+        f"Token {issued.token.prefix}… for {user.username} ({user.get_role_display()}). "
+        "Shown once: store it now. Use it as 'Authorization: Bearer <token>'.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_token_list(args: argparse.Namespace) -> int:
+    _setup_django()
+    user = _user(args.user)
+    tokens = list(user.api_tokens.all())
+    if not tokens:
+        print(f"{user.username} has no API tokens.", file=sys.stderr)
+        return 0
+    print(f"{'PREFIX':<12} {'STATE':<8} {'CREATED (UTC)':<17} {'LAST USED (UTC)':<17} NAME")
+    for token in tokens:
+        state = "revoked" if token.revoked_at else "active"
+        last = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+        print(f"{token.prefix:<12} {state:<8} {token.created_at:%Y-%m-%d %H:%M} {last:<17} {token.name}")
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    _setup_django()
+    from kneadwell.accounts.models import ApiToken
+    from kneadwell.accounts.services import TOKEN_PREFIX, _digest, token_revoke
+
+    given = args.prefix.strip().rstrip("…").rstrip(".")
+    prefix_length = len(TOKEN_PREFIX) + 6
+    if len(given) > prefix_length:
+        # The whole secret: match it exactly.
+        matches = list(ApiToken.objects.select_related("user").filter(digest=_digest(given)))
+    else:
+        matches = list(ApiToken.objects.select_related("user").filter(prefix=given))
+    if args.user:
+        matches = [t for t in matches if t.user.username == args.user]
+    active = [t for t in matches if t.revoked_at is None]
+    if not matches:
+        raise CommandError(f"No token matches {given!r}.")
+    if not active:
+        print(f"Token {given} was already revoked.", file=sys.stderr)
+        return 0
+    if len(active) > 1:
+        owners = ", ".join(sorted({t.user.username for t in active}))
+        raise CommandError(f"{len(active)} active tokens start with {given!r} ({owners}); add --user NAME.")
+    token = token_revoke(token=active[0])
+    print(f"Revoked {token.prefix}… ({token.user.username}).", file=sys.stderr)
+    return 0
+
+
+# --------------------------------------------------------------------------- manage
+
+
+def cmd_manage(args: Sequence[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
+    from django.core.management import execute_from_command_line
+
+    try:
+        execute_from_command_line(["kneadwell manage", *args])
+    except SystemExit as exc:
+        code = exc.code
+        if code is None:
+            return 0
+        return code if isinstance(code, int) else 1
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kneadwell",
+        description="Kneadwell: clinical massage therapy practice system.",
+        epilog="Environment: PORT, DATABASE_URL, KNEADWELL_DATA_DIR, SECRET_KEY (see docs/operations.md).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="migrate, load the demo clinic and serve it (KNEADWELL_DEMO=true)")
+    demo.add_argument("--no-serve", action="store_true", help="prepare the demo, then exit")
+    demo.add_argument("--port", type=int, help="port to serve on (default: $PORT or 8000)")
+    demo.add_argument("--workers", type=int, help="gunicorn worker processes (default 2)")
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="run the web server (gunicorn)")
+    serve.add_argument("--port", type=int, help="port (default: $PORT or 8000)")
+    serve.add_argument("--host", default=DEFAULT_HOST, help="interface to bind (default 127.0.0.1)")
+    serve.add_argument("--workers", type=int, help="worker processes (default: $WEB_CONCURRENCY or 2)")
+    serve.set_defaults(func=cmd_serve)
+
+    token = sub.add_parser("token", help="create, list and revoke API tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    create = token_sub.add_parser("create", help="make a token; prints only the secret on stdout")
+    create.add_argument("--user", required=True, help="username the token acts as")
+    create.add_argument("--name", default="", help="a label to tell tokens apart")
+    create.set_defaults(func=cmd_token_create)
+    listing = token_sub.add_parser("list", help="list a user's tokens")
+    listing.add_argument("--user", required=True)
+    listing.set_defaults(func=cmd_token_list)
+    revoke = token_sub.add_parser("revoke", help="revoke a token by its prefix (or the whole secret)")
+    revoke.add_argument("prefix", help="the prefix shown by `token list`, e.g. kw_AbC123")
+    revoke.add_argument("--user", help="only that user's token (when prefixes collide)")
+    revoke.set_defaults(func=cmd_token_revoke)
+
+    # Parsed by hand in main() so that every argument reaches Django untouched.
+    sub.add_parser("manage", help="run a Django management command: kneadwell manage <command> [args]")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args_list and args_list[0] == "manage":
+            return cmd_manage(args_list[1:])
+        parser = build_parser()
+        try:
+            args = parser.parse_args(args_list)
+        except SystemExit as exc:  # --help, or a usage error already printed by argparse
+            return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        return int(args.func(args))
+    except CommandError as exc:
+        print(f"kneadwell: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ImproperlyConfigured as exc:
+        print(f"kneadwell: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Writes for patients, shared by the web UI, the REST API and the CLI.
+
+Permission lives here, not in the callers: the front desk and clinic admins
+may create patients and change any writable field; a patient may change only
+their own contact details and preferences. Callers fetch the patient through
+`patient_scope` first, so an invisible patient is a 404 before it gets here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from kneadwell.accounts.models import Role, User
+from kneadwell.lib.clock import now
+
+from .models import Patient
+
+CONTACT_FIELDS = ("email", "phone", "address_line", "city", "postal_code")
+PREFERENCE_FIELDS = (
+    "pressure",
+    "lighting",
+    "music",
+    "therapist_gender",
+    "therapist_gender_required",
+    "areas_to_avoid",
+    "oil_allergies",
+)
+IDENTITY_FIELDS = ("given_name", "family_name", "birth_date")
+
+# What staff may write, and the part of it a patient may change about themselves.
+WRITABLE_FIELDS = frozenset(IDENTITY_FIELDS + CONTACT_FIELDS + PREFERENCE_FIELDS)
+SELF_SERVICE_FIELDS = frozenset(CONTACT_FIELDS + PREFERENCE_FIELDS)
+
+# The last time zone to start a new day is UTC+14 (Line Islands): until the
+# UTC date catches up, "today" there is already tomorrow in UTC.
+_EARLIEST_ZONE_OFFSET = dt.timedelta(hours=14)
+
+
+class FieldsForbidden(PermissionDenied):
+    """The actor may change this patient, but not these fields."""
+
+    def __init__(self, message: str, *, fields: Mapping[str, str]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = dict(fields)
+
+
+def _latest_possible_today() -> dt.date:
+    return (now() + _EARLIEST_ZONE_OFFSET).date()
+
+
+def _validate(patient: Patient) -> None:
+    """full_clean plus the rules the model cannot express; all errors at once, by field."""
+    errors: dict[str, list[str]] = {}
+    try:
+        patient.full_clean(exclude=["user"])
+    except ValidationError as exc:
+        errors.update({field: list(messages) for field, messages in exc.message_dict.items()})
+    birth_date = patient.birth_date
+    if isinstance(birth_date, dt.date) and birth_date > _latest_possible_today():
+        errors.setdefault("birth_date", []).append("The birth date is in the future.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _reject_unknown(fields: Mapping[str, object]) -> None:
+    # A programming error in a caller, reported like bad input so it can never
+    # slip a non-writable attribute (user, public_id) onto the row.
+    unknown = sorted(set(fields) - WRITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["This field cannot be written."] for name in unknown})
+
+
+def patient_create(*, actor: User, **fields: object) -> Patient:
+    """Register a patient. Only clinic staff (front desk, clinic admin) may."""
+    if not actor.has_perm("patients.add_patient"):
+        raise PermissionDenied("You do not have permission to register patients.")
+    _reject_unknown(fields)
+    patient = Patient(**fields)
+    _validate(patient)
+    with transaction.atomic():
+        patient.save()
+    return patient
+
+
+def patient_update(*, actor: User, patient: Patient, data: Mapping[str, object]) -> Patient:
+    """Change some fields of `patient`; fields absent from `data` stay as they are."""
+    _reject_unknown(data)
+    if actor.has_perm("patients.change_patient"):
+        allowed = WRITABLE_FIELDS
+    elif actor.role == Role.PATIENT and patient.user_id is not None and patient.user_id == actor.pk:
+        allowed = SELF_SERVICE_FIELDS
+    else:
+        raise PermissionDenied("You do not have permission to change this patient.")
+    forbidden = sorted(set(data) - allowed)
+    if forbidden:
+        raise FieldsForbidden(
+            "You do not have permission to change some of these fields.",
+            fields=dict.fromkeys(forbidden, "Only the clinic can change this field."),
+        )
+    for name, value in data.items():
+        setattr(patient, name, value)
+    try:
+        _validate(patient)
+    except ValidationError:
+        # Leave the caller's instance as the database has it, not half-changed.
+        patient.refresh_from_db()
+        raise
+    with transaction.atomic():
+        patient.save()
+    return patient

@@ -1,0 +1,195 @@
+"""Who may do what through the API: every role against every endpoint, own object and someone else's.
+
+Pat (patient) is treated by Tess (therapist) on Rita's (referrer) referral; Paula
+by Theo on Rob's. "own" is Pat's side of the cast, "other" Paula's. Out of scope
+is 404, never 403, so a guessed id tells nothing; 403 is for an action on
+something the user may see but not change.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kneadwell.accounts.services import token_create, token_revoke
+from tests.cast import Cast
+
+from .conftest import API, fields_of
+
+ROLES = ("patient", "front_desk", "therapist", "referrer", "clinic_admin")
+
+
+def _target(cast: Cast, kind: str, side: str) -> str:
+    objects = {
+        "patient": (cast.pat, cast.paula),
+        "appointment": (cast.pat_appointment, cast.paula_appointment),
+        "therapist": (cast.tess, cast.theo),
+    }[kind]
+    return str(objects[0 if side == "own" else 1].public_id)
+
+
+NEW_PATIENT = {"given_name": "Nia", "family_name": "New", "birth_date": "1990-02-03"}
+NEW_THERAPIST = {"given_name": "Nora", "family_name": "Newhire"}
+CONTACT_CHANGE = {"phone": "555-0100", "pressure": "firm"}
+NAME_CHANGE = {"given_name": "Renamed"}
+
+# method, path, object kind (None: collection), side, body, then the status per role in ROLES order.
+#                                                                patient desk  ther  ref   admin
+MATRIX = [
+    ("GET", "/me", None, None, None,                              (200, 200, 200, 200, 200)),
+    ("GET", "/locations", None, None, None,                       (200, 200, 200, 200, 200)),
+    ("GET", "/services", None, None, None,                        (200, 200, 200, 200, 200)),
+    ("GET", "/therapists", None, None, None,                      (200, 200, 200, 200, 200)),
+    ("GET", "/therapists/{id}", "therapist", "own", None,         (200, 200, 200, 200, 200)),
+    ("GET", "/therapists/{id}", "therapist", "other", None,       (200, 200, 200, 200, 200)),
+    ("POST", "/therapists", None, None, NEW_THERAPIST,            (403, 403, 403, 403, 201)),
+    ("GET", "/patients", None, None, None,                        (200, 200, 200, 200, 200)),
+    ("POST", "/patients", None, None, NEW_PATIENT,                (403, 201, 403, 403, 201)),
+    ("GET", "/patients/{id}", "patient", "own", None,             (200, 200, 200, 200, 200)),
+    ("GET", "/patients/{id}", "patient", "other", None,           (404, 200, 404, 404, 200)),
+    ("PATCH", "/patients/{id}", "patient", "own", CONTACT_CHANGE, (200, 200, 403, 403, 200)),
+    ("PATCH", "/patients/{id}", "patient", "other", CONTACT_CHANGE, (404, 200, 404, 404, 200)),
+    ("PATCH", "/patients/{id}", "patient", "own", NAME_CHANGE,    (403, 200, 403, 403, 200)),
+    ("PATCH", "/patients/{id}", "patient", "other", NAME_CHANGE,  (404, 200, 404, 404, 200)),
+    ("GET", "/appointments", None, None, None,                    (200, 200, 200, 200, 200)),
+    ("GET", "/appointments/{id}", "appointment", "own", None,     (200, 200, 200, 200, 200)),
+    ("GET", "/appointments/{id}", "appointment", "other", None,   (404, 200, 404, 404, 200)),
+]  # fmt: skip
+
+CASES = [
+    pytest.param(
+        method, path, kind, side, body, role, status, id=f"{role}-{method}-{path}-{side or 'all'}-{body}"
+    )
+    for method, path, kind, side, body, statuses in MATRIX
+    for role, status in zip(ROLES, statuses, strict=True)
+]
+
+# Each endpoint once, with the first body the matrix gives it.
+_BODIES: dict[tuple[str, str, str | None], dict | None] = {}
+for _method, _path, _kind, _side, _body, _statuses in MATRIX:
+    _BODIES.setdefault((_method, _path, _kind), _body)
+ENDPOINTS = [
+    pytest.param(method, path, kind, body, id=f"{method} {path}")
+    for (method, path, kind), body in _BODIES.items()
+]
+
+
+def _url(cast: Cast, path: str, kind: str | None, side: str | None) -> str:
+    return path.format(id=_target(cast, kind, side or "own")) if kind else path
+
+
+@pytest.mark.parametrize(("method", "path", "kind", "side", "body", "role", "status"), CASES)
+def test_access_matrix(api_as, cast, method, path, kind, side, body, role, status):
+    response = api_as(cast.user(role)).call(method, _url(cast, path, kind, side), body)
+
+    assert response.status_code == status, response.content
+    if status == 404:
+        assert response.json() == {"detail": "Not found.", "errors": []}
+    if status == 403:
+        assert response.json()["detail"].startswith("You do not have permission")
+
+
+@pytest.mark.parametrize(("method", "path", "kind", "body"), ENDPOINTS)
+def test_every_endpoint_refuses_a_request_without_a_token(client, cast, method, path, kind, body):
+    url = API + _url(cast, path, kind, "own")
+
+    response = getattr(client, method.lower())(
+        url, *([] if method == "GET" else ["{}"]), content_type="application/json"
+    )
+
+    assert response.status_code == 401
+    assert fields_of(response) == []
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(("method", "path", "kind", "body"), ENDPOINTS)
+def test_every_endpoint_refuses_a_revoked_token(api_as, cast, method, path, kind, body):
+    issued = token_create(user=cast.admin)
+    token_revoke(token=issued.token)
+    api = api_as(cast.admin)
+    api.headers = {"HTTP_AUTHORIZATION": f"Bearer {issued.secret}"}
+
+    response = api.call(method, _url(cast, path, kind, "own"), body)
+
+    assert response.status_code == 401
+    assert response.json()["errors"] == []
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer kw_not-a-real-token", "Bearer ", "Token abc", "Basic YWRtaW46cGFzcw=="],
+)
+def test_a_malformed_or_unknown_credential_is_401(client, cast, header):
+    response = client.get(f"{API}/patients", HTTP_AUTHORIZATION=header)
+
+    assert response.status_code == 401
+
+
+def test_a_browser_session_does_not_open_the_api(client, cast):
+    client.force_login(cast.desk)
+
+    response = client.get(f"{API}/patients")
+
+    assert response.status_code == 401
+
+
+def test_a_deactivated_users_token_stops_working(api_as, cast):
+    api = api_as(cast.desk)
+    cast.desk.is_active = False
+    cast.desk.save()
+
+    assert api.get("/patients").status_code == 401
+
+
+def test_done_when_patient_token_cannot_read_another_patient_but_front_desk_can(client, cast, bearer):
+    paula_url = f"{API}/patients/{cast.paula.public_id}"
+
+    as_pat = client.get(paula_url, **bearer(cast.pat_user))
+    as_desk = client.get(paula_url, **bearer(cast.desk))
+    anonymous = client.get(paula_url)
+
+    assert as_pat.status_code == 404
+    assert as_desk.status_code == 200
+    assert as_desk.json()["id"] == str(cast.paula.public_id)
+    assert anonymous.status_code == 401
+
+
+EXPECTED_PATIENTS = {
+    "patient": ["Pat"],
+    "therapist": ["Pat"],
+    "referrer": ["Pat"],
+    "front_desk": ["Pat", "Paula"],
+    "clinic_admin": ["Pat", "Paula"],
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_patient_list_holds_exactly_the_patients_in_scope(api_as, cast, role):
+    body = api_as(cast.user(role)).get("/patients").json()
+
+    assert [item["given_name"] for item in body["items"]] == EXPECTED_PATIENTS[role]
+    assert body["count"] == len(EXPECTED_PATIENTS[role])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_appointment_list_holds_exactly_the_appointments_in_scope(api_as, cast, role):
+    body = api_as(cast.user(role)).get("/appointments").json()
+
+    assert [item["patient"]["name"].split()[0] for item in body["items"]] == EXPECTED_PATIENTS[role]
+    assert body["count"] == len(EXPECTED_PATIENTS[role])
+
+
+def test_other_therapist_sees_only_their_own_patient(api_as, cast):
+    body = api_as(cast.theo_user).get("/patients").json()
+
+    assert [item["id"] for item in body["items"]] == [str(cast.paula.public_id)]
+
+
+def test_patient_cannot_change_their_name_and_the_refusal_names_the_field(api_as, cast):
+    response = api_as(cast.pat_user).patch(
+        f"/patients/{cast.pat.public_id}", {"given_name": "X", "phone": "1"}
+    )
+
+    assert response.status_code == 403
+    assert fields_of(response) == ["given_name"]
+    cast.pat.refresh_from_db()
+    assert (cast.pat.given_name, cast.pat.phone) == ("Pat", "")

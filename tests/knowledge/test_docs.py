@@ -1,0 +1,34 @@
+"""docs/clinical-rules.md is generated from the catalogue and must not drift."""
+
+from pathlib import Path
+
+from kneadwell.knowledge import docs
+
+COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "clinical-rules.md"
+
+
+def test_committed_clinical_rules_match_the_generator():
+    # If this fails, run: .venv/bin/python -m kneadwell.knowledge.docs
+    assert COMMITTED.read_text(encoding="utf-8") == docs.render()
+
+
+def test_the_screening_rules_section_awaits_the_registry_without_inventing_rules():
+    text = docs.render()
+    section = text.split("## Screening rules", 1)[1].split("\n## ", 1)[0]
+    assert "does not exist yet" in section
+
+
+def test_the_document_shows_sources_and_unverified_labels():
+    text = docs.render()
+    assert "- **R30** (verified)" in text
+    assert "(unverified)" in text
+    assert "M54.5 — Low back pain." in text
+    assert "M54.50, M54.51, M54.59" in text
+
+
+def test_check_mode_detects_drift(tmp_path):
+    target = tmp_path / "clinical-rules.md"
+    target.write_text("stale\n", encoding="utf-8")
+    assert docs.main(["--check", "--output", str(target)]) == 1
+    assert docs.main(["--output", str(target)]) == 0
+    assert docs.main(["--check", "--output", str(target)]) == 0
