@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export KNEADWELL_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: chromium install run test lint clean system-deps
+.PHONY: chromium install run test screenshots lint clean system-deps
 
 # Debian packages the project needs: pango for PDFs, Node's npm for the CSS
 # package, Chromium for browser tests. Installed only when missing.
@@ -41,6 +41,9 @@ run: install
 
 test: install chromium
 	scripts/run-tests
+
+screenshots: install chromium
+	KNEADWELL_UPDATE_SCREENSHOTS=true $(BIN)/pytest -q -m browser tests/browser
 
 lint: install
 	$(BIN)/ruff check src tests

@@ -57,7 +57,7 @@ class Cast:
         }[role]
 
 
-def _user(username: str, role: Role, first: str, last: str) -> User:
+def _user(username: str, role: Role, first: str, last: str, **extra: bool) -> User:
     return User.objects.create_user(
         username=username,
         email=f"{username}@example.org",
@@ -65,6 +65,7 @@ def _user(username: str, role: Role, first: str, last: str) -> User:
         role=role,
         first_name=first,
         last_name=last,
+        **extra,
     )
 
 
@@ -108,7 +109,8 @@ def build_cast() -> Cast:
     hospital_room = Room.objects.create(location=hospital, name="Room 1", features=["massage_table"])
     chiro_room = Room.objects.create(location=chiro, name="Spot room", features=["massage_table"])
 
-    admin = _user("admin", Role.CLINIC_ADMIN, "Ada", "Admin")
+    # Clinic admins run the Django admin too, as `kneadwell manage create_admin` sets them up.
+    admin = _user("admin", Role.CLINIC_ADMIN, "Ada", "Admin", is_staff=True, is_superuser=True)
     desk = _user("desk", Role.FRONT_DESK, "Dana", "Desk")
     tess_user = _user("tess", Role.THERAPIST, "Tess", "Turner")
     theo_user = _user("theo", Role.THERAPIST, "Theo", "Tanaka")

@@ -115,6 +115,8 @@ INSTALLED_APPS = [
     "kneadwell.therapists",
     "kneadwell.patients",
     "kneadwell.referrals",
+    "kneadwell.intake",
+    "kneadwell.planning",
     "kneadwell.scheduling",
 ]
 

@@ -19,6 +19,18 @@ OPERATIONS = [
     ("patch", "/patients/{id}", {"200", "400", "401", "403", "404", "422"}),
     ("get", "/appointments", {"200", "401", "422"}),
     ("get", "/appointments/{id}", {"200", "401", "404", "422"}),
+    ("get", "/catalogue/conditions", {"200", "401", "422"}),
+    ("get", "/catalogue/techniques", {"200", "401", "422"}),
+    ("get", "/catalogue/regions", {"200", "401", "422"}),
+    ("get", "/catalogue/measures", {"200", "401", "422"}),
+    ("get", "/referrals", {"200", "401", "422"}),
+    ("post", "/referrals", {"201", "400", "401", "403", "422"}),
+    ("get", "/referrals/{id}", {"200", "401", "404", "422"}),
+    ("post", "/referrals/{id}/status", {"200", "400", "401", "403", "404", "422"}),
+    ("post", "/referrals/{id}/clearances", {"201", "400", "401", "403", "404", "422"}),
+    ("get", "/clearances", {"200", "401", "422"}),
+    ("post", "/patients/{id}/clearance-requests", {"201", "400", "401", "403", "404", "422"}),
+    ("post", "/clearances/{id}/decision", {"200", "400", "401", "403", "404", "422"}),
 ]
 
 

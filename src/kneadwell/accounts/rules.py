@@ -40,6 +40,7 @@ is_clinic_staff = is_front_desk | is_clinic_admin
 
 rules.add_perm("patients.add_patient", is_clinic_staff)
 rules.add_perm("patients.change_patient", is_clinic_staff)
+rules.add_perm("patients.add_referred_patient", is_clinic_staff | is_referrer)
 rules.add_perm("therapists.add_therapist", is_clinic_admin)
 rules.add_perm("therapists.change_therapist", is_clinic_admin)
 rules.add_perm("accounts.view_auditevent", is_clinic_admin)

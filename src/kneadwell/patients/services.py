@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from kneadwell.accounts.models import Role, User
-from kneadwell.lib.clock import now
+from kneadwell.lib.clock import latest_possible_today
 
 from .models import Patient
 
@@ -35,10 +35,6 @@ IDENTITY_FIELDS = ("given_name", "family_name", "birth_date")
 WRITABLE_FIELDS = frozenset(IDENTITY_FIELDS + CONTACT_FIELDS + PREFERENCE_FIELDS)
 SELF_SERVICE_FIELDS = frozenset(CONTACT_FIELDS + PREFERENCE_FIELDS)
 
-# The last time zone to start a new day is UTC+14 (Line Islands): until the
-# UTC date catches up, "today" there is already tomorrow in UTC.
-_EARLIEST_ZONE_OFFSET = dt.timedelta(hours=14)
-
 
 class FieldsForbidden(PermissionDenied):
     """The actor may change this patient, but not these fields."""
@@ -49,10 +45,6 @@ class FieldsForbidden(PermissionDenied):
         self.fields = dict(fields)
 
 
-def _latest_possible_today() -> dt.date:
-    return (now() + _EARLIEST_ZONE_OFFSET).date()
-
-
 def _validate(patient: Patient) -> None:
     """full_clean plus the rules the model cannot express; all errors at once, by field."""
     errors: dict[str, list[str]] = {}
@@ -61,7 +53,7 @@ def _validate(patient: Patient) -> None:
     except ValidationError as exc:
         errors.update({field: list(messages) for field, messages in exc.message_dict.items()})
     birth_date = patient.birth_date
-    if isinstance(birth_date, dt.date) and birth_date > _latest_possible_today():
+    if isinstance(birth_date, dt.date) and birth_date > latest_possible_today():
         errors.setdefault("birth_date", []).append("The birth date is in the future.")
     if errors:
         raise ValidationError(errors)
@@ -75,9 +67,14 @@ def _reject_unknown(fields: Mapping[str, object]) -> None:
         raise ValidationError({name: ["This field cannot be written."] for name in unknown})
 
 
-def patient_create(*, actor: User, **fields: object) -> Patient:
-    """Register a patient. Only clinic staff (front desk, clinic admin) may."""
-    if not actor.has_perm("patients.add_patient"):
+def patient_create(*, actor: User, referred: bool = False, **fields: object) -> Patient:
+    """Register a patient. Clinic staff (front desk, clinic admin) may; a referrer may when sending a referral.
+
+    A referrer's new patient is always a new record: matching an existing one by
+    name and birth date would let anyone who knows both read that chart.
+    """
+    permission = "patients.add_referred_patient" if referred else "patients.add_patient"
+    if not actor.has_perm(permission):
         raise PermissionDenied("You do not have permission to register patients.")
     _reject_unknown(fields)
     patient = Patient(**fields)

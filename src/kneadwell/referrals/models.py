@@ -60,6 +60,13 @@ class ReferringProvider(PublicIdModel):
         return self.name
 
 
+class ReferralChannel(models.TextChoices):
+    PORTAL = "portal", "Referrer portal"
+    FAX = "fax", "Fax"
+    PHONE = "phone", "Phone"
+    API = "api", "API"
+
+
 class ReferralStatus(models.TextChoices):
     RECEIVED = "received", "Received"
     TRIAGED = "triaged", "Triaged"
@@ -75,8 +82,21 @@ class Referral(PublicIdModel):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="referrals")
     provider = models.ForeignKey(ReferringProvider, on_delete=models.PROTECT, related_name="referrals")
     received_on = models.DateField()
-    reason = models.TextField(blank=True)
+    channel = models.CharField(max_length=10, choices=ReferralChannel.choices, default=ReferralChannel.PORTAL)
+    reason = models.TextField(blank=True, max_length=4000, help_text="Why massage was recommended.")
+    diagnoses = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="[{condition, icd10, side, onset, areas}], validated by intake.schemas.",
+    )
+    areas = models.JSONField(default=list, blank=True, help_text="[{region, side}] to work on.")
     requested_sessions = models.PositiveSmallIntegerField(null=True, blank=True)
+    requested_frequency_per_week = models.PositiveSmallIntegerField(null=True, blank=True)
+    precautions = models.TextField(blank=True, max_length=4000)
+    status_note = models.CharField(max_length=500, blank=True, help_text="Why declined, or what was asked.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     status = models.CharField(max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.RECEIVED)
 
     class Meta:
@@ -84,3 +104,67 @@ class Referral(PublicIdModel):
 
     def __str__(self) -> str:
         return f"{self.patient} ← {self.provider} ({self.received_on})"
+
+
+class ClearanceScope(models.TextChoices):
+    """What a provider's clearance permits. Screening rules look these up by key."""
+
+    SCAR_WORK = "scar_work", "Scar work"
+    SURGICAL_SITE = "surgical_site", "Work near a recent surgical site"
+    FRACTURE_SITE = "fracture_site", "Work near a fracture"
+    PREGNANCY = "pregnancy", "Massage during a high-risk pregnancy"
+    CLOT = "clot", "Massage with a known or suspected clot"
+    GENERAL = "general", "Massage in general"
+
+
+class ClearanceStatus(models.TextChoices):
+    REQUESTED = "requested", "Awaiting the provider"
+    GRANTED = "granted", "Granted"
+    DECLINED = "declined", "Declined"
+
+
+def clearance_upload_to(instance: Clearance, filename: str) -> str:
+    return f"clearances/{instance.public_id}/{filename}"
+
+
+class Clearance(PublicIdModel):
+    """A provider's approval for work the screening holds back (e.g. scar work at the right knee)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="clearances")
+    provider = models.ForeignKey(ReferringProvider, on_delete=models.PROTECT, related_name="clearances")
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="clearances"
+    )
+    scope = models.CharField(max_length=20, choices=ClearanceScope.choices)
+    region = models.CharField(max_length=40, blank=True)
+    side = models.CharField(max_length=10, blank=True)
+    status = models.CharField(max_length=10, choices=ClearanceStatus.choices, default=ClearanceStatus.GRANTED)
+    granted_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+    note = models.TextField(blank=True, max_length=2000)
+    document = models.FileField(upload_to=clearance_upload_to, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="granted") | models.Q(granted_on__isnull=False),
+                name="referrals_clearance_granted_has_date",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_on__isnull=True)
+                | models.Q(granted_on__isnull=True)
+                | models.Q(expires_on__gte=models.F("granted_on")),
+                name="referrals_clearance_dates",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = f" at {self.side} {self.region}".replace("  ", " ") if self.region else ""
+        return f"{self.get_scope_display()}{where} ({self.get_status_display()})"

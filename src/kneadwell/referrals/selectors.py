@@ -3,8 +3,9 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from kneadwell.accounts.models import Role
+from kneadwell.patients.selectors import patient_scope
 
-from .models import Referral
+from .models import Clearance, Referral
 
 
 def referral_scope(user) -> QuerySet[Referral]:  # type: ignore[no-untyped-def]
@@ -19,5 +20,20 @@ def referral_scope(user) -> QuerySet[Referral]:  # type: ignore[no-untyped-def]
     if role == Role.PATIENT:
         return qs.filter(patient__user=user)
     if role == Role.THERAPIST:
-        return qs.filter(patient__appointments__therapist__user=user).distinct()
+        return qs.filter(patient__in=patient_scope(user))
+    return qs.none()
+
+
+def clearance_scope(user) -> QuerySet[Clearance]:  # type: ignore[no-untyped-def]
+    """Clearances: the provider's own (referrer), the patient's own, their patients' (therapist), all (staff)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Clearance.objects.none()
+    qs = Clearance.objects.select_related("patient", "provider")
+    role = user.role
+    if role in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
+        return qs
+    if role == Role.REFERRER:
+        return qs.filter(provider__user=user)
+    if role in (Role.PATIENT, Role.THERAPIST):
+        return qs.filter(patient__in=patient_scope(user))
     return qs.none()

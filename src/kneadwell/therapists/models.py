@@ -56,6 +56,10 @@ class Licence(PublicIdModel):
     issued = models.DateField()
     expires = models.DateField()
     verified = models.BooleanField(default=False, help_text="Checked against the state board's register.")
+    intraoral_scope = models.BooleanField(
+        default=False,
+        help_text="This jurisdiction's scope of practice lets the holder do intraoral work (e.g. TMJ); check the board.",
+    )
 
     class Meta:
         ordering = ["jurisdiction", "-expires"]

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import ApiToken, AuditEvent, User
+
+# The admin's own password-only login would skip allauth's two-factor stage and
+# rate limits: send it through the allauth sign-in instead.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "email", "first_name", "last_name", "role", "is_active", "last_login")
+    list_filter = ("role", "is_active", "is_staff", "is_superuser")
+    search_fields = ("username", "email", "first_name", "last_name")
+    readonly_fields = ("public_id", "last_login", "date_joined")
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
+        ("Kneadwell", {"fields": ("role", "public_id")}),
+    )
+    add_fieldsets = (
+        *(BaseUserAdmin.add_fieldsets or ()),
+        ("Kneadwell", {"fields": ("role", "email", "first_name", "last_name")}),
+    )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued with `kneadwell token create` (the secret is shown once); here they can be revoked."""
+
+    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("prefix", "name", "user__username")
+    list_select_related = ("user",)
+    readonly_fields = ("public_id", "user", "prefix", "digest", "created_at", "last_used_at")
+    fields = ("public_id", "user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail is append-only: readable here, never added, changed or deleted, not even by superusers."""
+
+    list_display = ("at", "actor_username", "action", "object_type", "patient_id", "channel", "ip")
+    list_filter = ("action", "channel", "object_type")
+    search_fields = ("actor_username", "patient_id", "object_id", "path")
+    date_hierarchy = "at"
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False

@@ -1,0 +1,336 @@
+"""Referrals and clearances: referrers send their own; the front desk enters faxed or phoned ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+from uuid import UUID
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from kneadwell.accounts.models import AuditAction, User
+from kneadwell.accounts.scoping import get_in_scope_or_404
+from kneadwell.accounts.services import audit_record
+from kneadwell.intake.schemas import AreaIn, DiagnosisIn
+from kneadwell.lib.errors import DomainError
+from kneadwell.patients.selectors import patient_scope
+from kneadwell.patients.services import patient_create
+from kneadwell.referrals.models import (
+    Clearance,
+    ClearanceScope,
+    ClearanceStatus,
+    Referral,
+    ReferralChannel,
+    ReferralStatus,
+    ReferringProvider,
+)
+from kneadwell.referrals.selectors import clearance_scope, referral_scope
+from kneadwell.referrals.services import (
+    clearance_decide,
+    clearance_grant,
+    clearance_request,
+    referral_create,
+    referral_set_status,
+)
+
+from .schemas import DETAIL_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut, InSchema, PageParams, paginate
+
+router = Router(tags=["referrals"])
+
+
+class Ref(Schema):
+    id: UUID
+    name: str
+
+
+class ReferralOut(Schema):
+    id: UUID
+    patient: Ref
+    provider: Ref
+    received_on: dt.date
+    channel: str
+    status: str
+    status_note: str
+    reason: str
+    diagnoses: list[dict]  # type: ignore[type-arg]
+    areas: list[dict]  # type: ignore[type-arg]
+    requested_sessions: int | None
+    requested_frequency_per_week: int | None
+    precautions: str
+
+
+class ReferralPage(Schema):
+    items: list[ReferralOut]
+    count: int
+
+
+class NewPatientIn(InSchema):
+    given_name: str = Field(min_length=1, max_length=80)
+    family_name: str = Field(min_length=1, max_length=80)
+    birth_date: dt.date
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=30)
+
+
+class ReferralIn(InSchema):
+    patient: UUID | None = Field(None, description="An existing patient you can see; or give `new_patient`.")
+    new_patient: NewPatientIn | None = None
+    provider: UUID | None = Field(
+        None, description="Clinic staff: the referring provider. Referrers send their own."
+    )
+    received_on: dt.date | None = None
+    channel: ReferralChannel = ReferralChannel.API
+    reason: str = Field("", max_length=4000, description="Why massage is recommended.")
+    diagnoses: list[DiagnosisIn] = Field(min_length=1, max_length=10)
+    areas: list[AreaIn] = Field(default=[], max_length=17)
+    requested_sessions: int | None = Field(None, ge=1, le=100)
+    requested_frequency_per_week: int | None = Field(None, ge=1, le=7)
+    precautions: str = Field("", max_length=4000)
+
+
+class StatusIn(InSchema):
+    status: ReferralStatus
+    note: str = Field("", max_length=500)
+
+
+class ClearanceOut(Schema):
+    id: UUID
+    patient: Ref
+    provider: Ref
+    referral: UUID | None
+    scope: str
+    region: str
+    side: str
+    status: str
+    granted_on: dt.date | None
+    expires_on: dt.date | None
+    note: str
+
+
+class ClearancePage(Schema):
+    items: list[ClearanceOut]
+    count: int
+
+
+class ClearanceIn(InSchema):
+    scope: ClearanceScope
+    region: str | None = Field(None, max_length=40)
+    side: Literal["left", "right", "bilateral"] | None = None
+    granted_on: dt.date | None = None
+    expires_on: dt.date | None = None
+    note: str = Field("", max_length=2000)
+
+    def area(self) -> AreaIn | None:
+        return AreaIn(region=self.region, side=self.side) if self.region else None
+
+
+class ClearanceRequestIn(ClearanceIn):
+    provider: UUID
+
+
+class DecisionIn(InSchema):
+    grant: bool
+    expires_on: dt.date | None = None
+    note: str = Field("", max_length=2000)
+
+
+def _ref(obj: object, name: str) -> dict[str, object]:
+    return {"id": obj.public_id, "name": name}  # type: ignore[attr-defined]
+
+
+def _referral_out(r: Referral) -> dict[str, object]:
+    return {
+        "id": r.public_id,
+        "patient": _ref(r.patient, r.patient.full_name),
+        "provider": _ref(r.provider, r.provider.name),
+        **{
+            f: getattr(r, f)
+            for f in (
+                "received_on",
+                "channel",
+                "status",
+                "status_note",
+                "reason",
+                "diagnoses",
+                "areas",
+                "requested_sessions",
+                "requested_frequency_per_week",
+                "precautions",
+            )
+        },
+    }
+
+
+def _clearance_out(c: Clearance) -> dict[str, object]:
+    return {
+        "id": c.public_id,
+        "patient": _ref(c.patient, c.patient.full_name),
+        "provider": _ref(c.provider, c.provider.name),
+        "referral": c.referral.public_id if c.referral_id else None,  # type: ignore[union-attr]
+        **{
+            f: getattr(c, f)
+            for f in ("scope", "region", "side", "status", "granted_on", "expires_on", "note")
+        },
+    }
+
+
+def _audit(
+    request: HttpRequest, action: AuditAction, object_type: str, obj: object, patient_ids: list
+) -> None:  # type: ignore[type-arg]
+    audit_record(
+        actor=request.user if isinstance(request.user, User) else None,
+        action=action,
+        object_type=object_type,
+        object_id=getattr(obj, "public_id", ""),
+        patient_ids=patient_ids,
+        channel="api",
+        request=request,
+    )
+
+
+class ReferralFilters(Schema):
+    status: ReferralStatus | None = None
+
+
+@router.get(
+    "/referrals", response={200: ReferralPage, **READ_ERRORS}, summary="List the referrals you may see"
+)
+def list_referrals(
+    request: HttpRequest, page: Query[PageParams], filters: Query[ReferralFilters]
+) -> dict[str, object]:
+    qs = referral_scope(request.user).order_by("-received_on", "-id")
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    items, count = paginate(qs, page)
+    if items:
+        _audit(request, AuditAction.READ, "referral_list", None, [r.patient.public_id for r in items])
+    return {"items": [_referral_out(r) for r in items], "count": count}
+
+
+@router.post("/referrals", response={201: ReferralOut, **WRITE_ERRORS}, summary="Send or record a referral")
+def create_referral(request: HttpRequest, payload: ReferralIn) -> Status:
+    actor: User = request.user  # type: ignore[assignment]
+    if (payload.patient is None) == (payload.new_patient is None):
+        raise DomainError("Give either an existing `patient` or a `new_patient`.", field="patient")
+    provider = None
+    if payload.provider is not None:
+        provider = ReferringProvider.objects.filter(public_id=payload.provider).first()
+        if provider is None:
+            raise DomainError("No such referring provider.", field="provider")
+    with transaction.atomic():
+        if payload.patient is not None:
+            patient = patient_scope(actor).filter(public_id=payload.patient).first()
+            if patient is None:
+                raise DomainError("No such patient among those you can see.", field="patient")
+        else:
+            assert payload.new_patient is not None
+            patient = patient_create(actor=actor, referred=True, **payload.new_patient.model_dump())
+        referral = referral_create(
+            actor=actor,
+            patient=patient,
+            provider=provider,
+            received_on=payload.received_on,
+            channel=payload.channel,
+            reason=payload.reason,
+            diagnoses=payload.diagnoses,
+            areas=payload.areas,
+            requested_sessions=payload.requested_sessions,
+            requested_frequency_per_week=payload.requested_frequency_per_week,
+            precautions=payload.precautions,
+        )
+    _audit(request, AuditAction.CREATE, "referral", referral, [patient.public_id])
+    return Status(201, _referral_out(referral))
+
+
+@router.get("/referrals/{id}", response={200: ReferralOut, **DETAIL_ERRORS}, summary="One referral")
+def get_referral(request: HttpRequest, id: UUID) -> dict[str, object]:
+    referral = get_in_scope_or_404(referral_scope(request.user), id)
+    _audit(request, AuditAction.READ, "referral", referral, [referral.patient.public_id])
+    return _referral_out(referral)
+
+
+@router.post(
+    "/referrals/{id}/status",
+    response={200: ReferralOut, 404: ErrorOut, **WRITE_ERRORS},
+    summary="Triage, schedule, decline or discharge a referral (clinic staff)",
+)
+def set_referral_status(request: HttpRequest, id: UUID, payload: StatusIn) -> dict[str, object]:
+    referral = get_in_scope_or_404(referral_scope(request.user), id)
+    referral_set_status(actor=request.user, referral=referral, status=payload.status, note=payload.note)  # type: ignore[arg-type]
+    _audit(request, AuditAction.UPDATE, "referral", referral, [referral.patient.public_id])
+    return _referral_out(referral)
+
+
+@router.post(
+    "/referrals/{id}/clearances",
+    response={201: ClearanceOut, 404: ErrorOut, **WRITE_ERRORS},
+    summary="Grant a clearance for this referral's patient (the referrer, or staff from a letter)",
+)
+def grant_clearance(request: HttpRequest, id: UUID, payload: ClearanceIn) -> Status:
+    referral = get_in_scope_or_404(referral_scope(request.user), id)
+    clearance = clearance_grant(
+        actor=request.user,  # type: ignore[arg-type]
+        patient=referral.patient,
+        provider=referral.provider,
+        referral=referral,
+        scope=payload.scope,
+        area=payload.area(),
+        granted_on=payload.granted_on,
+        expires_on=payload.expires_on,
+        note=payload.note,
+    )
+    _audit(request, AuditAction.CREATE, "clearance", clearance, [referral.patient.public_id])
+    return Status(201, _clearance_out(clearance))
+
+
+@router.get("/clearances", response={200: ClearancePage, **READ_ERRORS}, summary="Clearances you may see")
+def list_clearances(request: HttpRequest, page: Query[PageParams]) -> dict[str, object]:
+    qs = clearance_scope(request.user).select_related("referral").order_by("-created_at", "-id")
+    items, count = paginate(qs, page)
+    if items:
+        _audit(request, AuditAction.READ, "clearance_list", None, [c.patient.public_id for c in items])
+    return {"items": [_clearance_out(c) for c in items], "count": count}
+
+
+@router.post(
+    "/patients/{id}/clearance-requests",
+    response={201: ClearanceOut, 404: ErrorOut, **WRITE_ERRORS},
+    summary="Ask a provider for a clearance (clinic staff, therapists)",
+)
+def request_clearance(request: HttpRequest, id: UUID, payload: ClearanceRequestIn) -> Status:
+    patient = get_in_scope_or_404(patient_scope(request.user), id)
+    provider = ReferringProvider.objects.filter(public_id=payload.provider).first()
+    if provider is None:
+        raise DomainError("No such referring provider.", field="provider")
+    clearance = clearance_request(
+        actor=request.user,  # type: ignore[arg-type]
+        patient=patient,
+        provider=provider,
+        scope=payload.scope,
+        area=payload.area(),
+        note=payload.note,
+    )
+    _audit(request, AuditAction.CREATE, "clearance", clearance, [patient.public_id])
+    return Status(201, _clearance_out(clearance))
+
+
+@router.post(
+    "/clearances/{id}/decision",
+    response={200: ClearanceOut, 404: ErrorOut, **WRITE_ERRORS},
+    summary="Grant or decline a requested clearance (the provider asked)",
+)
+def decide_clearance(request: HttpRequest, id: UUID, payload: DecisionIn) -> dict[str, object]:
+    clearance = get_in_scope_or_404(
+        clearance_scope(request.user).filter(status=ClearanceStatus.REQUESTED), id
+    )
+    clearance_decide(
+        actor=request.user,
+        clearance=clearance,
+        grant=payload.grant,
+        expires_on=payload.expires_on,
+        note=payload.note,
+    )  # type: ignore[arg-type]
+    _audit(request, AuditAction.UPDATE, "clearance", clearance, [clearance.patient.public_id])
+    return _clearance_out(clearance)

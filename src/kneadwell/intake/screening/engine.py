@@ -1,0 +1,113 @@
+"""`screen()`: run every registered rule over an intake and combine the findings into one result.
+
+Pure and deterministic: the same input and catalogue always give the same result (no clock, no
+database). Interfaces validate their input first; the checks here are a safety net that names the
+offending key, so a typo can never silently skip a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kneadwell.knowledge import catalogue as cat
+
+from .local import INFLAMMATION_SIGNS
+from .registry import RuleContext, rules
+from .types import (
+    Area,
+    Chronicity,
+    Decision,
+    Finding,
+    Pressure,
+    ScreeningInput,
+    ScreeningResult,
+)
+
+PREGNANCY_ANSWERS = ("no", "low_risk", "high_risk")
+
+
+def _check_area(area: Area, field: str, catalogue: cat.Catalogue) -> None:
+    region = catalogue.regions.get(area.region)
+    if region is None:
+        raise ValueError(f"{field}: unknown region {area.region!r}")
+    if area.side is not None and area.side not in region.sides:
+        allowed = ", ".join(region.sides) or "no side (midline region)"
+        raise ValueError(f"{field}: side {area.side!r} is not valid for region {area.region!r} ({allowed})")
+
+
+def validate(inp: ScreeningInput, catalogue: cat.Catalogue) -> None:
+    """Raise ValueError naming the first unknown key or impossible value in the input."""
+    answers = inp.answers
+    for d in inp.diagnoses:
+        if d.condition not in catalogue.conditions:
+            raise ValueError(f"diagnoses: unknown condition {d.condition!r}")
+        if d.onset is not None and d.onset > inp.on:
+            raise ValueError(
+                f"diagnoses: onset {d.onset.isoformat()} of {d.condition!r} is after {inp.on.isoformat()}"
+            )
+        for area in d.areas:
+            _check_area(area, f"diagnoses[{d.condition}].areas", catalogue)
+    checks: list[tuple[str, Iterable[Area]]] = [
+        ("areas", inp.areas),
+        ("open_wound_regions", answers.open_wound_regions),
+        ("fracture_regions", answers.fracture_regions),
+        ("recent_surgery", (s.area for s in answers.recent_surgery)),
+        ("inflamed_regions", (i.area for i in answers.inflamed_regions)),
+        ("clearances", (c.area for c in inp.clearances if c.area is not None)),
+    ]
+    for field, areas in checks:
+        for area in areas:
+            _check_area(area, field, catalogue)
+    for item in answers.inflamed_regions:
+        if unknown := sorted(set(item.signs) - INFLAMMATION_SIGNS):
+            raise ValueError(f"inflamed_regions: unknown sign(s) {unknown}")
+    for surgery in answers.recent_surgery:
+        if surgery.date > inp.on:
+            raise ValueError(f"recent_surgery: date {surgery.date.isoformat()} is after {inp.on.isoformat()}")
+    if answers.pregnancy not in PREGNANCY_ANSWERS:
+        raise ValueError(f"pregnancy: {answers.pregnancy!r} is not one of {PREGNANCY_ANSWERS}")
+
+
+def chronicity(inp: ScreeningInput, catalogue: cat.Catalogue) -> tuple[Chronicity, ...]:
+    """Acute / subacute / chronic for each diagnosis with an onset and a chronicity rule (REFERENCE §2)."""
+    out: list[Chronicity] = []
+    for d in inp.diagnoses:
+        rule = catalogue.conditions[d.condition].chronicity
+        if d.onset is None or rule is None:
+            continue  # no onset recorded, or no rule (e.g. relaxation is not a clinical condition)
+        result = cat.chronicity(d.condition, d.onset, inp.on, rule=rule)
+        out.append(Chronicity(d.condition, result.label, result.rule_text, result.source_ids))
+    return tuple(out)
+
+
+def decide(findings: Iterable[Finding]) -> Decision:
+    """The most restrictive severity: refer_out > defer > needs_clearance > precautions > proceed."""
+    return max((f.severity for f in findings), default=Decision.PROCEED)
+
+
+def lowest_cap(findings: Iterable[Finding]) -> Pressure | None:
+    caps = [f.pressure_cap for f in findings if f.pressure_cap is not None]
+    return min(caps, key=lambda p: p.rank) if caps else None
+
+
+def restricted(findings: Iterable[Finding]) -> tuple[Area, ...]:
+    return tuple(dict.fromkeys(f.area for f in findings if f.area_off_limits and f.area is not None))
+
+
+def screen(inp: ScreeningInput, *, catalogue: cat.Catalogue | None = None) -> ScreeningResult:
+    """Screen an intake: every rule's findings, the visit's decision, restricted areas and chronicity.
+
+    Raises ValueError for an unknown condition, region, side, sign or pregnancy answer, and for an
+    onset or surgery date after the screening date (the API answers 422).
+    """
+    catalogue = catalogue or cat.catalogue()
+    validate(inp, catalogue)
+    ctx = RuleContext(inp, catalogue)
+    findings = tuple(f for r in rules() for f in r.run(inp, ctx))
+    return ScreeningResult(
+        decision=decide(findings),
+        findings=findings,
+        restricted_areas=restricted(findings),
+        chronicity=chronicity(inp, catalogue),
+        pressure_cap=lowest_cap(findings),
+    )

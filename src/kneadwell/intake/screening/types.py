@@ -1,0 +1,186 @@
+"""Inputs and outputs of the screening engine. Pure Python: no Django imports.
+
+The intake (or referral) is turned into a `ScreeningInput`; `screen()` returns a
+`ScreeningResult`. The tailoring engine and every interface (UI, REST, FHIR, CLI)
+consume the result, so a gate holds wherever it is asked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Decision(StrEnum):
+    """Ordered from least to most restrictive; `max()` of decisions is the most restrictive."""
+
+    PROCEED = "proceed"
+    PROCEED_WITH_PRECAUTIONS = "proceed_with_precautions"
+    NEEDS_CLEARANCE = "needs_clearance"
+    DEFER = "defer"
+    REFER_OUT = "refer_out"
+
+    @property
+    def rank(self) -> int:
+        return list(Decision).index(self)
+
+    # Compare by restrictiveness, not alphabetically as str would.
+    def __lt__(self, other: object) -> bool:  # type: ignore[override]
+        return self.rank < Decision(other).rank  # type: ignore[arg-type]
+
+    def __le__(self, other: object) -> bool:  # type: ignore[override]
+        return self.rank <= Decision(other).rank  # type: ignore[arg-type]
+
+    def __gt__(self, other: object) -> bool:  # type: ignore[override]
+        return self.rank > Decision(other).rank  # type: ignore[arg-type]
+
+    def __ge__(self, other: object) -> bool:  # type: ignore[override]
+        return self.rank >= Decision(other).rank  # type: ignore[arg-type]
+
+
+class Pressure(StrEnum):
+    """The verbal pressure scale (REFERENCE §6.3, industry verbal scale [R42]), lightest first."""
+
+    LIGHT = "light"
+    MEDIUM = "medium"
+    FIRM = "firm"
+    DEEP = "deep"
+
+    @property
+    def rank(self) -> int:
+        return list(Pressure).index(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """A body region (catalogue key) and, for paired regions, a side: left, right or bilateral."""
+
+    region: str
+    side: str | None = None
+
+    def covers(self, other: Area) -> bool:
+        """True when this area includes `other` (same region; bilateral or unsided covers either side)."""
+        if self.region != other.region:
+            return False
+        return self.side in (None, "bilateral") or self.side == other.side or other.side is None
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    condition: str  # catalogue condition key
+    side: str | None = None
+    onset: dt.date | None = None
+    icd10: str | None = None
+    areas: tuple[Area, ...] = ()  # where the problem is, when known
+
+
+@dataclass(frozen=True, slots=True)
+class InflamedArea:
+    area: Area
+    signs: frozenset[str]  # subset of {"swelling", "heat", "redness"}
+
+
+@dataclass(frozen=True, slots=True)
+class RecentSurgery:
+    date: dt.date
+    area: Area
+
+
+@dataclass(frozen=True, slots=True)
+class HealthAnswers:
+    """The health-history screening answers (ids fixed by the care-pathway issue)."""
+
+    fever: bool = False
+    suspected_dvt: bool = False
+    anticoagulants: bool = False
+    bleeding_disorder: bool = False
+    recent_surgery: tuple[RecentSurgery, ...] = ()
+    open_wound_regions: tuple[Area, ...] = ()
+    fracture_regions: tuple[Area, ...] = ()
+    osteoporosis: bool = False
+    cancer: bool = False
+    pregnancy: str = "no"  # "no" | "low_risk" | "high_risk"
+    inflamed_regions: tuple[InflamedArea, ...] = ()
+    thunderclap_headache: bool = False
+    neuro_deficit: bool = False
+    headache_onset_after_50: bool = False
+    systemic_symptoms: bool = False
+    cervical_arterial_signs: bool = False
+    whiplash_high_risk: bool = False
+    cauda_equina_signs: bool = False
+    progressive_weakness: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ClearanceGrant:
+    """A provider's clearance on file, e.g. scope "scar_work" at the right knee."""
+
+    scope: str
+    area: Area | None
+    granted: dt.date
+    expires: dt.date | None = None
+
+    def in_force(self, on: dt.date) -> bool:
+        return self.granted <= on and (self.expires is None or on <= self.expires)
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningInput:
+    on: dt.date  # the date screened for (the session's local date)
+    birth_date: dt.date | None
+    diagnoses: tuple[Diagnosis, ...]
+    areas: tuple[Area, ...]  # areas of concern, most important first
+    answers: HealthAnswers = field(default_factory=HealthAnswers)
+    clearances: tuple[ClearanceGrant, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One rule's verdict, with everything a person needs to see why."""
+
+    code: str  # stable id, usually the catalogue flag id
+    rule: str  # the rule that produced it (registry id)
+    severity: Decision
+    message_staff: str
+    message_patient: str
+    sources: tuple[str, ...]  # catalogue source ids
+    area: Area | None = None  # None: the whole visit
+    # Effects for planning. A local finding (area set) restricts that area only.
+    area_off_limits: bool = False
+    forbidden_techniques: frozenset[str] = frozenset()  # at `area`, or everywhere when area is None
+    pressure_cap: Pressure | None = None
+    verified: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Chronicity:
+    condition: str
+    label: str  # acute | subacute | chronic
+    rule_text: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningResult:
+    decision: Decision
+    findings: tuple[Finding, ...]
+    restricted_areas: tuple[Area, ...]  # areas off limits for this visit
+    chronicity: tuple[Chronicity, ...]
+    pressure_cap: Pressure | None  # the lowest cap of all findings
+
+    @property
+    def blocked(self) -> bool:
+        """No session at all: the visit is deferred or the patient referred out."""
+        return self.decision in (Decision.DEFER, Decision.REFER_OUT)
+
+    def forbidden_at(self, area: Area) -> frozenset[str]:
+        """Techniques that must not be used at `area`."""
+        out: set[str] = set()
+        for f in self.findings:
+            if f.area is None or f.area.covers(area) or area.covers(f.area):
+                out |= f.forbidden_techniques
+        return frozenset(out)
+
+    def off_limits(self, area: Area) -> bool:
+        return any(r.covers(area) or area.covers(r) for r in self.restricted_areas)

@@ -1,0 +1,78 @@
+"""Writes for intakes: the front desk's first call and the patient's online form."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from kneadwell.accounts.models import Role, User
+from kneadwell.lib.clock import latest_possible_today
+from kneadwell.lib.errors import DomainError
+from kneadwell.patients.models import Patient
+from kneadwell.patients.services import PREFERENCE_FIELDS, patient_update
+from kneadwell.referrals.models import Referral
+
+from .models import Intake, IntakeChannel
+from .schemas import AreaIn, DiagnosisIn, HealthAnswersIn
+
+
+@transaction.atomic
+def intake_record(
+    *,
+    actor: User,
+    patient: Patient,
+    channel: str,
+    chief_complaint: str,
+    areas: Sequence[AreaIn] = (),
+    diagnoses: Sequence[DiagnosisIn] = (),
+    referral_reason: str = "",
+    onset: dt.date | None = None,
+    prior_treatments: str = "",
+    goals: str = "",
+    answers: HealthAnswersIn | None = None,
+    preferences: Mapping[str, object] | None = None,
+    referral: Referral | None = None,
+) -> Intake:
+    """Record an intake and, when given, the preferences it captured (pressure, lighting, music, gender).
+
+    The front desk records calls for any patient; a patient fills their own form.
+    """
+    if actor.role == Role.PATIENT:
+        if patient.user_id != actor.pk:
+            raise PermissionDenied("You can only fill in your own intake.")
+        channel = IntakeChannel.ONLINE
+    elif actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.THERAPIST):
+        raise PermissionDenied("You do not have permission to record an intake.")
+    if not chief_complaint.strip():
+        raise DomainError("Say what should be worked on.", field="chief_complaint")
+    if not areas and not any(d.areas for d in diagnoses):
+        raise DomainError("Mark at least one area to work on.", field="areas")
+    if referral is not None and referral.patient_id != patient.pk:
+        raise DomainError("That referral is for another patient.", field="referral")
+    if onset is not None and onset > latest_possible_today():
+        raise DomainError("The onset date cannot be in the future.", field="onset")
+    if preferences:
+        unknown = sorted(set(preferences) - set(PREFERENCE_FIELDS))
+        if unknown:
+            raise DomainError(f"Not a preference: {', '.join(unknown)}.", field=f"preferences.{unknown[0]}")
+        patient_update(actor=actor, patient=patient, data=dict(preferences))
+    intake = Intake(
+        patient=patient,
+        referral=referral,
+        channel=channel,
+        recorded_by=actor,
+        chief_complaint=chief_complaint,
+        referral_reason=referral_reason,
+        areas=[a.model_dump(mode="json") for a in areas],
+        diagnoses=[d.model_dump(mode="json") for d in diagnoses],
+        onset=onset,
+        prior_treatments=prior_treatments,
+        goals=goals,
+        answers=(answers or HealthAnswersIn()).model_dump(mode="json"),
+    )
+    intake.full_clean(exclude=["patient", "referral", "recorded_by"])
+    intake.save()
+    return intake

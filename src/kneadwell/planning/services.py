@@ -1,0 +1,175 @@
+"""Writes for plans of care: drafted from the referral and intake, edited and approved by the therapist."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from kneadwell.accounts.models import Role, User
+from kneadwell.intake.selectors import OPEN_REFERRAL_STATUSES, screening_input_for
+from kneadwell.knowledge import catalogue
+from kneadwell.knowledge.dosing import dose_for
+from kneadwell.lib.clock import now
+from kneadwell.lib.errors import DomainError
+from kneadwell.patients.models import Patient
+from kneadwell.therapists.models import Therapist
+
+from .models import CarePlan, CarePlanStatus, Goal
+
+
+@dataclass(frozen=True)
+class GoalIn:
+    measure: str
+    target_change: float
+    baseline: float | None = None
+    description: str = ""
+    basis: str = ""
+
+
+def _default_goals(conditions: Sequence[str]) -> list[GoalIn]:
+    """NPRS for every pain condition, plus each condition's first questionnaire, targeting its MCID.
+
+    Targets point the way the scale improves (down for "higher is worse",
+    up for LEFS and PSFS) and cite where the MCID comes from.
+    """
+    measures = catalogue.measures()
+    wanted: list[str] = []
+    for key in conditions:
+        for measure_key in catalogue.conditions()[key].outcome_measures:
+            if measure_key in measures and measure_key not in wanted and measures[measure_key].mcids:
+                wanted.append(measure_key)
+                if measure_key != "nprs":
+                    break  # one questionnaire per condition keeps the plan focused
+    goals: list[GoalIn] = []
+    for measure_key in wanted:
+        measure = measures[measure_key]
+        mcid = next(
+            (
+                m
+                for m in measure.mcids
+                if m.unit == "points" and m.value is not None and m.baseline_min is None
+            ),
+            None,
+        )
+        if mcid is None or mcid.value is None:
+            continue
+        sign = 1 if measure.higher_is_better else -1
+        flag = "" if mcid.verified else " (unverified)"
+        goals.append(
+            GoalIn(
+                measure=measure_key,
+                target_change=sign * mcid.value,
+                description=f"{measure.name}: {'up' if sign > 0 else 'down'} {mcid.display} from baseline",
+                basis=f"MCID {mcid.display} ({mcid.population}) [{', '.join(mcid.sources)}]{flag}",
+            )
+        )
+    return goals
+
+
+def _check_goals(goals: Sequence[GoalIn]) -> None:
+    for i, goal in enumerate(goals):
+        if goal.measure not in catalogue.measures():
+            raise DomainError(f"Unknown measure {goal.measure!r}.", field=f"goals[{i}].measure")
+
+
+@transaction.atomic
+def care_plan_draft(
+    *,
+    actor: User,
+    patient: Patient,
+    therapist: Therapist | None = None,
+    starts_on: dt.date | None = None,
+    conditions: Sequence[str] | None = None,
+    frequency_per_week: int | None = None,
+    weeks: int | None = None,
+    goals: Sequence[GoalIn] | None = None,
+    notes: str = "",
+) -> CarePlan:
+    """Draft a plan of care from the open referral and latest intake; anything given overrides the defaults."""
+    if actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.THERAPIST):
+        raise PermissionDenied("Only the clinic can draft a plan of care.")
+    if actor.role == Role.THERAPIST:
+        own = Therapist.objects.filter(user=actor).first()
+        if therapist is not None and therapist != own:
+            raise PermissionDenied("A therapist drafts plans in their own name.")
+        therapist = own
+    starts_on = starts_on or now().date()
+    inp = screening_input_for(patient, starts_on)
+    if conditions is None:
+        conditions = list(dict.fromkeys(d.condition for d in inp.diagnoses))
+    if not conditions:
+        raise DomainError(
+            "Record a referral or intake with a condition first, or name the conditions.", field="conditions"
+        )
+    for i, key in enumerate(conditions):
+        if key not in catalogue.conditions():
+            raise DomainError(f"Unknown condition {key!r}.", field=f"conditions[{i}]")
+    dose = dose_for(list(conditions))
+    referral = patient.referrals.filter(status__in=OPEN_REFERRAL_STATUSES).order_by("-received_on").first()
+    if referral and referral.requested_frequency_per_week and frequency_per_week is None:
+        frequency_per_week = referral.requested_frequency_per_week
+        basis = f"Requested by the referrer ({referral.provider.name})."
+    else:
+        sources = f" [{', '.join(dose.sources)}]" if dose.sources else ""
+        basis = (
+            f"{dose.text}{sources}"
+            if frequency_per_week is None and weeks is None
+            else "Set by the clinician."
+        )
+    frequency_per_week = frequency_per_week or dose.frequency_per_week
+    weeks = weeks or dose.weeks
+    goals = list(goals) if goals is not None else _default_goals(conditions)
+    _check_goals(goals)
+    plan = CarePlan(
+        patient=patient,
+        referral=referral,
+        therapist=therapist,
+        conditions=list(conditions),
+        areas=[{"region": a.region, "side": a.side} for a in inp.areas],
+        frequency_per_week=frequency_per_week,
+        weeks=weeks,
+        frequency_basis=basis,
+        starts_on=starts_on,
+        reassess_on=starts_on + dt.timedelta(weeks=weeks),
+        notes=notes,
+        created_by=actor,
+    )
+    plan.full_clean(exclude=["patient", "referral", "therapist", "created_by", "approved_by"])
+    plan.save()
+    Goal.objects.bulk_create(
+        [
+            Goal(
+                care_plan=plan,
+                measure=g.measure,
+                baseline=g.baseline,
+                target_change=g.target_change,
+                description=g.description,
+                basis=g.basis,
+            )
+            for g in goals
+        ]
+    )
+    return plan
+
+
+def care_plan_approve(*, actor: User, plan: CarePlan) -> CarePlan:
+    """The treating therapist approves a draft; it becomes the patient's active plan (the previous one completes)."""
+    therapist = Therapist.objects.filter(user=actor).first()
+    if actor.role != Role.THERAPIST or therapist is None:
+        raise PermissionDenied("Only a therapist can approve a plan of care.")
+    if plan.status != CarePlanStatus.DRAFT:
+        raise DomainError("Only a draft can be approved.", field="status")
+    with transaction.atomic():
+        CarePlan.objects.filter(patient=plan.patient, status=CarePlanStatus.ACTIVE).update(
+            status=CarePlanStatus.COMPLETED
+        )
+        plan.therapist = therapist
+        plan.status = CarePlanStatus.ACTIVE
+        plan.approved_by = actor
+        plan.approved_at = now()
+        plan.save(update_fields=["therapist", "status", "approved_by", "approved_at", "updated_at"])
+    return plan

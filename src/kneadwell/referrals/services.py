@@ -1,0 +1,226 @@
+"""Writes for referrals and clearances, shared by the referrer portal, the front desk and the API.
+
+Who may do what lives here. Callers fetch objects through the scope functions
+first, so an invisible object is a 404 before it gets here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from kneadwell.accounts.models import Role, User
+from kneadwell.intake.schemas import AreaIn, DiagnosisIn
+from kneadwell.lib.clock import latest_possible_today, now
+from kneadwell.lib.errors import DomainError
+from kneadwell.patients.models import Patient
+
+from .models import (
+    Clearance,
+    ClearanceScope,
+    ClearanceStatus,
+    Referral,
+    ReferralChannel,
+    ReferralStatus,
+    ReferringProvider,
+)
+
+# The referral's journey. Declining is possible until the patient is scheduled.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    ReferralStatus.RECEIVED: frozenset({ReferralStatus.TRIAGED, ReferralStatus.DECLINED}),
+    ReferralStatus.TRIAGED: frozenset({ReferralStatus.SCHEDULED, ReferralStatus.DECLINED}),
+    ReferralStatus.SCHEDULED: frozenset({ReferralStatus.IN_CARE}),
+    ReferralStatus.IN_CARE: frozenset({ReferralStatus.DISCHARGED}),
+    ReferralStatus.DISCHARGED: frozenset(),
+    ReferralStatus.DECLINED: frozenset(),
+}
+
+
+def _provider_of(actor: User) -> ReferringProvider | None:
+    return ReferringProvider.objects.filter(user=actor).first()
+
+
+def _check_date(value: dt.date | None, field: str) -> None:
+    if value is not None and value > latest_possible_today():
+        raise DomainError("The date cannot be in the future.", field=field)
+
+
+@transaction.atomic
+def referral_create(
+    *,
+    actor: User,
+    patient: Patient,
+    provider: ReferringProvider | None = None,
+    received_on: dt.date | None = None,
+    channel: str = ReferralChannel.PORTAL,
+    reason: str = "",
+    diagnoses: Sequence[DiagnosisIn] = (),
+    areas: Sequence[AreaIn] = (),
+    requested_sessions: int | None = None,
+    requested_frequency_per_week: int | None = None,
+    precautions: str = "",
+) -> Referral:
+    """Record a referral. A referrer sends their own; the front desk enters faxed or phoned ones for any provider."""
+    if actor.role == Role.REFERRER:
+        own = _provider_of(actor)
+        if own is None:
+            raise PermissionDenied("Your account is not linked to a referring provider.")
+        if provider is not None and provider != own:
+            raise PermissionDenied("You can only send referrals in your own name.")
+        provider = own
+    elif actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
+        raise PermissionDenied("You do not have permission to record referrals.")
+    if provider is None:
+        raise DomainError("Name the referring provider.", field="provider")
+    if not diagnoses:
+        raise DomainError("Give at least one diagnosis.", field="diagnoses")
+    _check_date(received_on, "received_on")
+    referral = Referral(
+        patient=patient,
+        provider=provider,
+        received_on=received_on or now().date(),
+        channel=channel,
+        reason=reason,
+        diagnoses=[d.model_dump(mode="json") for d in diagnoses],
+        areas=[a.model_dump(mode="json") for a in areas],
+        requested_sessions=requested_sessions,
+        requested_frequency_per_week=requested_frequency_per_week,
+        precautions=precautions,
+        created_by=actor,
+    )
+    referral.full_clean(exclude=["patient", "provider", "created_by"])
+    referral.save()
+    return referral
+
+
+def referral_set_status(*, actor: User, referral: Referral, status: str, note: str = "") -> Referral:
+    """Move a referral along its journey (front desk and admins only)."""
+    if actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
+        raise PermissionDenied("Only the clinic can change a referral's status.")
+    if status not in TRANSITIONS.get(referral.status, frozenset()):
+        raise DomainError(
+            f"A {referral.get_status_display().lower()} referral cannot become {status}.", field="status"
+        )
+    if status == ReferralStatus.DECLINED and not note.strip():
+        raise DomainError("Say why the referral is declined.", field="note")
+    referral.status = status
+    referral.status_note = note[:500]
+    referral.save(update_fields=["status", "status_note", "updated_at"])
+    return referral
+
+
+def _clearance_fields(
+    scope: str, area: AreaIn | None, granted_on: dt.date | None, expires_on: dt.date | None
+) -> None:
+    if scope not in ClearanceScope.values:
+        raise DomainError(
+            f"Unknown scope {scope!r}; use one of: {', '.join(ClearanceScope.values)}.", field="scope"
+        )
+    if scope == ClearanceScope.SCAR_WORK and area is None:
+        raise DomainError("Scar work is cleared for a region: give the region (and side).", field="region")
+    _check_date(granted_on, "granted_on")
+    if granted_on and expires_on and expires_on < granted_on:
+        raise DomainError("The clearance cannot expire before it is granted.", field="expires_on")
+
+
+@transaction.atomic
+def clearance_grant(
+    *,
+    actor: User,
+    patient: Patient,
+    scope: str,
+    area: AreaIn | None = None,
+    provider: ReferringProvider | None = None,
+    referral: Referral | None = None,
+    granted_on: dt.date | None = None,
+    expires_on: dt.date | None = None,
+    note: str = "",
+) -> Clearance:
+    """Record a clearance: granted by the referrer in the portal, or entered by the front desk from a letter."""
+    if actor.role == Role.REFERRER:
+        provider = _provider_of(actor)
+        if provider is None:
+            raise PermissionDenied("Your account is not linked to a referring provider.")
+    elif actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
+        raise PermissionDenied("Only the referring provider or the clinic can record a clearance.")
+    if provider is None:
+        raise DomainError("Name the provider who gave the clearance.", field="provider")
+    granted_on = granted_on or now().date()
+    _clearance_fields(scope, area, granted_on, expires_on)
+    clearance = Clearance(
+        patient=patient,
+        provider=provider,
+        referral=referral,
+        scope=scope,
+        region=area.region if area else "",
+        side=(area.side or "") if area else "",
+        status=ClearanceStatus.GRANTED,
+        granted_on=granted_on,
+        expires_on=expires_on,
+        note=note,
+        decided_by=actor,
+    )
+    clearance.full_clean(
+        exclude=["patient", "provider", "referral", "decided_by", "requested_by", "document"]
+    )
+    clearance.save()
+    return clearance
+
+
+def clearance_request(
+    *,
+    actor: User,
+    patient: Patient,
+    provider: ReferringProvider,
+    scope: str,
+    area: AreaIn | None = None,
+    note: str = "",
+) -> Clearance:
+    """Ask the referrer for a clearance (clinic staff and therapists); it waits in the referrer's portal."""
+    if actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.THERAPIST):
+        raise PermissionDenied("Only the clinic can ask for a clearance.")
+    _clearance_fields(scope, area, None, None)
+    clearance = Clearance(
+        patient=patient,
+        provider=provider,
+        scope=scope,
+        region=area.region if area else "",
+        side=(area.side or "") if area else "",
+        status=ClearanceStatus.REQUESTED,
+        note=note,
+        requested_by=actor,
+    )
+    clearance.full_clean(
+        exclude=["patient", "provider", "referral", "decided_by", "requested_by", "document"]
+    )
+    clearance.save()
+    return clearance
+
+
+def clearance_decide(
+    *, actor: User, clearance: Clearance, grant: bool, expires_on: dt.date | None = None, note: str = ""
+) -> Clearance:
+    """The referrer grants or declines a requested clearance, in one step."""
+    if actor.role != Role.REFERRER or clearance.provider.user_id != actor.pk:
+        raise PermissionDenied("Only the provider asked can decide this clearance.")
+    if clearance.status != ClearanceStatus.REQUESTED:
+        raise DomainError("This clearance has already been decided.", field="status")
+    today = now().date()
+    if grant and expires_on and expires_on < today:
+        raise DomainError("The clearance cannot expire before it is granted.", field="expires_on")
+    clearance.status = ClearanceStatus.GRANTED if grant else ClearanceStatus.DECLINED
+    clearance.granted_on = today if grant else None
+    clearance.expires_on = expires_on if grant else None
+    clearance.note = note or clearance.note
+    clearance.decided_by = actor
+    try:
+        clearance.full_clean(
+            exclude=["patient", "provider", "referral", "decided_by", "requested_by", "document"]
+        )
+    except ValidationError as exc:  # pragma: no cover - guarded above
+        raise DomainError(str(exc)) from exc
+    clearance.save()
+    return clearance

@@ -1,0 +1,108 @@
+"""Who may open which page: every role × every page, and own versus someone else's patient."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+ROLES = ["front_desk", "therapist", "patient", "referrer", "clinic_admin"]
+
+# Pages without an object, and the roles that may open them (all others get 403).
+ROLE_PAGES = {
+    "desk-today": {"front_desk", "clinic_admin"},
+    "therapist-day": {"therapist"},
+    "patient-home": {"patient"},
+    "referrer-home": {"referrer"},
+    "admin-home": {"clinic_admin"},
+    "audit-log": {"clinic_admin"},
+    "patient-search": {"front_desk", "clinic_admin"},
+}
+
+HOMES = {
+    "front_desk": "desk-today",
+    "therapist": "therapist-day",
+    "patient": "patient-home",
+    "referrer": "referrer-home",
+    "clinic_admin": "admin-home",
+}
+
+# Patient pages: (role, whose page) -> status. Pat is Tess's patient on Rita's referral; Paula is not.
+PATIENT_PAGES = {
+    ("front_desk", "pat"): 200,
+    ("front_desk", "paula"): 200,
+    ("clinic_admin", "pat"): 200,
+    ("clinic_admin", "paula"): 200,
+    ("therapist", "pat"): 200,
+    ("therapist", "paula"): 404,
+    ("patient", "pat"): 200,
+    ("patient", "paula"): 404,
+    ("referrer", "pat"): 200,
+    ("referrer", "paula"): 404,
+}
+
+
+@pytest.fixture
+def login(client, cast, admin_mfa):  # type: ignore[no-untyped-def]
+    def as_role(role: str):  # type: ignore[no-untyped-def]
+        client.force_login(cast.user(role))
+        return client
+
+    return as_role
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url_name", sorted(ROLE_PAGES))
+def test_role_pages_answer_200_for_their_roles_and_403_for_others(login, role, url_name):
+    # (Not named `page`: that is pytest-playwright's fixture, and would pull these tests into a browser run.)
+    response = login(role).get(reverse(url_name))
+    expected = 200 if role in ROLE_PAGES[url_name] else 403
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize("url_name", [*sorted(ROLE_PAGES), "home"])
+def test_anonymous_visitors_are_sent_to_login(client, cast, url_name):
+    response = client.get(reverse(url_name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_home_redirects_each_role_to_its_own_home(login, role):
+    response = login(role).get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse(HOMES[role])
+
+
+@pytest.mark.parametrize(("role", "whose"), sorted(PATIENT_PAGES))
+def test_patient_page_is_visible_only_in_scope(login, cast, role, whose):
+    patient = getattr(cast, whose)
+    response = login(role).get(reverse("patient-detail", args=[patient.public_id]))
+    assert response.status_code == PATIENT_PAGES[(role, whose)]
+    if response.status_code == 200:
+        assert patient.full_name in response.content.decode()
+
+
+def test_anonymous_visitor_cannot_open_a_patient_page(client, cast):
+    response = client.get(reverse("patient-detail", args=[cast.pat.public_id]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize("bad_id", ["1", "not-a-uuid", "00000000-0000-0000-0000-000000000000"])
+def test_patient_page_answers_404_for_unknown_or_malformed_ids(login, bad_id):
+    response = login("front_desk").get(reverse("patient-detail", args=[bad_id]))
+    assert response.status_code == 404
+
+
+def test_forbidden_page_renders_in_the_kneadwell_layout(login):
+    response = login("patient").get(reverse("desk-today"))
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "This page is not available to you" in body
+    assert 'class="skip-link"' in body
+
+
+def test_other_therapist_sees_paula_but_not_pat(client, cast):
+    client.force_login(cast.theo_user)
+    assert client.get(reverse("patient-detail", args=[cast.paula.public_id])).status_code == 200
+    assert client.get(reverse("patient-detail", args=[cast.pat.public_id])).status_code == 404
