@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 
 import pytest
@@ -174,3 +175,65 @@ def test_create_admin_refuses_a_weak_password(db, monkeypatch):
     with pytest.raises(CommandError, match="password"):
         call_command("create_admin", username="bob", email="bob@clinic.example.org", no_input=True)
     assert not User.objects.filter(username="bob").exists()
+
+
+class TestPlan:
+    """`kneadwell plan` prints the same tailored plan the API serves, for a person to read."""
+
+    def _frozen_shoulder(self, cast):
+        from kneadwell.intake.schemas import AreaIn, DiagnosisIn
+        from kneadwell.intake.services import intake_record
+        from kneadwell.therapists.models import Training
+
+        for key in ("swedish", "myofascial_release", "passive_stretching"):
+            Training.objects.create(therapist=cast.tess, technique=key)
+        intake_record(
+            actor=cast.desk,
+            patient=cast.pat,
+            channel="phone",
+            chief_complaint="Cannot lift my arm",
+            areas=[AreaIn(region="shoulder", side="right")],
+            diagnoses=[DiagnosisIn(condition="frozen_shoulder", onset=dt.date(2026, 5, 1))],
+        )
+
+    def test_it_prints_the_segments_instructions_and_reasons(self, cast, capsys):
+        self._frozen_shoulder(cast)
+        code = cli.main(
+            ["plan", "--patient", "Pat Palmer", "--service", "therapeutic-60", "--date", "2026-12-01"]
+        )
+        out = capsys.readouterr().out
+        assert code == 0
+        assert "Session plan for Pat Palmer: Therapeutic massage, 60 min with Tess Turner" in out
+        assert "Shoulder (right)" in out
+        assert "Passive stretching" in out
+        assert "loose clothing" in out
+        assert "Why:" in out
+
+    def test_it_accepts_public_ids(self, cast, capsys):
+        self._frozen_shoulder(cast)
+        code = cli.main(
+            [
+                "plan",
+                "--patient",
+                str(cast.pat.public_id),
+                "--service",
+                "therapeutic-60",
+                "--therapist",
+                str(cast.tess.public_id),
+            ]
+        )
+        assert code == 0
+        assert "Pat Palmer" in capsys.readouterr().out
+
+    def test_an_unknown_patient_or_service_is_a_usage_error(self, cast, capsys):
+        assert cli.main(["plan", "--patient", "Nobody Here", "--service", "therapeutic-60"]) == 2
+        assert "No patient matches 'Nobody Here'" in capsys.readouterr().err
+        assert cli.main(["plan", "--patient", "Pat Palmer", "--service", "hot-stones"]) == 2
+        assert "No active service 'hot-stones'" in capsys.readouterr().err
+
+    def test_it_writes_an_audit_event(self, cast, capsys):
+        from kneadwell.accounts.models import AuditEvent
+
+        self._frozen_shoulder(cast)
+        cli.main(["plan", "--patient", "Pat Palmer", "--service", "therapeutic-60"])
+        assert AuditEvent.objects.filter(channel="cli", patient_id=str(cast.pat.public_id)).exists()

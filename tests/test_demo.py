@@ -217,6 +217,36 @@ class TestDemoClinic:
         physician = User.objects.get(username="referrer").referring_provider
         assert Referral.objects.filter(patient=patient, provider=physician).exists()
 
+    def test_every_referral_carries_a_valid_coded_diagnosis(self, clinic):
+        from kneadwell.intake.schemas import DiagnosisIn
+
+        for referral in Referral.objects.all():
+            assert referral.diagnoses, referral.reason
+            for diagnosis in referral.diagnoses:
+                assert DiagnosisIn.model_validate(diagnosis).icd10
+
+    def test_the_patient_logins_plan_includes_the_cleared_scar_work(self, clinic):
+        from kneadwell.clinic.models import Service
+        from kneadwell.intake.selectors import screening_for
+        from kneadwell.planning.selectors import current_therapist, session_plan_for
+
+        patient = User.objects.get(username="patient").patient
+        therapist = current_therapist(patient)
+        assert therapist == User.objects.get(username="therapist").therapist
+        on = TODAY + dt.timedelta(days=1)
+        assert screening_for(patient, on).decision != "needs_clearance"
+        plan = session_plan_for(
+            patient=patient, service=Service.objects.get(code="therapeutic-60"), therapist=therapist, on=on
+        )
+        assert "scar_mobilization" in plan.techniques
+        assert any(s.region == "shoulder" and s.side == "right" for s in plan.segments)
+
+    def test_a_scar_clearance_request_waits_for_the_referrer(self, clinic):
+        from kneadwell.referrals.models import Clearance, ClearanceStatus
+
+        physician = User.objects.get(username="referrer").referring_provider
+        assert Clearance.objects.filter(provider=physician, status=ClearanceStatus.REQUESTED).exists()
+
     def test_loading_again_creates_nothing(self, clinic, settings):
         settings.DEMO = True
         before = _counts()

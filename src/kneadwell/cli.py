@@ -15,6 +15,7 @@ Django is set up only by the subcommands that need it.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 from collections.abc import Sequence
@@ -206,13 +207,13 @@ def cmd_token_list(args: argparse.Namespace) -> int:
 def cmd_token_revoke(args: argparse.Namespace) -> int:
     _setup_django()
     from kneadwell.accounts.models import ApiToken
-    from kneadwell.accounts.services import TOKEN_PREFIX, _digest, token_revoke
+    from kneadwell.accounts.services import TOKEN_PREFIX, digest_secret, token_revoke
 
     given = args.prefix.strip().rstrip("…").rstrip(".")
     prefix_length = len(TOKEN_PREFIX) + 6
     if len(given) > prefix_length:
         # The whole secret: match it exactly.
-        matches = list(ApiToken.objects.select_related("user").filter(digest=_digest(given)))
+        matches = list(ApiToken.objects.select_related("user").filter(digest=digest_secret(given)))
     else:
         matches = list(ApiToken.objects.select_related("user").filter(prefix=given))
     if args.user:
@@ -228,6 +229,113 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
         raise CommandError(f"{len(active)} active tokens start with {given!r} ({owners}); add --user NAME.")
     token = token_revoke(token=active[0])
     print(f"Revoked {token.prefix}… ({token.user.username}).", file=sys.stderr)
+    return 0
+
+
+# --------------------------------------------------------------------------- plan
+
+
+def _find(model, value: str, label: str, name_fields: tuple[str, str]):  # type: ignore[no-untyped-def]
+    """One row by public id, or by "Given Family" name (case-insensitive); a clear error otherwise."""
+    from kneadwell.accounts.scoping import parse_public_id
+
+    parsed = parse_public_id(value)
+    if parsed is not None:
+        rows = list(model.objects.filter(public_id=parsed))
+    else:
+        given, _, family = value.strip().partition(" ")
+        rows = list(
+            model.objects.filter(**{f"{name_fields[0]}__iexact": given, f"{name_fields[1]}__iexact": family})
+        )
+    if not rows:
+        raise CommandError(f"No {label} matches {value!r}.")
+    if len(rows) > 1:
+        ids = ", ".join(str(r.public_id) for r in rows)
+        raise CommandError(f"{len(rows)} {label}s are called {value!r}; give the id: {ids}.")
+    return rows[0]
+
+
+def plan_text(*, patient, service, therapist, on, plan, screening) -> str:  # type: ignore[no-untyped-def]
+    """The session plan as a person reads it: what, where, how long, how firm, and why."""
+    from kneadwell.knowledge import catalogue
+
+    regions, techniques = catalogue.regions(), catalogue.techniques()
+    lines = [
+        f"Session plan for {patient.full_name}: {service.name} with {therapist.full_name} on {on:%A %d %B %Y}",
+        f"Screening: {screening.decision.value.replace('_', ' ')}",
+    ]
+    if plan.blocked:
+        lines.append("No session: " + " ".join(plan.reasons))
+        return "\n".join(lines) + "\n"
+    for reason in plan.reasons:
+        lines.append(f"Note: {reason}")
+    lines.append("")
+    for segment in plan.segments:
+        where = regions[segment.region].name
+        if segment.side:
+            where = f"{where} ({segment.side})"
+        names = ", ".join(techniques[t].name for t in segment.techniques) or "no technique: see notes"
+        lines.append(f"  {segment.minutes:>3} min  {where:<28} {segment.role:<8} {names}")
+    if plan.pressure:
+        lines.append(f"\nPressure: {plan.pressure[0].value} to {plan.pressure[1].value}")
+    if plan.instructions:
+        lines.append("Tell the patient: " + ", ".join(i.replace("_", " ") for i in plan.instructions))
+    ambience = ", ".join(f"{k} {v}" for k, v in plan.ambience.items() if v)
+    if ambience:
+        lines.append(f"Room: {ambience}")
+    for finding in plan.precautions:
+        lines.append(f"Precaution: {finding.message_staff} [{', '.join(finding.sources)}]")
+    lines.append("\nWhy:")
+    for item in plan.rationale:
+        source = f" [{item.source}]" if item.source else ""
+        lines.append(f"  - {item.text}{source}")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    _setup_django()
+    from kneadwell.clinic.models import Service
+    from kneadwell.intake.selectors import screening_for
+    from kneadwell.lib.clock import now
+    from kneadwell.lib.zones import zone
+    from kneadwell.patients.models import Patient
+    from kneadwell.planning.selectors import current_therapist, session_plan_for
+    from kneadwell.therapists.models import Therapist
+
+    patient = _find(Patient, args.patient, "patient", ("given_name", "family_name"))
+    service = Service.objects.filter(code=args.service, active=True).first()
+    if service is None:
+        codes = ", ".join(Service.objects.filter(active=True).values_list("code", flat=True))
+        raise CommandError(f"No active service {args.service!r}; use one of: {codes}.")
+    if args.therapist:
+        therapist = _find(Therapist, args.therapist, "therapist", ("given_name", "family_name"))
+    else:
+        therapist = current_therapist(patient)
+        if therapist is None:
+            raise CommandError(f"{patient.full_name} has no current therapist; name one with --therapist.")
+    location = therapist.locations.order_by("name").first()
+    on = args.date or (now().astimezone(zone(location.time_zone)).date() if location else now().date())
+    try:
+        plan = session_plan_for(patient=patient, service=service, therapist=therapist, on=on)
+        screening = screening_for(patient, on)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    from kneadwell.accounts.models import AuditAction
+    from kneadwell.accounts.services import audit_record
+
+    audit_record(
+        actor=None,
+        action=AuditAction.READ,
+        object_type="session_plan",
+        object_id=patient.public_id,
+        patient_ids=[patient.public_id],
+        channel="cli",
+    )
+    sys.stdout.write(
+        plan_text(
+            patient=patient, service=service, therapist=therapist, on=on, plan=plan, screening=screening
+        )
+    )
     return 0
 
 
@@ -284,6 +392,13 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("prefix", help="the prefix shown by `token list`, e.g. kw_AbC123")
     revoke.add_argument("--user", help="only that user's token (when prefixes collide)")
     revoke.set_defaults(func=cmd_token_revoke)
+
+    plan = sub.add_parser("plan", help="print a patient's tailored session plan, with the reasons")
+    plan.add_argument("--patient", required=True, help='public id, or "Given Family"')
+    plan.add_argument("--service", required=True, help="service code, e.g. therapeutic-60")
+    plan.add_argument("--therapist", help='public id, or "Given Family" (default: the current therapist)')
+    plan.add_argument("--date", type=dt.date.fromisoformat, help="local date YYYY-MM-DD (default: today)")
+    plan.set_defaults(func=cmd_plan)
 
     # Parsed by hand in main() so that every argument reaches Django untouched.
     sub.add_parser("manage", help="run a Django management command: kneadwell manage <command> [args]")

@@ -36,11 +36,20 @@ from django.db import transaction
 from kneadwell.accounts.models import AuditAction, Role, User
 from kneadwell.accounts.services import audit_record
 from kneadwell.clinic.models import Location, LocationKind, Room, Service, ServiceFamily
+from kneadwell.intake.schemas import AreaIn, DiagnosisIn
 from kneadwell.lib.clock import now
 from kneadwell.lib.errors import DomainError
 from kneadwell.lib.zones import local_day_bounds, local_to_utc, zone
 from kneadwell.patients.models import Patient
-from kneadwell.referrals.models import ProviderKind, Referral, ReferralStatus, ReferringProvider
+from kneadwell.referrals.models import (
+    Clearance,
+    ClearanceScope,
+    ClearanceStatus,
+    ProviderKind,
+    Referral,
+    ReferralStatus,
+    ReferringProvider,
+)
 from kneadwell.scheduling.models import Appointment, AppointmentStatus, Channel
 from kneadwell.scheduling.services import appointment_create
 from kneadwell.therapists.models import Expertise, Licence, Therapist, TimeOff, Training, WorkingHours
@@ -296,30 +305,46 @@ _STREETS = {
 }
 _AREAS_TO_AVOID = [["abdomen"], ["feet"], ["face", "scalp"], ["left calf (DVT history)"], ["gluteal region"]]
 
-# Referral reasons per provider kind.
-_REASONS: dict[str, list[str]] = {
+# Referrals per provider kind: the reason as written, and the structured diagnosis
+# (condition key, billable ICD-10-CM code, area(s)) the front desk would enter.
+_N = None  # midline region: no side
+_REASONS: dict[str, list[tuple[str, str, str, list[tuple[str, str | None]]]]] = {
     ProviderKind.PHYSICIAN: [
-        "Chronic low back pain, non-specific; massage as adjunct to home exercise.",
-        "Tension-type headaches with cervical muscle tenderness.",
-        "Post-operative scar adhesion, right knee arthroscopy 10 weeks ago.",
-        "Frozen shoulder (left), thawing phase; improve range of motion.",
-        "Lymphoedema risk after axillary surgery: gentle lymphatic drainage only.",
+        ("Chronic low back pain, non-specific; massage as adjunct to home exercise.", "low_back_pain", "M54.50", [("low_back", _N)]),
+        ("Tension-type headaches with cervical muscle tenderness.", "tension_headache", "G44.209", [("neck", _N), ("head", _N)]),
+        ("Post-operative scar adhesion, right knee arthroscopy 10 weeks ago.", "post_surgical_scar", "L90.5", [("knee", "right")]),
+        ("Frozen shoulder (left), thawing phase; improve range of motion.", "frozen_shoulder", "M75.02", [("shoulder", "left")]),
+        ("Neck and upper-back pain from long hours at a desk.", "repetitive_strain", "M54.2", [("neck", _N), ("upper_back", _N)]),
     ],
     ProviderKind.CHIROPRACTOR: [
-        "Whiplash-associated disorder after rear-end collision; soft-tissue work with adjustments.",
-        "Lumbar strain; spot work on paraspinals before adjustments.",
-        "TMJ disorder with jaw clicking; assess for intraoral work.",
-        "Cervicogenic headache; suboccipital trigger points.",
-        "Mid-back pain from desk work.",
+        ("Whiplash-associated disorder after rear-end collision; soft-tissue work with adjustments.", "whiplash", "S13.4XXD", [("neck", _N)]),
+        ("Lumbar strain; spot work on paraspinals before adjustments.", "strain_sprain", "S39.012D", [("low_back", _N)]),
+        ("TMJ disorder with jaw clicking; assess for intraoral work.", "tmj_disorder", "M26.603", [("jaw", "bilateral")]),
+        ("Tension-type headache; suboccipital trigger points.", "tension_headache", "G44.209", [("neck", _N)]),
+        ("Mid-back pain from desk work.", "repetitive_strain", "M54.6", [("upper_back", _N)]),
     ],
     ProviderKind.PHYSICAL_THERAPIST: [
-        "Lateral epicondylalgia (tennis elbow); cross-fibre friction as tolerated.",
-        "Achilles tendinopathy, in loading programme.",
-        "Post-surgical scar, ACL reconstruction; scar mobilisation.",
-        "Repetitive strain, forearm flexors (warehouse work).",
-        "Sciatica-like radiating pain, improving; soft-tissue work to piriformis.",
+        ("Lateral epicondylalgia (tennis elbow); cross-fibre friction as tolerated.", "tendinopathy", "M77.11", [("forearm", "right")]),
+        ("Achilles tendinopathy, in loading programme.", "tendinopathy", "M76.61", [("calf", "right"), ("ankle_foot", "right")]),
+        ("Post-surgical scar, ACL reconstruction; scar mobilisation.", "post_surgical_scar", "L90.5", [("knee", "left")]),
+        ("Repetitive strain, forearm flexors (warehouse work).", "repetitive_strain", "M70.831", [("forearm", "right")]),
+        ("Sciatica-like radiating pain, improving; soft-tissue work to piriformis.", "radiating_pain", "M54.31", [("low_back", _N), ("hip_gluteal", "right")]),
     ],
-}
+}  # fmt: skip
+
+
+def _diagnosis(
+    condition: str, icd10: str, areas: list[tuple[str, str | None]], onset: dt.date
+) -> dict[str, object]:
+    """The JSON a referral stores, validated exactly as an API or form entry would be."""
+    return DiagnosisIn(
+        condition=condition,
+        icd10=icd10,
+        onset=onset,
+        areas=tuple(AreaIn(region=r, side=side) for r, side in areas),  # type: ignore[arg-type]
+    ).model_dump(mode="json")
+
+
 _REFERRAL_STATUS_CYCLE = [
     ReferralStatus.RECEIVED,
     ReferralStatus.TRIAGED,
@@ -763,13 +788,21 @@ class _Builder:
                     ReferralStatus.IN_CARE: rng.randint(20, 45),
                     ReferralStatus.DISCHARGED: rng.randint(55, 70),
                 }[status]
+                reason, condition, icd10, areas = rng.choice(_REASONS[spec["kind"]])
+                received_on = ref_today - dt.timedelta(days=received)
+                onset = received_on - dt.timedelta(weeks=rng.randint(3, 30))
+                diagnosis = _diagnosis(condition, icd10, areas, onset)
                 referrals.append(
                     Referral(
                         patient=slot.patient,
                         provider=provider,
-                        received_on=ref_today - dt.timedelta(days=received),
-                        reason=rng.choice(_REASONS[spec["kind"]]),
+                        received_on=received_on,
+                        channel=rng.choice(["portal", "fax", "phone"]),
+                        reason=reason,
+                        diagnoses=[diagnosis],
+                        areas=diagnosis["areas"],
                         requested_sessions=rng.choice([6, 8, 10]),
+                        requested_frequency_per_week=rng.choice([None, 1, 2]),
                         status=status,
                     )
                 )
@@ -788,7 +821,17 @@ class _Builder:
             provider=self.providers["physician"],
             received_on=ref_today - dt.timedelta(days=PAST_DAYS + 5),
             reason="Scar tissue and shoulder stiffness after right rotator-cuff repair, 8 weeks post-op.",
+            diagnoses=[
+                _diagnosis(
+                    "post_surgical_scar",
+                    "L90.5",
+                    [("shoulder", "right")],
+                    ref_today - dt.timedelta(days=PAST_DAYS + 5 + 56),
+                )
+            ],
+            areas=[{"region": "shoulder", "side": "right"}],
             requested_sessions=10,
+            requested_frequency_per_week=1,
             status=ReferralStatus.IN_CARE,
         )
         self.featured_patient.referred = True
@@ -796,6 +839,44 @@ class _Builder:
         for referral in referrals:
             referral.full_clean()
         Referral.objects.bulk_create(referrals)
+        self._clearances(featured, referrals)
+
+    def _clearances(self, featured: Referral, referrals: list[Referral]) -> None:
+        """The featured patient's surgeon cleared scar work; one knee-scar request waits in the referrer's portal."""
+        Clearance.objects.create(
+            patient=featured.patient,
+            provider=featured.provider,
+            referral=featured,
+            scope=ClearanceScope.SCAR_WORK,
+            region="shoulder",
+            side="right",
+            status=ClearanceStatus.GRANTED,
+            granted_on=featured.received_on,
+            note="Incision closed and dry; scar work approved.",
+        )
+        waiting = next(
+            (
+                r
+                for r in referrals
+                if r.provider == self.providers["physician"]
+                and r.diagnoses[0]["condition"] == "post_surgical_scar"
+                and r is not featured
+            ),
+            None,
+        )
+        if waiting is not None:
+            area = waiting.diagnoses[0]["areas"][0]
+            Clearance.objects.create(
+                patient=waiting.patient,
+                provider=waiting.provider,
+                referral=waiting,
+                scope=ClearanceScope.SCAR_WORK,
+                region=area["region"],
+                side=area["side"] or "",
+                status=ClearanceStatus.REQUESTED,
+                requested_by=self.users["frontdesk"],
+                note="May we start scar mobilisation at the knee?",
+            )
 
     # ---- booking
 

@@ -23,6 +23,7 @@ def _target(cast: Cast, kind: str, side: str) -> str:
         "patient": (cast.pat, cast.paula),
         "appointment": (cast.pat_appointment, cast.paula_appointment),
         "therapist": (cast.tess, cast.theo),
+        "referral": (cast.pat.referrals.get(), cast.paula.referrals.get()),
     }[kind]
     return str(objects[0 if side == "own" else 1].public_id)
 
@@ -31,6 +32,13 @@ NEW_PATIENT = {"given_name": "Nia", "family_name": "New", "birth_date": "1990-02
 NEW_THERAPIST = {"given_name": "Nora", "family_name": "Newhire"}
 CONTACT_CHANGE = {"phone": "555-0100", "pressure": "firm"}
 NAME_CHANGE = {"given_name": "Renamed"}
+REFERRAL = {
+    "new_patient": NEW_PATIENT,
+    "diagnoses": [{"condition": "low_back_pain", "icd10": "M54.50"}],
+}  # the clinic must also name the provider: without one, 422
+INTAKE = {"chief_complaint": "Stiff neck", "areas": [{"region": "neck"}]}
+MATCHES = "/patients/{id}/matches?service=therapeutic-60&location={hospital}"
+SESSION_PLAN = "/patients/{id}/session-plan?service=therapeutic-60&therapist={tess}"
 
 # method, path, object kind (None: collection), side, body, then the status per role in ROLES order.
 #                                                                patient desk  ther  ref   admin
@@ -53,6 +61,33 @@ MATRIX = [
     ("GET", "/appointments", None, None, None,                    (200, 200, 200, 200, 200)),
     ("GET", "/appointments/{id}", "appointment", "own", None,     (200, 200, 200, 200, 200)),
     ("GET", "/appointments/{id}", "appointment", "other", None,   (404, 200, 404, 404, 200)),
+    ("GET", "/catalogue/conditions", None, None, None,            (200, 200, 200, 200, 200)),
+    ("GET", "/catalogue/techniques", None, None, None,            (200, 200, 200, 200, 200)),
+    ("GET", "/catalogue/regions", None, None, None,               (200, 200, 200, 200, 200)),
+    ("GET", "/catalogue/measures", None, None, None,              (200, 200, 200, 200, 200)),
+    ("GET", "/referrals", None, None, None,                       (200, 200, 200, 200, 200)),
+    ("POST", "/referrals", None, None, REFERRAL,                  (403, 422, 403, 201, 422)),
+    ("GET", "/referrals/{id}", "referral", "own", None,           (200, 200, 200, 200, 200)),
+    ("GET", "/referrals/{id}", "referral", "other", None,         (404, 200, 404, 404, 200)),
+    ("POST", "/referrals/{id}/status", "referral", "own", {"status": "triaged"},   (403, 200, 403, 403, 200)),
+    ("POST", "/referrals/{id}/status", "referral", "other", {"status": "triaged"}, (404, 200, 404, 404, 200)),
+    ("POST", "/referrals/{id}/clearances", "referral", "own", {"scope": "general"},   (403, 201, 403, 201, 201)),
+    ("POST", "/referrals/{id}/clearances", "referral", "other", {"scope": "general"}, (404, 201, 404, 404, 201)),
+    ("GET", "/clearances", None, None, None,                      (200, 200, 200, 200, 200)),
+    ("POST", "/patients/{id}/intakes", "patient", "own", INTAKE,  (201, 201, 201, 403, 201)),
+    ("POST", "/patients/{id}/intakes", "patient", "other", INTAKE, (404, 201, 404, 404, 201)),
+    ("GET", "/patients/{id}/intakes", "patient", "own", None,     (200, 200, 200, 200, 200)),
+    ("GET", "/patients/{id}/intakes", "patient", "other", None,   (404, 200, 404, 404, 200)),
+    ("GET", "/patients/{id}/screening", "patient", "own", None,   (200, 200, 200, 200, 200)),
+    ("GET", "/patients/{id}/screening", "patient", "other", None, (404, 200, 404, 404, 200)),
+    ("GET", MATCHES, "patient", "own", None,                      (403, 200, 200, 403, 200)),
+    ("GET", MATCHES, "patient", "other", None,                    (403, 200, 404, 403, 200)),
+    ("GET", SESSION_PLAN, "patient", "own", None,                 (403, 200, 200, 403, 200)),
+    ("GET", SESSION_PLAN, "patient", "other", None,               (403, 200, 404, 403, 200)),
+    ("POST", "/patients/{id}/care-plans", "patient", "own", {"conditions": ["low_back_pain"]},   (403, 201, 201, 403, 201)),
+    ("POST", "/patients/{id}/care-plans", "patient", "other", {"conditions": ["low_back_pain"]}, (404, 201, 404, 404, 201)),
+    ("GET", "/patients/{id}/care-plans", "patient", "own", None,  (200, 200, 200, 200, 200)),
+    ("GET", "/patients/{id}/care-plans", "patient", "other", None, (404, 200, 404, 404, 200)),
 ]  # fmt: skip
 
 CASES = [
@@ -74,7 +109,8 @@ ENDPOINTS = [
 
 
 def _url(cast: Cast, path: str, kind: str | None, side: str | None) -> str:
-    return path.format(id=_target(cast, kind, side or "own")) if kind else path
+    ids = {"hospital": cast.hospital.public_id, "tess": cast.tess.public_id}
+    return path.format(id=_target(cast, kind, side or "own"), **ids) if kind else path
 
 
 @pytest.mark.parametrize(("method", "path", "kind", "side", "body", "role", "status"), CASES)

@@ -31,6 +31,14 @@ OPERATIONS = [
     ("get", "/clearances", {"200", "401", "422"}),
     ("post", "/patients/{id}/clearance-requests", {"201", "400", "401", "403", "404", "422"}),
     ("post", "/clearances/{id}/decision", {"200", "400", "401", "403", "404", "422"}),
+    ("post", "/patients/{id}/intakes", {"201", "400", "401", "403", "404", "422"}),
+    ("get", "/patients/{id}/intakes", {"200", "401", "404", "422"}),
+    ("get", "/patients/{id}/screening", {"200", "401", "404", "422"}),
+    ("get", "/patients/{id}/matches", {"200", "401", "403", "404", "422"}),
+    ("get", "/patients/{id}/session-plan", {"200", "401", "403", "404", "422"}),
+    ("post", "/patients/{id}/care-plans", {"201", "400", "401", "403", "404", "422"}),
+    ("get", "/patients/{id}/care-plans", {"200", "401", "404", "422"}),
+    ("post", "/care-plans/{id}/approve", {"200", "400", "401", "403", "404", "422"}),
 ]
 
 

@@ -12,10 +12,21 @@ def test_committed_clinical_rules_match_the_generator():
     assert COMMITTED.read_text(encoding="utf-8") == docs.render()
 
 
-def test_the_screening_rules_section_awaits_the_registry_without_inventing_rules():
+def test_every_screening_rule_is_listed_with_its_sources():
+    from kneadwell.intake.screening import rules
+
     text = docs.render()
     section = text.split("## Screening rules", 1)[1].split("\n## ", 1)[0]
-    assert "does not exist yet" in section
+    for rule in rules():
+        row = next(line for line in section.splitlines() if line.startswith(f"| `{rule.id}` |"))
+        assert all(source in row for source in rule.sources())
+
+
+def test_every_tailoring_rule_is_listed():
+    from kneadwell.planning.tailoring import RULES
+
+    text = docs.render()
+    assert all(f"| `{rule_id}` |" in text for rule_id in RULES)
 
 
 def test_the_document_shows_sources_and_unverified_labels():

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 TOKEN_PREFIX = "kw_"
 
 
-def _digest(secret: str) -> str:
+def digest_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -31,7 +31,7 @@ class IssuedToken:
 def token_create(*, user: User, name: str = "") -> IssuedToken:
     """Make a bearer token for `user`. The returned secret is never stored and cannot be shown again."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, name=name, prefix=secret[: len(TOKEN_PREFIX) + 6], digest=_digest(secret))
+    token = ApiToken(user=user, name=name, prefix=secret[: len(TOKEN_PREFIX) + 6], digest=digest_secret(secret))
     token.full_clean()
     token.save()
     return IssuedToken(token=token, secret=secret)
@@ -50,7 +50,7 @@ def token_authenticate(secret: str) -> User | None:
         return None
     token = (
         ApiToken.objects.select_related("user")
-        .filter(digest=_digest(secret), revoked_at__isnull=True, user__is_active=True)
+        .filter(digest=digest_secret(secret), revoked_at__isnull=True, user__is_active=True)
         .first()
     )
     if token is None:

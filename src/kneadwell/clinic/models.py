@@ -115,6 +115,13 @@ class Service(PublicIdModel):
     duration_minutes = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(5), MaxValueValidator(240)]
     )
+    hands_on_minutes = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(5), MaxValueValidator(240)],
+        help_text="Minutes of hands-on work the session plan fills; empty means the whole duration. "
+        "Some clinics book 60 minutes and deliver about 50 hands-on (REFERENCE §7).",
+    )
     buffer_minutes = models.PositiveSmallIntegerField(
         default=0,
         validators=[MaxValueValidator(60)],
@@ -138,9 +145,17 @@ class Service(PublicIdModel):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        if self.hands_on_minutes and self.duration_minutes and self.hands_on_minutes > self.duration_minutes:
+            raise ValidationError({"hands_on_minutes": "Hands-on time cannot exceed the session's duration."})
+
     @property
     def duration(self) -> dt.timedelta:
         return dt.timedelta(minutes=self.duration_minutes)
+
+    @property
+    def hands_on(self) -> int:
+        return self.hands_on_minutes or self.duration_minutes
 
     @property
     def buffer(self) -> dt.timedelta:

@@ -42,7 +42,7 @@ def intake_record(
     """
     if actor.role == Role.PATIENT:
         if patient.user_id != actor.pk:
-            raise PermissionDenied("You can only fill in your own intake.")
+            raise PermissionDenied("You do not have permission to fill in another patient's intake.")
         channel = IntakeChannel.ONLINE
     elif actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.THERAPIST):
         raise PermissionDenied("You do not have permission to record an intake.")

@@ -190,6 +190,56 @@ def _rom_value(v: cat.RomValue, unit: str) -> str:
     return f"{number}{sd}{symbol} ({v.label}){_mark(v)}"
 
 
+def _rules_section() -> list[str]:
+    """The engines' rule registries: screening rules, tailoring rules, matching settings.
+
+    Imported here rather than at the top: the engines build on the catalogue,
+    not the other way round. All three are pure Python too.
+    """
+    from kneadwell.intake.screening import rules as screening_rules
+    from kneadwell.planning import tailoring
+    from kneadwell.therapists import matching
+
+    out = [
+        "Generated from the registry in `intake/screening/` (one module per family). Decision order:",
+        "refer_out > defer > needs_clearance > proceed_with_precautions > proceed; local findings",
+        "restrict an area, not the whole visit.",
+        "",
+        "| Rule | Family | What it checks | Catalogue flags | Sources |",
+        "|---|---|---|---|---|",
+    ]
+    for rule in screening_rules():
+        label = "" if rule.verified() else f" {UNVERIFIED}"
+        out.append(
+            f"| `{rule.id}` | {rule.family} | {_cell(rule.description)}{label} | "
+            f"{', '.join(f'`{f}`' for f in rule.flags)} | {', '.join(rule.sources()) or '—'} |"
+        )
+    out += [
+        "",
+        "### Tailoring rules",
+        "",
+        "Generated from `planning/tailoring.py` (`RULES`). A source of `clinic_setting` is a clinic default,",
+        "not a clinical claim; `catalogue` and `screening` mean the rule applies what those say.",
+        "",
+        "| Rule | Basis | What it does |",
+        "|---|---|---|",
+    ]
+    for rule_id, (source, text) in tailoring.RULES.items():
+        out.append(f"| `{rule_id}` | {source} | {_cell(text)} |")
+    out += [
+        "",
+        "### Matching",
+        "",
+        "Hard filters (every failing one is listed): active; licence valid for the location's jurisdiction on",
+        f"the session's local date{_cite(matching.LICENCE_SOURCES)}; works at the location; trained for each",
+        "condition; intraoral scope and training when intraoral work is needed; the patient's required",
+        "therapist gender. Score weights are clinic settings, not clinical claims:",
+        f"expertise {cat.fmt_number(matching.EXPERTISE_WEIGHT)}, technique depth",
+        f"{cat.fmt_number(matching.TECHNIQUE_DEPTH_WEIGHT)}, continuity {cat.fmt_number(matching.CONTINUITY_WEIGHT)}.",
+    ]
+    return out
+
+
 def render() -> str:
     c = cat.catalogue()
     out = [
@@ -287,11 +337,7 @@ def render() -> str:
         "",
         "## Screening rules",
         "",
-        "<!-- screening-rules:start -->",
-        "The screening rule registry (`intake/screening.py`) does not exist yet. When it does, its rules",
-        "will be listed here, generated from the registry with the source ids each rule cites. Until then",
-        "the catalogue only records the facts above (flags, gates, thresholds); it defines no rules.",
-        "<!-- screening-rules:end -->",
+        *_rules_section(),
         "",
         "## Sources",
         "",

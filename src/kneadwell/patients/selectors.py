@@ -11,7 +11,7 @@ def patient_scope(user) -> QuerySet[Patient]:  # type: ignore[no-untyped-def]
     """The patients `user` may see.
 
     Patients see themselves; therapists the patients they have appointments
-    or plans of care with; referrers the patients they referred; front desk
+    or plans of care with, or were handed by a colleague; referrers the patients they referred; front desk
     and admins all.
     """
     if user is None or not user.is_authenticated or not user.is_active:
@@ -23,7 +23,9 @@ def patient_scope(user) -> QuerySet[Patient]:  # type: ignore[no-untyped-def]
         return Patient.objects.filter(user=user)
     if role == Role.THERAPIST:
         return Patient.objects.filter(
-            Q(appointments__therapist__user=user) | Q(care_plans__therapist__user=user)
+            Q(appointments__therapist__user=user)
+            | Q(care_plans__therapist__user=user)
+            | Q(handoffs__to_therapist__user=user)
         ).distinct()
     if role == Role.REFERRER:
         return Patient.objects.filter(referrals__provider__user=user).distinct()

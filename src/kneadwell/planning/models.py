@@ -88,3 +88,34 @@ class Goal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure} {self.target_change:+g}"
+
+
+class HandOff(PublicIdModel):
+    """A therapist hands a patient to a better-suited colleague, with a note and the matching reasons.
+
+    The colleague sees the patient from then on; the front desk books the next
+    session with them.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="handoffs")
+    from_therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="handoffs_given")
+    to_therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="handoffs_received")
+    note = models.TextField(max_length=2000)
+    reasons = models.JSONField(
+        default=list, blank=True, help_text="The matching reasons shown when handing off."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(from_therapist=models.F("to_therapist")),
+                name="planning_handoff_to_colleague",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient}: {self.from_therapist} → {self.to_therapist}"

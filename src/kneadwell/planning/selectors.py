@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from kneadwell.clinic.models import Location, Service
+from kneadwell.intake.screening import screen
+from kneadwell.intake.screening.types import Area, Pressure
 from kneadwell.intake.selectors import screening_input_for
+from kneadwell.knowledge import catalogue
 from kneadwell.patients.models import Patient
 from kneadwell.scheduling.models import Appointment, AppointmentStatus
 from kneadwell.therapists.matching import MatchRequest, MatchResult, match
@@ -13,6 +16,7 @@ from kneadwell.therapists.models import Therapist
 from kneadwell.therapists.selectors import therapist_profiles
 
 from .models import CarePlan, CarePlanStatus
+from .tailoring import PlanRequest, SessionPlan, plan_session
 
 
 def current_therapist(patient: Patient) -> Therapist | None:
@@ -55,3 +59,42 @@ def patient_matches(
         current_therapist_id=str(current.public_id) if current else None,
     )
     return match(request, therapist_profiles(patient_id=patient.pk))
+
+
+def avoid_area(text: str) -> Area | None:
+    """A patient's "area to avoid" as a region, when the text names exactly one ("left calf", "abdomen").
+
+    Only a whole region, optionally with a side, is read: "right shoulder
+    incision" names a spot inside a region, not the region, so it stays text
+    that the therapist reads on the patient's page and works around.
+    """
+    words = text.lower().replace("-", " ").replace("_", " ").split()
+    side = next((s for s in ("bilateral", "left", "right") if s in words), None)
+    rest = " ".join(w for w in words if w not in ("bilateral", "left", "right", "both"))
+    for region in catalogue.regions().values():
+        names = {region.key.replace("_", " "), region.name.lower(), region.patient_name.lower()}
+        if rest in names:
+            return Area(region.key, (side or "bilateral") if region.paired else None)
+    return None
+
+
+def session_plan_for(*, patient: Patient, service: Service, therapist: Therapist, on: dt.date) -> SessionPlan:
+    """The tailored plan for `patient`'s next session of `service` with `therapist` on the local date `on`."""
+    inp = screening_input_for(patient, on)
+    screening = screen(inp)
+    first_visit = not Appointment.objects.filter(patient=patient, status=AppointmentStatus.COMPLETED).exists()
+    avoid = tuple(a for a in (avoid_area(text) for text in patient.areas_to_avoid) if a is not None)
+    request = PlanRequest(
+        service_family=service.family,
+        hands_on_minutes=service.hands_on,
+        diagnoses=inp.diagnoses,
+        areas=inp.areas,
+        screening=screening,
+        therapist_trainings=frozenset(therapist.trainings.values_list("technique", flat=True)),
+        pressure_preference=Pressure(patient.pressure) if patient.pressure else None,
+        lighting=patient.lighting,
+        music=patient.music,
+        first_visit=first_visit,
+        avoid_areas=avoid,
+    )
+    return plan_session(request)

@@ -18,7 +18,7 @@ from kneadwell.lib.errors import DomainError
 from kneadwell.patients.models import Patient
 from kneadwell.therapists.models import Therapist
 
-from .models import CarePlan, CarePlanStatus, Goal
+from .models import CarePlan, CarePlanStatus, Goal, HandOff
 
 
 @dataclass(frozen=True)
@@ -91,11 +91,11 @@ def care_plan_draft(
 ) -> CarePlan:
     """Draft a plan of care from the open referral and latest intake; anything given overrides the defaults."""
     if actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.THERAPIST):
-        raise PermissionDenied("Only the clinic can draft a plan of care.")
+        raise PermissionDenied("You do not have permission to draft a plan of care: the clinic does that.")
     if actor.role == Role.THERAPIST:
         own = Therapist.objects.filter(user=actor).first()
         if therapist is not None and therapist != own:
-            raise PermissionDenied("A therapist drafts plans in their own name.")
+            raise PermissionDenied("You do not have permission to draft a plan in another therapist's name.")
         therapist = own
     starts_on = starts_on or now().date()
     inp = screening_input_for(patient, starts_on)
@@ -160,7 +160,9 @@ def care_plan_approve(*, actor: User, plan: CarePlan) -> CarePlan:
     """The treating therapist approves a draft; it becomes the patient's active plan (the previous one completes)."""
     therapist = Therapist.objects.filter(user=actor).first()
     if actor.role != Role.THERAPIST or therapist is None:
-        raise PermissionDenied("Only a therapist can approve a plan of care.")
+        raise PermissionDenied(
+            "You do not have permission to approve a plan of care: the treating therapist does that."
+        )
     if plan.status != CarePlanStatus.DRAFT:
         raise DomainError("Only a draft can be approved.", field="status")
     with transaction.atomic():
@@ -173,3 +175,31 @@ def care_plan_approve(*, actor: User, plan: CarePlan) -> CarePlan:
         plan.approved_at = now()
         plan.save(update_fields=["therapist", "status", "approved_by", "approved_at", "updated_at"])
     return plan
+
+
+def handoff_create(
+    *, actor: User, patient: Patient, to_therapist: Therapist, note: str, reasons: list | None = None
+) -> HandOff:  # type: ignore[type-arg]
+    """The treating therapist hands `patient` to a colleague, saying why."""
+    from_therapist = Therapist.objects.filter(user=actor).first()
+    if actor.role != Role.THERAPIST or from_therapist is None:
+        raise PermissionDenied(
+            "You do not have permission to hand off a patient: the treating therapist does that."
+        )
+    if to_therapist == from_therapist:
+        raise DomainError("Choose a colleague, not yourself.", field="to_therapist")
+    if not to_therapist.active:
+        raise DomainError("That colleague is not active.", field="to_therapist")
+    if not note.strip():
+        raise DomainError("Write a note for your colleague.", field="note")
+    handoff = HandOff(
+        patient=patient,
+        from_therapist=from_therapist,
+        to_therapist=to_therapist,
+        note=note,
+        reasons=reasons or [],
+        created_by=actor,
+    )
+    handoff.full_clean(exclude=["patient", "from_therapist", "to_therapist", "created_by"])
+    handoff.save()
+    return handoff

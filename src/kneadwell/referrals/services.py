@@ -67,9 +67,9 @@ def referral_create(
     if actor.role == Role.REFERRER:
         own = _provider_of(actor)
         if own is None:
-            raise PermissionDenied("Your account is not linked to a referring provider.")
+            raise PermissionDenied("You do not have permission to act as a referrer: your account is not linked to a referring provider.")
         if provider is not None and provider != own:
-            raise PermissionDenied("You can only send referrals in your own name.")
+            raise PermissionDenied("You do not have permission to send referrals in another provider's name.")
         provider = own
     elif actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
         raise PermissionDenied("You do not have permission to record referrals.")
@@ -99,7 +99,7 @@ def referral_create(
 def referral_set_status(*, actor: User, referral: Referral, status: str, note: str = "") -> Referral:
     """Move a referral along its journey (front desk and admins only)."""
     if actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
-        raise PermissionDenied("Only the clinic can change a referral's status.")
+        raise PermissionDenied("You do not have permission to change a referral's status: the clinic does that.")
     if status not in TRANSITIONS.get(referral.status, frozenset()):
         raise DomainError(
             f"A {referral.get_status_display().lower()} referral cannot become {status}.", field="status"
@@ -143,9 +143,9 @@ def clearance_grant(
     if actor.role == Role.REFERRER:
         provider = _provider_of(actor)
         if provider is None:
-            raise PermissionDenied("Your account is not linked to a referring provider.")
+            raise PermissionDenied("You do not have permission to act as a referrer: your account is not linked to a referring provider.")
     elif actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
-        raise PermissionDenied("Only the referring provider or the clinic can record a clearance.")
+        raise PermissionDenied("You do not have permission to record a clearance: the referring provider or the clinic does that.")
     if provider is None:
         raise DomainError("Name the provider who gave the clearance.", field="provider")
     granted_on = granted_on or now().date()
@@ -181,7 +181,7 @@ def clearance_request(
 ) -> Clearance:
     """Ask the referrer for a clearance (clinic staff and therapists); it waits in the referrer's portal."""
     if actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.THERAPIST):
-        raise PermissionDenied("Only the clinic can ask for a clearance.")
+        raise PermissionDenied("You do not have permission to ask for a clearance: the clinic does that.")
     _clearance_fields(scope, area, None, None)
     clearance = Clearance(
         patient=patient,
@@ -205,7 +205,7 @@ def clearance_decide(
 ) -> Clearance:
     """The referrer grants or declines a requested clearance, in one step."""
     if actor.role != Role.REFERRER or clearance.provider.user_id != actor.pk:
-        raise PermissionDenied("Only the provider asked can decide this clearance.")
+        raise PermissionDenied("You do not have permission to decide this clearance: only the provider asked can.")
     if clearance.status != ClearanceStatus.REQUESTED:
         raise DomainError("This clearance has already been decided.", field="status")
     today = now().date()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Decision(StrEnum):
@@ -184,3 +185,33 @@ class ScreeningResult:
 
     def off_limits(self, area: Area) -> bool:
         return any(r.covers(area) or area.covers(r) for r in self.restricted_areas)
+
+    def to_dict(self, *, for_patient: bool = False) -> dict[str, Any]:
+        """Plain JSON-able data. A patient sees the plain-words message, never the staff one."""
+        return {
+            "decision": self.decision.value,
+            "blocked": self.blocked,
+            "chronicity": [
+                {"condition": c.condition, "label": c.label, "rule": c.rule_text, "sources": list(c.sources)}
+                for c in self.chronicity
+            ],
+            "findings": [
+                {
+                    "code": f.code,
+                    "rule": f.rule,
+                    "severity": f.severity.value,
+                    "region": f.area.region if f.area else None,
+                    "side": f.area.side if f.area else None,
+                    "message_staff": "" if for_patient else f.message_staff,
+                    "message_patient": f.message_patient,
+                    "sources": list(f.sources),
+                    "verified": f.verified,
+                    "area_off_limits": f.area_off_limits,
+                    "forbidden_techniques": sorted(f.forbidden_techniques),
+                    "pressure_cap": f.pressure_cap.value if f.pressure_cap else None,
+                }
+                for f in self.findings
+            ],
+            "restricted_regions": [{"region": a.region, "side": a.side} for a in self.restricted_areas],
+            "pressure_cap": self.pressure_cap.value if self.pressure_cap else None,
+        }

@@ -1,0 +1,440 @@
+"""The care pathway for one patient: intakes, screening, matching, session plans, plans of care.
+
+Every endpoint reads the patient through `patient_scope` first (404 outside
+it) and records the read or write in the audit trail. Screening gates hold
+here as everywhere: the session plan comes from the same screening.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from kneadwell.accounts.models import AuditAction, Role, User
+from kneadwell.accounts.scoping import get_in_scope_or_404
+from kneadwell.accounts.services import audit_record
+from kneadwell.clinic.models import Location, Service
+from kneadwell.intake.models import Intake, IntakeChannel
+from kneadwell.intake.schemas import AreaIn, DiagnosisIn, HealthAnswersIn
+from kneadwell.intake.selectors import intake_scope, screening_for
+from kneadwell.intake.services import intake_record
+from kneadwell.lib.clock import now
+from kneadwell.lib.errors import DomainError
+from kneadwell.lib.zones import zone
+from kneadwell.patients.models import Lighting, Music, Patient, Pressure, TherapistGenderPreference
+from kneadwell.patients.selectors import patient_scope
+from kneadwell.planning.models import CarePlan
+from kneadwell.planning.selectors import patient_matches, session_plan_for
+from kneadwell.planning.services import GoalIn, care_plan_approve, care_plan_draft
+from kneadwell.therapists.models import Therapist
+
+from .schemas import DETAIL_ERRORS, WRITE_ERRORS, ErrorOut, InSchema, PageParams, paginate
+
+router = Router(tags=["care pathway"])
+
+CLINICAL_ROLES = (Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.THERAPIST)
+
+
+def _patient(request: HttpRequest, id: UUID) -> Patient:
+    return get_in_scope_or_404(patient_scope(request.user), id)
+
+
+def _audit(
+    request: HttpRequest, action: AuditAction, object_type: str, patient: Patient, obj: object = None
+) -> None:
+    audit_record(
+        actor=request.user if isinstance(request.user, User) else None,
+        action=action,
+        object_type=object_type,
+        object_id=getattr(obj, "public_id", "") if obj is not None else patient.public_id,
+        patient_ids=[patient.public_id],
+        channel="api",
+        request=request,
+    )
+
+
+def _require_clinical(request: HttpRequest) -> None:
+    if getattr(request.user, "role", None) not in CLINICAL_ROLES:
+        raise PermissionDenied("You do not have permission to see this: it is for the clinic's staff and therapists.")
+
+
+def _day(value: dt.date | None, location: Location | None = None) -> dt.date:
+    """The given date, else today where the session happens (UTC when no location is known)."""
+    if value is not None:
+        return value
+    if location is not None:
+        return now().astimezone(zone(location.time_zone)).date()
+    return now().date()
+
+
+def _service(code: str) -> Service:
+    service = Service.objects.filter(code=code, active=True).first()
+    if service is None:
+        raise DomainError(f"No active service with code {code!r}.", field="service")
+    return service
+
+
+# --- Intakes -------------------------------------------------------------------------------------
+
+
+class PreferencesIn(InSchema):
+    pressure: Pressure | None = None
+    lighting: Lighting | None = None
+    music: Music | None = None
+    therapist_gender: TherapistGenderPreference | None = None
+    therapist_gender_required: bool | None = None
+
+
+class IntakeIn(InSchema):
+    channel: IntakeChannel = IntakeChannel.API
+    chief_complaint: str = Field(min_length=1, max_length=2000, description="What should be worked on.")
+    referral_reason: str = Field("", max_length=2000, description="Why the doctor recommended massage.")
+    areas: list[AreaIn] = Field(default=[], max_length=17)
+    diagnoses: list[DiagnosisIn] = Field(default=[], max_length=10)
+    onset: dt.date | None = Field(None, description="Since when.")
+    prior_treatments: str = Field("", max_length=2000)
+    goals: str = Field("", max_length=2000)
+    answers: HealthAnswersIn = HealthAnswersIn()
+    preferences: PreferencesIn | None = None
+    referral: UUID | None = None
+
+
+class IntakeOut(Schema):
+    id: UUID
+    channel: str
+    recorded_at: dt.datetime
+    chief_complaint: str
+    referral_reason: str
+    areas: list[dict[str, Any]]
+    diagnoses: list[dict[str, Any]]
+    onset: dt.date | None
+    prior_treatments: str
+    goals: str
+    answers: dict[str, Any]
+
+
+class IntakePage(Schema):
+    items: list[IntakeOut]
+    count: int
+
+
+def _intake_out(i: Intake) -> dict[str, Any]:
+    return {
+        "id": i.public_id,
+        "channel": i.channel,
+        "recorded_at": i.created_at,
+        **{
+            f: getattr(i, f)
+            for f in (
+                "chief_complaint",
+                "referral_reason",
+                "areas",
+                "diagnoses",
+                "onset",
+                "prior_treatments",
+                "goals",
+                "answers",
+            )
+        },
+    }
+
+
+@router.post(
+    "/patients/{id}/intakes",
+    response={201: IntakeOut, 404: ErrorOut, **WRITE_ERRORS},
+    summary="Record an intake (the first call, or the patient's own form)",
+)
+def create_intake(request: HttpRequest, id: UUID, payload: IntakeIn) -> Status:
+    patient = _patient(request, id)
+    referral = None
+    if payload.referral is not None:
+        referral = patient.referrals.filter(public_id=payload.referral).first()
+        if referral is None:
+            raise DomainError("No such referral for this patient.", field="referral")
+    preferences = payload.preferences.model_dump(exclude_none=True) if payload.preferences else None
+    intake = intake_record(
+        actor=request.user,  # type: ignore[arg-type]
+        patient=patient,
+        channel=payload.channel,
+        chief_complaint=payload.chief_complaint,
+        referral_reason=payload.referral_reason,
+        areas=payload.areas,
+        diagnoses=payload.diagnoses,
+        onset=payload.onset,
+        prior_treatments=payload.prior_treatments,
+        goals=payload.goals,
+        answers=payload.answers,
+        preferences=preferences,
+        referral=referral,
+    )
+    _audit(request, AuditAction.CREATE, "intake", patient, intake)
+    return Status(201, _intake_out(intake))
+
+
+@router.get(
+    "/patients/{id}/intakes",
+    response={200: IntakePage, **DETAIL_ERRORS},
+    summary="A patient's intakes, newest first",
+)
+def list_intakes(request: HttpRequest, id: UUID, page: Query[PageParams]) -> dict[str, Any]:
+    patient = _patient(request, id)
+    items, count = paginate(
+        intake_scope(request.user).filter(patient=patient).order_by("-created_at", "-id"), page
+    )
+    _audit(request, AuditAction.READ, "intake_list", patient)
+    return {"items": [_intake_out(i) for i in items], "count": count}
+
+
+# --- Screening -------------------------------------------------------------------------------------
+
+
+class DateQuery(Schema):
+    date: dt.date | None = Field(None, description="The session's local date; default today.")
+
+
+class ScreeningOut(Schema):
+    decision: str
+    blocked: bool
+    chronicity: list[dict[str, Any]]
+    findings: list[dict[str, Any]]
+    restricted_regions: list[dict[str, Any]]
+    pressure_cap: str | None
+
+
+def _screen(patient: Patient, on: dt.date) -> Any:
+    try:
+        return screening_for(patient, on)
+    except ValueError as exc:  # e.g. an onset after the date asked about
+        raise DomainError(str(exc), field="date") from exc
+
+
+@router.get(
+    "/patients/{id}/screening",
+    response={200: ScreeningOut, **DETAIL_ERRORS},
+    summary="The screening decision, with every finding, its rule and source",
+)
+def get_screening(request: HttpRequest, id: UUID, query: Query[DateQuery]) -> dict[str, Any]:
+    patient = _patient(request, id)
+    result = _screen(patient, _day(query.date))
+    _audit(request, AuditAction.READ, "screening", patient)
+    return result.to_dict(for_patient=getattr(request.user, "role", None) == Role.PATIENT)
+
+
+# --- Matching --------------------------------------------------------------------------------------
+
+
+class MatchQuery(Schema):
+    service: str = Field(max_length=40, description="Service code, e.g. therapeutic-60.")
+    location: UUID
+    date: dt.date | None = None
+    intraoral: bool = Field(False, description="The plan needs intraoral (TMJ) work.")
+
+
+class MatchesOut(Schema):
+    matches: list[dict[str, Any]]
+    excluded: list[dict[str, Any]]
+    current_is_poor_match: bool
+    suggestions: list[dict[str, Any]]
+
+
+@router.get(
+    "/patients/{id}/matches",
+    response={200: MatchesOut, 403: ErrorOut, **DETAIL_ERRORS},
+    summary="Therapists for this patient, best first, and the excluded with why (staff, therapists)",
+)
+def get_matches(request: HttpRequest, id: UUID, query: Query[MatchQuery]) -> dict[str, Any]:
+    _require_clinical(request)
+    patient = _patient(request, id)
+    location = Location.objects.filter(public_id=query.location, active=True).first()
+    if location is None:
+        raise DomainError("No such location.", field="location")
+    service = _service(query.service)
+    on = _day(query.date, location)
+    try:
+        result = patient_matches(
+            patient=patient, service=service, location=location, on=on, needs_intraoral=query.intraoral
+        )
+    except ValueError as exc:
+        raise DomainError(str(exc)) from exc
+    _audit(request, AuditAction.READ, "matches", patient)
+    return result.to_dict()
+
+
+# --- Session plan ----------------------------------------------------------------------------------
+
+
+class PlanQuery(Schema):
+    service: str = Field(max_length=40, description="Service code, e.g. therapeutic-60.")
+    therapist: UUID
+    date: dt.date | None = None
+
+
+class SessionPlanOut(Schema):
+    blocked: bool
+    reasons: list[str]
+    segments: list[dict[str, Any]]
+    pressure: dict[str, str] | None
+    instructions: list[str]
+    ambience: dict[str, str]
+    precautions: list[dict[str, Any]]
+    rationale: list[dict[str, Any]]
+    screening_decision: str
+
+
+@router.get(
+    "/patients/{id}/session-plan",
+    response={200: SessionPlanOut, 403: ErrorOut, **DETAIL_ERRORS},
+    summary="The tailored session plan, rule by rule (staff, therapists)",
+)
+def get_session_plan(request: HttpRequest, id: UUID, query: Query[PlanQuery]) -> dict[str, Any]:
+    _require_clinical(request)
+    patient = _patient(request, id)
+    therapist = Therapist.objects.filter(public_id=query.therapist, active=True).first()
+    if therapist is None:
+        raise DomainError("No such therapist.", field="therapist")
+    service = _service(query.service)
+    location = therapist.locations.order_by("name").first()
+    on = _day(query.date, location)
+    try:
+        plan = session_plan_for(patient=patient, service=service, therapist=therapist, on=on)
+        decision = screening_for(patient, on).decision.value
+    except ValueError as exc:
+        raise DomainError(str(exc), field="date") from exc
+    _audit(request, AuditAction.READ, "session_plan", patient)
+    return {**plan.to_dict(), "screening_decision": decision}
+
+
+# --- Plans of care ---------------------------------------------------------------------------------
+
+
+class GoalSchema(InSchema):
+    measure: str = Field(max_length=30)
+    target_change: float = Field(ge=-100, le=100)
+    baseline: float | None = Field(None, ge=-1000, le=1000)
+    description: str = Field("", max_length=300)
+
+
+class CarePlanIn(InSchema):
+    therapist: UUID | None = None
+    starts_on: dt.date | None = None
+    conditions: list[str] | None = Field(
+        None, max_length=10, description="Default: from the referral and intake."
+    )
+    frequency_per_week: int | None = Field(None, ge=1, le=7)
+    weeks: int | None = Field(None, ge=1, le=52)
+    goals: list[GoalSchema] | None = Field(None, max_length=10, description="Default: MCID-based goals.")
+    notes: str = Field("", max_length=4000)
+
+
+class CarePlanOut(Schema):
+    id: UUID
+    status: str
+    therapist: dict[str, Any] | None
+    conditions: list[str]
+    areas: list[dict[str, Any]]
+    frequency_per_week: int
+    weeks: int
+    planned_sessions: int
+    frequency_basis: str
+    starts_on: dt.date
+    reassess_on: dt.date
+    goals: list[dict[str, Any]]
+    notes: str
+    approved_at: dt.datetime | None
+
+
+class CarePlanPage(Schema):
+    items: list[CarePlanOut]
+    count: int
+
+
+def _plan_out(p: CarePlan) -> dict[str, Any]:
+    return {
+        "id": p.public_id,
+        "status": p.status,
+        "therapist": {"id": p.therapist.public_id, "name": p.therapist.full_name} if p.therapist else None,
+        "conditions": p.conditions,
+        "areas": p.areas,
+        "frequency_per_week": p.frequency_per_week,
+        "weeks": p.weeks,
+        "planned_sessions": p.planned_sessions,
+        "frequency_basis": p.frequency_basis,
+        "starts_on": p.starts_on,
+        "reassess_on": p.reassess_on,
+        "goals": [
+            {
+                "measure": g.measure,
+                "baseline": g.baseline,
+                "target_change": g.target_change,
+                "description": g.description,
+                "basis": g.basis,
+            }
+            for g in p.goals.all()
+        ],
+        "notes": p.notes,
+        "approved_at": p.approved_at,
+    }
+
+
+@router.post(
+    "/patients/{id}/care-plans",
+    response={201: CarePlanOut, 404: ErrorOut, **WRITE_ERRORS},
+    summary="Draft a plan of care from the referral and intake (staff, therapists)",
+)
+def create_care_plan(request: HttpRequest, id: UUID, payload: CarePlanIn) -> Status:
+    patient = _patient(request, id)
+    therapist = None
+    if payload.therapist is not None:
+        therapist = Therapist.objects.filter(public_id=payload.therapist, active=True).first()
+        if therapist is None:
+            raise DomainError("No such therapist.", field="therapist")
+    goals = None
+    if payload.goals is not None:
+        goals = [GoalIn(**g.model_dump()) for g in payload.goals]
+    plan = care_plan_draft(
+        actor=request.user,  # type: ignore[arg-type]
+        patient=patient,
+        therapist=therapist,
+        starts_on=payload.starts_on,
+        conditions=payload.conditions,
+        frequency_per_week=payload.frequency_per_week,
+        weeks=payload.weeks,
+        goals=goals,
+        notes=payload.notes,
+    )
+    _audit(request, AuditAction.CREATE, "care_plan", patient, plan)
+    return Status(201, _plan_out(plan))
+
+
+@router.get(
+    "/patients/{id}/care-plans",
+    response={200: CarePlanPage, **DETAIL_ERRORS},
+    summary="A patient's plans of care",
+)
+def list_care_plans(request: HttpRequest, id: UUID, page: Query[PageParams]) -> dict[str, Any]:
+    patient = _patient(request, id)
+    qs = (
+        patient.care_plans.select_related("therapist")
+        .prefetch_related("goals")
+        .order_by("-created_at", "-id")
+    )
+    items, count = paginate(qs, page)
+    _audit(request, AuditAction.READ, "care_plan_list", patient)
+    return {"items": [_plan_out(p) for p in items], "count": count}
+
+
+@router.post(
+    "/care-plans/{id}/approve",
+    response={200: CarePlanOut, 404: ErrorOut, **WRITE_ERRORS},
+    summary="Approve a draft plan of care (the treating therapist)",
+)
+def approve_care_plan(request: HttpRequest, id: UUID) -> dict[str, Any]:
+    plan = get_in_scope_or_404(CarePlan.objects.filter(patient__in=patient_scope(request.user)), id)
+    care_plan_approve(actor=request.user, plan=plan)  # type: ignore[arg-type]
+    _audit(request, AuditAction.UPDATE, "care_plan", plan.patient, plan)
+    return _plan_out(plan)

@@ -1,0 +1,89 @@
+"""Plans of care and hand-offs through their services."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from kneadwell.intake.schemas import AreaIn, DiagnosisIn
+from kneadwell.intake.services import intake_record
+from kneadwell.lib.errors import DomainError
+from kneadwell.patients.selectors import patient_scope
+from kneadwell.planning.models import CarePlanStatus
+from kneadwell.planning.services import care_plan_approve, care_plan_draft, handoff_create
+
+
+def _intake(cast, condition, area):
+    intake_record(
+        actor=cast.desk,
+        patient=cast.pat,
+        channel="phone",
+        chief_complaint="Sore",
+        areas=[area],
+        diagnoses=[DiagnosisIn(condition=condition, onset=dt.date(2026, 9, 1))],
+    )
+
+
+def test_a_draft_takes_the_evidence_dose_and_mcid_goals(cast):
+    _intake(cast, "tension_headache", AreaIn(region="neck"))
+    plan = care_plan_draft(actor=cast.tess_user, patient=cast.pat, starts_on=dt.date(2026, 12, 1))
+    assert (plan.frequency_per_week, plan.weeks, plan.planned_sessions) == (2, 3, 6)  # [R51]
+    assert "R51" in plan.frequency_basis
+    assert plan.therapist == cast.tess
+    assert plan.reassess_on == dt.date(2026, 12, 22)
+    measures = {g.measure: g.target_change for g in plan.goals.all()}
+    assert measures["nprs"] == -2
+
+
+def test_a_condition_without_evidence_takes_the_labelled_clinic_default(cast):
+    _intake(cast, "tendinopathy", AreaIn(region="forearm", side="right"))
+    plan = care_plan_draft(actor=cast.desk, patient=cast.pat, starts_on=dt.date(2026, 12, 1))
+    assert (plan.frequency_per_week, plan.weeks) == (1, 6)
+    assert "unverified" in plan.frequency_basis
+
+
+def test_higher_is_better_measures_aim_upwards(cast):
+    _intake(cast, "strain_sprain", AreaIn(region="ankle_foot", side="left"))
+    plan = care_plan_draft(actor=cast.desk, patient=cast.pat, starts_on=dt.date(2026, 12, 1))
+    goals = {g.measure: g.target_change for g in plan.goals.all()}
+    assert goals["psfs"] > 0  # PSFS: higher is better
+    assert goals["nprs"] < 0
+
+
+def test_a_draft_needs_a_condition(cast):
+    with pytest.raises(DomainError) as exc:
+        care_plan_draft(actor=cast.desk, patient=cast.paula)
+    assert exc.value.field == "conditions"
+
+
+def test_only_a_therapist_approves_and_the_previous_plan_completes(cast):
+    _intake(cast, "low_back_pain", AreaIn(region="low_back"))
+    first = care_plan_draft(actor=cast.desk, patient=cast.pat)
+    with pytest.raises(PermissionDenied):
+        care_plan_approve(actor=cast.desk, plan=first)
+    care_plan_approve(actor=cast.tess_user, plan=first)
+    second = care_plan_draft(actor=cast.desk, patient=cast.pat)
+    care_plan_approve(actor=cast.tess_user, plan=second)
+    first.refresh_from_db()
+    assert (first.status, second.status) == (CarePlanStatus.COMPLETED, CarePlanStatus.ACTIVE)
+    with pytest.raises(DomainError):
+        care_plan_approve(actor=cast.tess_user, plan=second)
+
+
+def test_a_hand_off_puts_the_patient_in_the_colleagues_scope(cast):
+    assert not patient_scope(cast.theo_user).filter(pk=cast.pat.pk).exists()
+    handoff = handoff_create(
+        actor=cast.tess_user, patient=cast.pat, to_therapist=cast.theo, note="Whiplash: Theo is trained"
+    )
+    assert handoff.from_therapist == cast.tess
+    assert patient_scope(cast.theo_user).filter(pk=cast.pat.pk).exists()
+
+
+def test_a_hand_off_needs_a_colleague_and_a_note(cast):
+    with pytest.raises(DomainError) as own:
+        handoff_create(actor=cast.tess_user, patient=cast.pat, to_therapist=cast.tess, note="x")
+    with pytest.raises(DomainError) as silent:
+        handoff_create(actor=cast.tess_user, patient=cast.pat, to_therapist=cast.theo, note="  ")
+    with pytest.raises(PermissionDenied):
+        handoff_create(actor=cast.desk, patient=cast.pat, to_therapist=cast.theo, note="x")
+    assert (own.value.field, silent.value.field) == ("to_therapist", "note")
