@@ -245,13 +245,22 @@ def test_a_care_plan_is_drafted_from_the_referral_then_approved_by_the_therapist
     assert (plan["frequency_per_week"], plan["weeks"]) == (1, 10)  # Cherkin 2011 [R40]
     assert "R40" in plan["frequency_basis"]
     nprs = next(g for g in plan["goals"] if g["measure"] == "nprs")
-    assert nprs["target_change"] == -2 and "R21" in nprs["basis"]
+    assert nprs["target_change"] == -2
+    assert "R21" in nprs["basis"]
     assert plan["reassess_on"] == "2027-02-09"
+    edited = api_as(cast.tess_user).patch(f"/care-plans/{plan['id']}", {"frequency_per_week": 2, "weeks": 5})
+    assert edited.status_code == 200, edited.json()
+    assert (edited.json()["planned_sessions"], edited.json()["reassess_on"]) == (10, "2027-01-05")
+    assert edited.json()["frequency_basis"] == "Set by the clinician."
+    bad = api_as(cast.tess_user).patch(f"/care-plans/{plan['id']}", {"conditions": ["hangover"]})
+    assert bad.status_code == 422
+    assert fields_of(bad) == ["conditions[0]"]
     # The desk cannot approve; Tess (now seeing the patient through the plan) can.
     assert api_as(cast.desk).post(f"/care-plans/{plan['id']}/approve", {}).status_code == 403
     approved = api_as(cast.tess_user).post(f"/care-plans/{plan['id']}/approve", {})
     assert approved.status_code == 200, approved.json()
     assert approved.json()["status"] == "active"
+    assert api_as(cast.tess_user).patch(f"/care-plans/{plan['id']}", {"weeks": 3}).status_code == 422
     assert api_as(cast.pat_user).get(f"/patients/{patient_id}/care-plans").status_code == 404
 
 

@@ -38,6 +38,7 @@ OPERATIONS = [
     ("get", "/patients/{id}/session-plan", {"200", "401", "403", "404", "422"}),
     ("post", "/patients/{id}/care-plans", {"201", "400", "401", "403", "404", "422"}),
     ("get", "/patients/{id}/care-plans", {"200", "401", "404", "422"}),
+    ("patch", "/care-plans/{id}", {"200", "400", "401", "403", "404", "422"}),
     ("post", "/care-plans/{id}/approve", {"200", "400", "401", "403", "404", "422"}),
 ]
 

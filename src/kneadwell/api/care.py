@@ -30,7 +30,7 @@ from kneadwell.patients.models import Lighting, Music, Patient, Pressure, Therap
 from kneadwell.patients.selectors import patient_scope
 from kneadwell.planning.models import CarePlan
 from kneadwell.planning.selectors import patient_matches, session_plan_for
-from kneadwell.planning.services import GoalIn, care_plan_approve, care_plan_draft
+from kneadwell.planning.services import GoalIn, care_plan_approve, care_plan_draft, care_plan_update
 from kneadwell.therapists.models import Therapist
 
 from .schemas import DETAIL_ERRORS, WRITE_ERRORS, ErrorOut, InSchema, PageParams, paginate
@@ -60,7 +60,9 @@ def _audit(
 
 def _require_clinical(request: HttpRequest) -> None:
     if getattr(request.user, "role", None) not in CLINICAL_ROLES:
-        raise PermissionDenied("You do not have permission to see this: it is for the clinic's staff and therapists.")
+        raise PermissionDenied(
+            "You do not have permission to see this: it is for the clinic's staff and therapists."
+        )
 
 
 def _day(value: dt.date | None, location: Location | None = None) -> dt.date:
@@ -426,6 +428,35 @@ def list_care_plans(request: HttpRequest, id: UUID, page: Query[PageParams]) -> 
     items, count = paginate(qs, page)
     _audit(request, AuditAction.READ, "care_plan_list", patient)
     return {"items": [_plan_out(p) for p in items], "count": count}
+
+
+class CarePlanPatch(InSchema):
+    conditions: list[str] | None = Field(None, min_length=1, max_length=10)
+    frequency_per_week: int | None = Field(None, ge=1, le=7)
+    weeks: int | None = Field(None, ge=1, le=52)
+    goals: list[GoalSchema] | None = Field(None, max_length=10)
+    notes: str | None = Field(None, max_length=4000)
+
+
+@router.patch(
+    "/care-plans/{id}",
+    response={200: CarePlanOut, 404: ErrorOut, **WRITE_ERRORS},
+    summary="Edit a draft plan of care (staff, therapists)",
+)
+def update_care_plan(request: HttpRequest, id: UUID, payload: CarePlanPatch) -> dict[str, Any]:
+    plan = get_in_scope_or_404(CarePlan.objects.filter(patient__in=patient_scope(request.user)), id)
+    goals = [GoalIn(**g.model_dump()) for g in payload.goals] if payload.goals is not None else None
+    care_plan_update(
+        actor=request.user,  # type: ignore[arg-type]
+        plan=plan,
+        frequency_per_week=payload.frequency_per_week,
+        weeks=payload.weeks,
+        conditions=payload.conditions,
+        goals=goals,
+        notes=payload.notes,
+    )
+    _audit(request, AuditAction.UPDATE, "care_plan", plan.patient, plan)
+    return _plan_out(plan)
 
 
 @router.post(

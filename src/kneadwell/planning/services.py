@@ -203,3 +203,57 @@ def handoff_create(
     handoff.full_clean(exclude=["patient", "from_therapist", "to_therapist", "created_by"])
     handoff.save()
     return handoff
+
+
+def care_plan_update(
+    *,
+    actor: User,
+    plan: CarePlan,
+    frequency_per_week: int | None = None,
+    weeks: int | None = None,
+    conditions: Sequence[str] | None = None,
+    goals: Sequence[GoalIn] | None = None,
+    notes: str | None = None,
+) -> CarePlan:
+    """Edit a draft before approval (staff and therapists); an approved plan is changed by drafting a new one."""
+    if actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.THERAPIST):
+        raise PermissionDenied("You do not have permission to edit a plan of care: the clinic does that.")
+    if plan.status != CarePlanStatus.DRAFT:
+        raise DomainError(
+            "Only a draft can be edited; draft a new plan to change an approved one.", field="status"
+        )
+    if conditions is not None:
+        if not conditions:
+            raise DomainError("Name at least one condition.", field="conditions")
+        for i, key in enumerate(conditions):
+            if key not in catalogue.conditions():
+                raise DomainError(f"Unknown condition {key!r}.", field=f"conditions[{i}]")
+        plan.conditions = list(conditions)
+    if goals is not None:
+        _check_goals(goals)
+    if frequency_per_week is not None or weeks is not None:
+        plan.frequency_per_week = frequency_per_week or plan.frequency_per_week
+        plan.weeks = weeks or plan.weeks
+        plan.frequency_basis = "Set by the clinician."
+        plan.reassess_on = plan.starts_on + dt.timedelta(weeks=plan.weeks)
+    if notes is not None:
+        plan.notes = notes
+    plan.full_clean(exclude=["patient", "referral", "therapist", "created_by", "approved_by"])
+    with transaction.atomic():
+        plan.save()
+        if goals is not None:
+            plan.goals.all().delete()
+            Goal.objects.bulk_create(
+                [
+                    Goal(
+                        care_plan=plan,
+                        measure=g.measure,
+                        baseline=g.baseline,
+                        target_change=g.target_change,
+                        description=g.description,
+                        basis=g.basis or "Set by the clinician.",
+                    )
+                    for g in goals
+                ]
+            )
+    return plan
