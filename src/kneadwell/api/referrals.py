@@ -326,11 +326,11 @@ def decide_clearance(request: HttpRequest, id: UUID, payload: DecisionIn) -> dic
         clearance_scope(request.user).filter(status=ClearanceStatus.REQUESTED), id
     )
     clearance_decide(
-        actor=request.user,
+        actor=request.user,  # type: ignore[arg-type]
         clearance=clearance,
         grant=payload.grant,
         expires_on=payload.expires_on,
         note=payload.note,
-    )  # type: ignore[arg-type]
+    )
     _audit(request, AuditAction.UPDATE, "clearance", clearance, [clearance.patient.public_id])
     return _clearance_out(clearance)
