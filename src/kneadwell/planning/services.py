@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -68,6 +68,22 @@ def _default_goals(conditions: Sequence[str]) -> list[GoalIn]:
             )
         )
     return goals
+
+
+def _save_goals(plan: CarePlan, goals: Sequence[GoalIn]) -> None:
+    Goal.objects.bulk_create(
+        [
+            Goal(
+                care_plan=plan,
+                measure=g.measure,
+                baseline=g.baseline,
+                target_change=g.target_change,
+                description=g.description,
+                basis=g.basis,
+            )
+            for g in goals
+        ]
+    )
 
 
 def _check_goals(goals: Sequence[GoalIn]) -> None:
@@ -140,19 +156,7 @@ def care_plan_draft(
     )
     plan.full_clean(exclude=["patient", "referral", "therapist", "created_by", "approved_by"])
     plan.save()
-    Goal.objects.bulk_create(
-        [
-            Goal(
-                care_plan=plan,
-                measure=g.measure,
-                baseline=g.baseline,
-                target_change=g.target_change,
-                description=g.description,
-                basis=g.basis,
-            )
-            for g in goals
-        ]
-    )
+    _save_goals(plan, goals)
     return plan
 
 
@@ -243,17 +247,5 @@ def care_plan_update(
         plan.save()
         if goals is not None:
             plan.goals.all().delete()
-            Goal.objects.bulk_create(
-                [
-                    Goal(
-                        care_plan=plan,
-                        measure=g.measure,
-                        baseline=g.baseline,
-                        target_change=g.target_change,
-                        description=g.description,
-                        basis=g.basis or "Set by the clinician.",
-                    )
-                    for g in goals
-                ]
-            )
+            _save_goals(plan, [g if g.basis else replace(g, basis="Set by the clinician.") for g in goals])
     return plan

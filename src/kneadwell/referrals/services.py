@@ -67,7 +67,9 @@ def referral_create(
     if actor.role == Role.REFERRER:
         own = _provider_of(actor)
         if own is None:
-            raise PermissionDenied("You do not have permission to act as a referrer: your account is not linked to a referring provider.")
+            raise PermissionDenied(
+                "You do not have permission to act as a referrer: your account is not linked to a referring provider."
+            )
         if provider is not None and provider != own:
             raise PermissionDenied("You do not have permission to send referrals in another provider's name.")
         provider = own
@@ -99,7 +101,9 @@ def referral_create(
 def referral_set_status(*, actor: User, referral: Referral, status: str, note: str = "") -> Referral:
     """Move a referral along its journey (front desk and admins only)."""
     if actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
-        raise PermissionDenied("You do not have permission to change a referral's status: the clinic does that.")
+        raise PermissionDenied(
+            "You do not have permission to change a referral's status: the clinic does that."
+        )
     if status not in TRANSITIONS.get(referral.status, frozenset()):
         raise DomainError(
             f"A {referral.get_status_display().lower()} referral cannot become {status}.", field="status"
@@ -126,6 +130,18 @@ def _clearance_fields(
         raise DomainError("The clearance cannot expire before it is granted.", field="expires_on")
 
 
+# Relations are set by the services from objects already fetched; the document is optional.
+_CLEARANCE_NOT_CLEANED = ["patient", "provider", "referral", "decided_by", "requested_by", "document"]
+
+
+def _clearance_save(clearance: Clearance, area: AreaIn | None) -> Clearance:
+    clearance.region = area.region if area else ""
+    clearance.side = (area.side or "") if area else ""
+    clearance.full_clean(exclude=_CLEARANCE_NOT_CLEANED)
+    clearance.save()
+    return clearance
+
+
 @transaction.atomic
 def clearance_grant(
     *,
@@ -143,31 +159,31 @@ def clearance_grant(
     if actor.role == Role.REFERRER:
         provider = _provider_of(actor)
         if provider is None:
-            raise PermissionDenied("You do not have permission to act as a referrer: your account is not linked to a referring provider.")
+            raise PermissionDenied(
+                "You do not have permission to act as a referrer: your account is not linked to a referring provider."
+            )
     elif actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
-        raise PermissionDenied("You do not have permission to record a clearance: the referring provider or the clinic does that.")
+        raise PermissionDenied(
+            "You do not have permission to record a clearance: the referring provider or the clinic does that."
+        )
     if provider is None:
         raise DomainError("Name the provider who gave the clearance.", field="provider")
     granted_on = granted_on or now().date()
     _clearance_fields(scope, area, granted_on, expires_on)
-    clearance = Clearance(
-        patient=patient,
-        provider=provider,
-        referral=referral,
-        scope=scope,
-        region=area.region if area else "",
-        side=(area.side or "") if area else "",
-        status=ClearanceStatus.GRANTED,
-        granted_on=granted_on,
-        expires_on=expires_on,
-        note=note,
-        decided_by=actor,
+    return _clearance_save(
+        Clearance(
+            patient=patient,
+            provider=provider,
+            referral=referral,
+            scope=scope,
+            status=ClearanceStatus.GRANTED,
+            granted_on=granted_on,
+            expires_on=expires_on,
+            note=note,
+            decided_by=actor,
+        ),
+        area,
     )
-    clearance.full_clean(
-        exclude=["patient", "provider", "referral", "decided_by", "requested_by", "document"]
-    )
-    clearance.save()
-    return clearance
 
 
 def clearance_request(
@@ -183,21 +199,17 @@ def clearance_request(
     if actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.THERAPIST):
         raise PermissionDenied("You do not have permission to ask for a clearance: the clinic does that.")
     _clearance_fields(scope, area, None, None)
-    clearance = Clearance(
-        patient=patient,
-        provider=provider,
-        scope=scope,
-        region=area.region if area else "",
-        side=(area.side or "") if area else "",
-        status=ClearanceStatus.REQUESTED,
-        note=note,
-        requested_by=actor,
+    return _clearance_save(
+        Clearance(
+            patient=patient,
+            provider=provider,
+            scope=scope,
+            status=ClearanceStatus.REQUESTED,
+            note=note,
+            requested_by=actor,
+        ),
+        area,
     )
-    clearance.full_clean(
-        exclude=["patient", "provider", "referral", "decided_by", "requested_by", "document"]
-    )
-    clearance.save()
-    return clearance
 
 
 def clearance_decide(
@@ -205,7 +217,9 @@ def clearance_decide(
 ) -> Clearance:
     """The referrer grants or declines a requested clearance, in one step."""
     if actor.role != Role.REFERRER or clearance.provider.user_id != actor.pk:
-        raise PermissionDenied("You do not have permission to decide this clearance: only the provider asked can.")
+        raise PermissionDenied(
+            "You do not have permission to decide this clearance: only the provider asked can."
+        )
     if clearance.status != ClearanceStatus.REQUESTED:
         raise DomainError("This clearance has already been decided.", field="status")
     today = now().date()
