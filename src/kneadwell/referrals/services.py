@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from kneadwell.accounts.models import Role, User
@@ -230,11 +230,6 @@ def clearance_decide(
     clearance.expires_on = expires_on if grant else None
     clearance.note = note or clearance.note
     clearance.decided_by = actor
-    try:
-        clearance.full_clean(
-            exclude=["patient", "provider", "referral", "decided_by", "requested_by", "document"]
-        )
-    except ValidationError as exc:  # pragma: no cover - guarded above
-        raise DomainError(str(exc)) from exc
+    clearance.full_clean(exclude=_CLEARANCE_NOT_CLEANED)
     clearance.save()
     return clearance
