@@ -31,7 +31,9 @@ class IssuedToken:
 def token_create(*, user: User, name: str = "") -> IssuedToken:
     """Make a bearer token for `user`. The returned secret is never stored and cannot be shown again."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, name=name, prefix=secret[: len(TOKEN_PREFIX) + 6], digest=digest_secret(secret))
+    token = ApiToken(
+        user=user, name=name, prefix=secret[: len(TOKEN_PREFIX) + 6], digest=digest_secret(secret)
+    )
     token.full_clean()
     token.save()
     return IssuedToken(token=token, secret=secret)

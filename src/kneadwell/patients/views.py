@@ -10,6 +10,10 @@ from kneadwell.accounts.models import AuditAction, Role
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
 from kneadwell.lib.clock import now
+from kneadwell.lib.zones import zone
+from kneadwell.planning.models import CarePlan, CarePlanStatus
+from kneadwell.planning.selectors import session_plan_for
+from kneadwell.planning.views import INSTRUCTION_WORDS, care_context, plan_conditions, user_is_care_staff
 from kneadwell.referrals.selectors import referral_scope
 from kneadwell.scheduling.models import AppointmentStatus
 from kneadwell.scheduling.selectors import appointment_scope
@@ -48,18 +52,61 @@ def patient_home(request: AuthenticatedRequest) -> HttpResponse:
         request=request,
         detail={"view": "patient-home"},
     )
+    next_appointment = upcoming[0] if upcoming else None
     context = {
         "patient": patient,
-        "next_appointment": upcoming[0] if upcoming else None,
+        "next_appointment": next_appointment,
         "later_appointments": upcoming[1:],
         "past_appointments": past,
+        **_patient_care(patient, next_appointment),
     }
     return render(request, "patients/home.html", context)
+
+
+def _patient_care(patient: Patient, next_appointment) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The patient's plan of care in plain words and what to do for the next visit."""
+    plan = (
+        CarePlan.objects.filter(patient=patient, status=CarePlanStatus.ACTIVE)
+        .prefetch_related("goals")
+        .order_by("-approved_at", "-id")
+        .first()
+    )
+    instructions: list[str] = []
+    if next_appointment is not None:
+        on = next_appointment.start.astimezone(zone(next_appointment.location.time_zone)).date()
+        try:
+            session = session_plan_for(
+                patient=patient, service=next_appointment.service, therapist=next_appointment.therapist, on=on
+            )
+        except ValueError:
+            session = None
+        if session is not None and not session.blocked:
+            instructions = [INSTRUCTION_WORDS.get(i, i) for i in session.instructions]
+    return {
+        "care_plan": plan,
+        "care_plan_conditions": plan_conditions(plan),
+        "care_plan_goals": [g.description or g.measure for g in plan.goals.all()] if plan else [],
+        "has_intake": patient.intakes.exists(),
+        "visit_instructions": instructions,
+    }
 
 
 @role_required(*Role)
 def patient_detail(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
     patient = get_in_scope_or_404(patient_scope(request.user), public_id)
+    return patient_detail_response(request, patient, service_code=request.GET.get("service", ""))
+
+
+def patient_detail_response(
+    request: AuthenticatedRequest,
+    patient: Patient,
+    *,
+    service_code: str = "",
+    errors: dict[str, dict[str, list[str]]] | None = None,
+    values: dict[str, dict[str, str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The patient page; therapists and clinic staff also get the clinical sections (screening, plans, hand-off)."""
     appointments = list(appointment_scope(request.user).filter(patient=patient).order_by("start"))
     upcoming, past = _split_appointments(appointments)
     referrals = list(referral_scope(request.user).filter(patient=patient).order_by("-received_on"))
@@ -73,13 +120,44 @@ def patient_detail(request: AuthenticatedRequest, public_id: str) -> HttpRespons
         request=request,
         detail={"view": "patient-detail"},
     )
-    context = {
+    context: dict[str, object] = {
         "patient": patient,
         "upcoming_appointments": upcoming,
         "past_appointments": past,
         "referrals": referrals,
     }
-    return render(request, "patients/detail.html", context)
+    if user_is_care_staff(request.user):
+        # The therapist's page shows the clinical sections at once; the front desk's page stays light and
+        # loads them after the page (htmx), or inline when asked for (`?care=1`, no JavaScript) or on an error.
+        inline = request.user.role == Role.THERAPIST or bool(errors) or request.GET.get("care") == "1"
+        if inline:
+            context.update(
+                care_context(request, patient, service_code=service_code, errors=errors, values=values)
+            )
+        else:
+            context["care_lazy"] = True
+    return render(request, "patients/detail.html", context, status=status)
+
+
+@role_required(Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.THERAPIST)
+def patient_care_sections(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
+    """The clinical sections of the patient page on their own (loaded by htmx after the page)."""
+    patient = get_in_scope_or_404(patient_scope(request.user), public_id)
+    context = {
+        "patient": patient,
+        **care_context(request, patient, service_code=request.GET.get("service", "")),
+    }
+    audit_record(
+        actor=request.user,
+        action=AuditAction.READ,
+        object_type="patient",
+        object_id=patient.public_id,
+        patient_ids=[patient.public_id],
+        channel="web",
+        request=request,
+        detail={"view": "patient-care"},
+    )
+    return render(request, "patients/includes/care_block.html", context)
 
 
 @role_required(Role.FRONT_DESK, Role.CLINIC_ADMIN)

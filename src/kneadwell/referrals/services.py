@@ -116,6 +116,17 @@ def referral_set_status(*, actor: User, referral: Referral, status: str, note: s
     return referral
 
 
+def referral_ask_more(*, actor: User, referral: Referral, note: str) -> Referral:
+    """Note what the clinic asked the referrer for; the referral keeps its status and shows the question."""
+    if actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
+        raise PermissionDenied("You do not have permission to change a referral: the clinic does that.")
+    if not note.strip():
+        raise DomainError("Say what the referrer should send.", field="note")
+    referral.status_note = f"Asked the referrer: {note.strip()}"[:500]
+    referral.save(update_fields=["status_note", "updated_at"])
+    return referral
+
+
 def _clearance_fields(
     scope: str, area: AreaIn | None, granted_on: dt.date | None, expires_on: dt.date | None
 ) -> None:

@@ -1,19 +1,85 @@
-"""The referring provider's home: the patients they referred and how their care is going."""
+"""Referral pages: the referrer's portal (their patients, send a referral, clearances) and the front
+desk's referral inbox (triage, and referrals received by fax or phone).
+
+Writes go through `referrals.services` (and `patients.services.patient_create` for a referrer's new
+patient); objects are fetched through the scope functions, so someone else's referral is a 404.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from kneadwell.accounts.models import AuditAction, Role
+from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
+from kneadwell.intake.forms import area_label, area_select_choices, condition_choices, read_date
+from kneadwell.intake.views import area_words, body_map_context, diagnosis_rows
 from kneadwell.lib.clock import now
+from kneadwell.lib.errors import DomainError
+from kneadwell.patients.models import Patient
+from kneadwell.patients.selectors import patient_scope
+from kneadwell.patients.services import patient_create
 from kneadwell.scheduling.models import Appointment, AppointmentStatus
 from kneadwell.views import AuthenticatedRequest, role_required
 
-from .models import ReferringProvider
-from .selectors import referral_scope
+from .forms import DIAGNOSIS_ROWS, SERVICE_FIELDS, ReferralInput, read_clearance, read_referral
+from .models import (
+    Clearance,
+    ClearanceScope,
+    ClearanceStatus,
+    Referral,
+    ReferralChannel,
+    ReferralStatus,
+    ReferringProvider,
+)
+from .selectors import clearance_scope, referral_scope
+from .services import (
+    clearance_decide,
+    clearance_grant,
+    referral_ask_more,
+    referral_create,
+    referral_set_status,
+)
+
+DESK = (Role.FRONT_DESK, Role.CLINIC_ADMIN)
+NEW_PATIENT_FIELDS = ("given_name", "family_name", "birth_date", "phone", "email")
+SIDE_WORDS = {"left": "left", "right": "right", "bilateral": "both sides"}
+
+
+def _audit(
+    request: AuthenticatedRequest, action: str, object_type: str, obj: Any, patients: list[Any], view: str
+) -> None:
+    ids = list(dict.fromkeys(str(p) for p in patients))
+    if not ids:
+        return
+    audit_record(
+        actor=request.user,
+        action=action,
+        object_type=object_type,
+        object_id=getattr(obj, "public_id", obj or ""),
+        patient_ids=ids,
+        channel="web",
+        request=request,
+        detail={"view": view},
+    )
+
+
+def clearance_words(c: Clearance) -> str:
+    where = f" at the {area_label(c.region, c.side or None, patient=True).lower()}" if c.region else ""
+    return f"{c.get_scope_display()}{where}"
+
+
+# --- Referrer portal -------------------------------------------------------------------------------
 
 
 @role_required(Role.REFERRER)
@@ -38,26 +104,374 @@ def referrer_home(request: AuthenticatedRequest) -> HttpResponse:
         )
         .order_by("-received_on", "-id")
     )
-    patient_ids = sorted({str(r.patient.public_id) for r in referrals})
-    if patient_ids:
-        audit_record(
-            actor=request.user,
-            action=AuditAction.READ,
-            object_type="referral",
-            patient_ids=patient_ids,
-            channel="web",
-            request=request,
-            detail={"view": "referrer-home"},
-        )
+    waiting = list(
+        clearance_scope(request.user).filter(status=ClearanceStatus.REQUESTED).order_by("created_at")
+    )
+    patient_ids = sorted(
+        {str(r.patient.public_id) for r in referrals} | {str(c.patient.public_id) for c in waiting}
+    )
+    _audit(request, AuditAction.READ, "referral", "", patient_ids, "referrer-home")
     context = {
         "provider": provider,
         "rows": [
             {
                 "referral": r,
-                "visits": r.visits_attended or 0,
+                "visits": r.visits_attended or 0,  # type: ignore[attr-defined]
                 "next": next(iter(r.patient.upcoming), None),  # type: ignore[attr-defined]
             }
             for r in referrals
         ],
+        "waiting": [{"clearance": c, "words": clearance_words(c)} for c in waiting],
+        "today": current.date(),
     }
     return render(request, "referrals/referrer_home.html", context)
+
+
+def _referral_form_context(
+    request: AuthenticatedRequest, data: Any, parsed: ReferralInput | None, errors: dict[str, list[str]]
+) -> dict[str, Any]:
+    return {
+        "data": data,
+        "errors": errors,
+        "dx_rows": [
+            {
+                "prefix": f"dx{i}_",
+                "n": i + 1,
+                **{name: data.get(f"dx{i}_{name}", "") for name in ("condition", "icd10", "side", "onset")},
+                "errors": {
+                    name: errors.get(f"dx{i}_{name}", []) for name in ("condition", "icd10", "side", "onset")
+                },
+            }
+            for i in range(DIAGNOSIS_ROWS)
+        ],
+        "conditions": condition_choices(),
+        "sides": [("", "—"), ("right", "Right"), ("left", "Left"), ("bilateral", "Both sides")],
+        "scope_choices": ClearanceScope.choices,
+        "area_options": area_select_choices(),
+        **body_map_context(parsed.area_tokens if parsed else list(data.getlist("area")), map_id="refmap"),
+    }
+
+
+def _new_patient(
+    request: AuthenticatedRequest, data: Any, errors: dict[str, list[str]]
+) -> dict[str, Any] | None:
+    values = {name: (data.get(f"new_{name}") or "").strip()[:200] for name in NEW_PATIENT_FIELDS}
+    for name in ("given_name", "family_name", "birth_date"):
+        if not values[name]:
+            errors.setdefault(f"new_{name}", []).append("Required.")
+    birth = read_date(values["birth_date"], "new_birth_date", errors)
+    if errors:
+        return None
+    return {**values, "birth_date": birth}
+
+
+def _service_error(errors: dict[str, list[str]], exc: DomainError) -> None:
+    errors.setdefault(SERVICE_FIELDS.get(exc.field or "", exc.field or "general"), []).append(exc.message)
+
+
+def _save_referral(
+    request: AuthenticatedRequest,
+    *,
+    patient: Patient | None,
+    new_patient: dict[str, Any] | None,
+    parsed: ReferralInput,
+    errors: dict[str, list[str]],
+    provider: ReferringProvider | None = None,
+    channel: str = ReferralChannel.PORTAL,
+    received_on: dt.date | None = None,
+) -> Referral | None:
+    """Patient (when new), referral and any up-front clearance, all or nothing."""
+    try:
+        with transaction.atomic():
+            if patient is None and new_patient is not None:
+                try:
+                    patient = patient_create(actor=request.user, referred=True, **new_patient)
+                except ValidationError as exc:
+                    for name, msgs in exc.message_dict.items():
+                        errors.setdefault(f"new_{name}", []).extend(msgs)
+                    raise DomainError("Check the patient's details.", field="patient") from exc
+            assert patient is not None
+            referral = referral_create(
+                actor=request.user,
+                patient=patient,
+                provider=provider,
+                channel=channel,
+                received_on=received_on,
+                reason=parsed.reason,
+                diagnoses=parsed.diagnoses,
+                areas=parsed.areas,
+                requested_sessions=parsed.requested_sessions,
+                requested_frequency_per_week=parsed.requested_frequency_per_week,
+                precautions=parsed.precautions,
+            )
+            if parsed.clearance is not None:
+                clearance_grant(
+                    actor=request.user,
+                    patient=patient,
+                    provider=provider,
+                    referral=referral,
+                    scope=parsed.clearance.scope,
+                    area=parsed.clearance.area,
+                    expires_on=parsed.clearance.expires_on,
+                    note=parsed.clearance.note,
+                )
+    except DomainError as exc:
+        if exc.field != "patient" or not errors:
+            _service_error(errors, exc)
+        return None
+    return referral
+
+
+@role_required(Role.REFERRER)
+def referrer_referral_new(request: AuthenticatedRequest) -> HttpResponse:
+    provider = ReferringProvider.objects.filter(user=request.user).first()
+    own_patients = list(patient_scope(request.user).order_by("family_name", "given_name"))
+    if request.method != "POST":
+        context = _referral_form_context(request, request.GET, None, {})
+        return render(
+            request,
+            "referrals/referral_form.html",
+            {**context, "portal": True, "provider": provider, "own_patients": own_patients},
+        )
+    parsed = read_referral(request.POST)
+    errors = parsed.errors
+    choice = request.POST.get("patient", "new")
+    patient = None
+    new_patient = None
+    if choice != "new":
+        patient = get_in_scope_or_404(patient_scope(request.user), choice)
+    else:
+        new_patient = _new_patient(request, request.POST, errors)
+    referral = (
+        None
+        if errors
+        else _save_referral(request, patient=patient, new_patient=new_patient, parsed=parsed, errors=errors)
+    )
+    if referral is None:
+        context = _referral_form_context(request, request.POST, parsed, errors)
+        return render(
+            request,
+            "referrals/referral_form.html",
+            {**context, "portal": True, "provider": provider, "own_patients": own_patients},
+            status=422,
+        )
+    _audit(
+        request,
+        AuditAction.CREATE,
+        "referral",
+        referral,
+        [referral.patient.public_id],
+        "referrer-referral-new",
+    )
+    messages.success(
+        request, f"Referral for {referral.patient.full_name} sent. The clinic will contact the patient."
+    )
+    return redirect("referrer-home")
+
+
+@role_required(Role.REFERRER)
+def clearance_decide_view(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
+    clearance = get_in_scope_or_404(clearance_scope(request.user), public_id)
+    if request.method != "POST":
+        return redirect("referrer-home")
+    decision = request.POST.get("decision", "")
+    errors: dict[str, list[str]] = {}
+    expires = read_date(request.POST.get("expires_on", ""), "expires_on", errors)
+    if decision not in ("grant", "decline"):
+        errors.setdefault("decision", []).append("Choose Grant or Decline.")
+    if not errors:
+        try:
+            clearance_decide(
+                actor=request.user,
+                clearance=clearance,
+                grant=decision == "grant",
+                expires_on=expires,
+                note=request.POST.get("note", "")[:2000],
+            )
+        except DomainError as exc:
+            errors.setdefault(exc.field or "general", []).append(exc.message)
+    if errors:
+        messages.error(request, " ".join(m for msgs in errors.values() for m in msgs))
+        return redirect("referrer-home")
+    _audit(
+        request, AuditAction.UPDATE, "clearance", clearance, [clearance.patient.public_id], "clearance-decide"
+    )
+    verb = "granted" if decision == "grant" else "declined"
+    messages.success(request, f"{clearance_words(clearance)} for {clearance.patient.full_name}: {verb}.")
+    return redirect("referrer-home")
+
+
+@role_required(Role.REFERRER)
+def referrer_clearance_grant(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
+    patient = get_in_scope_or_404(patient_scope(request.user), public_id)
+    referrals = list(referral_scope(request.user).filter(patient=patient).order_by("-received_on"))
+    context: dict[str, Any] = {
+        "patient": patient,
+        "scope_choices": ClearanceScope.choices,
+        "area_options": area_select_choices(),
+        "data": request.POST if request.method == "POST" else request.GET,
+        "errors": {},
+    }
+    if request.method != "POST":
+        _audit(request, AuditAction.READ, "patient", patient, [patient.public_id], "referrer-clearance")
+        return render(request, "referrals/clearance_form.html", context)
+    errors: dict[str, list[str]] = {}
+    parsed = read_clearance(request.POST, errors, required=True)
+    if parsed is not None and not errors:
+        try:
+            clearance = clearance_grant(
+                actor=request.user,
+                patient=patient,
+                referral=referrals[0] if referrals else None,
+                scope=parsed.scope,
+                area=parsed.area,
+                expires_on=parsed.expires_on,
+                note=parsed.note,
+            )
+        except DomainError as exc:
+            _service_error(errors, exc)
+        else:
+            _audit(
+                request, AuditAction.CREATE, "clearance", clearance, [patient.public_id], "referrer-clearance"
+            )
+            messages.success(
+                request, f"Clearance recorded: {clearance_words(clearance)} for {patient.full_name}."
+            )
+            return redirect("referrer-home")
+    context["errors"] = errors
+    return render(request, "referrals/clearance_form.html", context, status=422)
+
+
+# --- Front desk: referral inbox --------------------------------------------------------------------------
+
+
+def _inbox_context(request: AuthenticatedRequest, errors: dict[str, Any] | None = None) -> dict[str, Any]:
+    rows = list(
+        referral_scope(request.user)
+        .filter(status__in=(ReferralStatus.RECEIVED, ReferralStatus.TRIAGED))
+        .order_by("status", "received_on", "id")
+    )
+    _audit(request, AuditAction.READ, "referral", "", [r.patient.public_id for r in rows], "referral-inbox")
+
+    def item(r: Referral) -> dict[str, Any]:
+        return {"referral": r, "diagnoses": diagnosis_rows(r), "areas": area_words(r.areas)}
+
+    return {
+        "new_items": [item(r) for r in rows if r.status == ReferralStatus.RECEIVED],
+        "triaged_items": [item(r) for r in rows if r.status == ReferralStatus.TRIAGED],
+        "triage_errors": errors or {},
+    }
+
+
+@role_required(*DESK)
+def referral_inbox(request: AuthenticatedRequest) -> HttpResponse:
+    return render(request, "referrals/inbox.html", _inbox_context(request))
+
+
+@role_required(*DESK)
+def referral_triage(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
+    referral = get_in_scope_or_404(referral_scope(request.user), public_id)
+    if request.method != "POST":
+        return redirect("referral-inbox")
+    action = request.POST.get("action", "")
+    note = request.POST.get("note", "").strip()[:500]
+    try:
+        if action == "accept":
+            referral_set_status(
+                actor=request.user, referral=referral, status=ReferralStatus.TRIAGED, note=note
+            )
+        elif action == "decline":
+            referral_set_status(
+                actor=request.user, referral=referral, status=ReferralStatus.DECLINED, note=note
+            )
+        elif action == "ask":
+            referral_ask_more(actor=request.user, referral=referral, note=note)
+        else:
+            raise DomainError("Choose accept, ask for more, or decline.", field="action")
+    except DomainError as exc:
+        errors = {
+            str(referral.public_id): {
+                "field": exc.field or "note",
+                "message": exc.message,
+                "note": note,
+                "action": action,
+            }
+        }
+        return render(request, "referrals/inbox.html", _inbox_context(request, errors), status=422)
+    _audit(
+        request, AuditAction.UPDATE, "referral", referral, [referral.patient.public_id], f"referral-{action}"
+    )
+    if action == "accept":
+        messages.success(request, f"Referral accepted. Call {referral.patient.full_name} to take the intake.")
+        query = urlencode({"patient": str(referral.patient.public_id), "referral": str(referral.public_id)})
+        return redirect(f"{reverse('desk-call')}?{query}")
+    if action == "decline":
+        messages.success(request, f"Referral for {referral.patient.full_name} declined.")
+    else:
+        messages.success(request, f"Noted what to ask {referral.provider.name}.")
+    return redirect("referral-inbox")
+
+
+@role_required(*DESK)
+def desk_referral_new(request: AuthenticatedRequest) -> HttpResponse:
+    """A referral received by fax or phone, entered by the front desk for an existing patient."""
+    providers = list(ReferringProvider.objects.order_by("name"))
+    data = request.POST if request.method == "POST" else request.GET
+    query = (data.get("q") or "").strip()[:100]
+    results: list[Patient] = []
+    if query:
+        cond = Q()
+        for term in query.split()[:4]:
+            cond &= Q(given_name__icontains=term) | Q(family_name__icontains=term)
+        results = list(patient_scope(request.user).filter(cond).order_by("family_name", "given_name")[:20])
+    chosen = None
+    if data.get("patient"):
+        chosen = get_in_scope_or_404(patient_scope(request.user), data.get("patient"))
+        if chosen not in results:
+            results.insert(0, chosen)
+    if results:
+        _audit(request, AuditAction.READ, "patient", "", [p.public_id for p in results], "desk-referral-new")
+    extra = {
+        "desk": True,
+        "providers": providers,
+        "query": query,
+        "results": results,
+        "choice": str(chosen.public_id) if chosen else "",
+        "channels": [(ReferralChannel.FAX, "Fax"), (ReferralChannel.PHONE, "Phone")],
+    }
+    if request.method != "POST" or request.POST.get("action") == "find":
+        context = _referral_form_context(request, data, None, {})
+        return render(request, "referrals/referral_form.html", {**context, **extra})
+    parsed = read_referral(request.POST)
+    errors = parsed.errors
+    provider = next((p for p in providers if str(p.public_id) == request.POST.get("provider")), None)
+    if provider is None:
+        errors.setdefault("provider", []).append("Choose the referring provider.")
+    if chosen is None:
+        errors.setdefault("patient", []).append("Find and choose the patient.")
+    received_on = read_date(request.POST.get("received_on", ""), "received_on", errors)
+    channel = request.POST.get("channel", ReferralChannel.FAX)
+    if channel not in (ReferralChannel.FAX, ReferralChannel.PHONE):
+        errors.setdefault("channel", []).append("Choose fax or phone.")
+    referral = None
+    if not errors:
+        referral = _save_referral(
+            request,
+            patient=chosen,
+            new_patient=None,
+            parsed=parsed,
+            errors=errors,
+            provider=provider,
+            channel=channel,
+            received_on=received_on,
+        )
+    if referral is None:
+        context = _referral_form_context(request, request.POST, parsed, errors)
+        return render(request, "referrals/referral_form.html", {**context, **extra}, status=422)
+    _audit(
+        request, AuditAction.CREATE, "referral", referral, [referral.patient.public_id], "desk-referral-new"
+    )
+    messages.success(
+        request, f"Referral for {referral.patient.full_name} from {referral.provider.name} recorded."
+    )
+    return redirect("referral-inbox")

@@ -54,7 +54,7 @@ def bleeding_anticoagulant(inp: ScreeningInput, ctx: RuleContext) -> Iterator[Fi
         forbidden_techniques=forbidden,
         message_staff=(
             f"Intake answer: {' and '.join(answers)}. Pressure capped at {BLEEDING_PRESSURE_CAP}; no "
-            f"{', '.join(sorted(forbidden))}. {flag.text}"
+            f"{ctx.technique_names(forbidden)}. {flag.text}"
         ),
         message_patient="Because of your medicine or bleeding risk, we will keep the pressure light.",
     )
@@ -78,7 +78,7 @@ def osteoporosis(inp: ScreeningInput, ctx: RuleContext) -> Iterator[Finding]:
         forbidden_techniques=deep,
         message_staff=(
             f"Intake answer: osteoporosis. Pressure capped at {OSTEOPOROSIS_PRESSURE_CAP}; no "
-            f"{', '.join(sorted(deep))} (clinic default). If it is severe, ask the referrer for clearance "
+            f"{ctx.technique_names(deep)} (clinic default). If it is severe, ask the referrer for clearance "
             f"and record the weak area as a fracture area. {flag.text}"
         ),
         message_patient="To protect your bones, we will keep the pressure light.",
@@ -101,7 +101,7 @@ def cancer(inp: ScreeningInput, ctx: RuleContext) -> Iterator[Finding]:
         pressure_cap=CANCER_PRESSURE_CAP,
         forbidden_techniques=deep,
         message_staff=(
-            f"Intake answer: cancer. Pressure capped at {CANCER_PRESSURE_CAP}; no {', '.join(sorted(deep))} "
+            f"Intake answer: cancer. Pressure capped at {CANCER_PRESSURE_CAP}; no {ctx.technique_names(deep)} "
             f"(clinic default). {flag.text}"
         ),
         message_patient="We will adapt the pressure to keep your massage gentle and comfortable.",
@@ -175,6 +175,6 @@ def irritated_nerve_trunk(inp: ScreeningInput, ctx: RuleContext) -> Iterator[Fin
                 "irritated_nerve_trunk",
                 area=site,
                 forbidden_techniques=deep,
-                message_staff=f"{ctx.area_name(site)}: no {', '.join(sorted(deep))}. {flag.text}",
+                message_staff=f"{ctx.area_name(site)}: no {ctx.technique_names(deep)}. {flag.text}",
                 message_patient="We will keep the pressure gentle where the nerve is irritated.",
             )

@@ -89,6 +89,10 @@ class RuleContext:
     def condition_names(self, keys: Iterable[str]) -> str:
         return ", ".join(self.catalogue.conditions[k].name for k in keys)
 
+    def technique_names(self, keys: Iterable[str]) -> str:
+        """ "Cross-fibre friction, Deep tissue massage": names a person reads, in a stable order."""
+        return ", ".join(sorted(self.catalogue.techniques[k].name for k in keys))
+
     def area_name(self, area: Area | None, *, patient: bool = False) -> str:
         """ "right wrist and hand" (patient words) or "Wrist and hand (right)" (staff)."""
         if area is None:

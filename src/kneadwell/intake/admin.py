@@ -1,0 +1,13 @@
+from django.contrib import admin
+
+from .models import Intake
+
+
+@admin.register(Intake)
+class IntakeAdmin(admin.ModelAdmin):
+    list_display = ("patient", "channel", "created_at", "recorded_by", "referral")
+    list_filter = ("channel", "created_at")
+    search_fields = ("patient__given_name", "patient__family_name", "chief_complaint", "public_id")
+    raw_id_fields = ("patient", "referral", "recorded_by")
+    readonly_fields = ("public_id", "created_at", "updated_at")
+    date_hierarchy = "created_at"
