@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from kneadwell.accounts.models import Role, User
@@ -145,6 +146,25 @@ def _clearance_fields(
 _CLEARANCE_NOT_CLEANED = ["patient", "provider", "referral", "decided_by", "requested_by", "document"]
 
 
+# A scanned letter or a photo of it: what clinics receive clearances as.
+DOCUMENT_TYPES = {".pdf": b"%PDF", ".png": b"\x89PNG", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff"}
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def _check_document(document: UploadedFile) -> None:
+    """A PDF, PNG or JPEG of at most 10 MB, whose first bytes match its name: no scripts or archives on file."""
+    name = (document.name or "").lower()
+    suffix = name[name.rfind(".") :] if "." in name else ""
+    if suffix not in DOCUMENT_TYPES:
+        raise DomainError("Attach the clearance as a PDF, PNG or JPEG file.", field="document")
+    if document.size is None or document.size > DOCUMENT_MAX_BYTES:
+        raise DomainError("The document is larger than 10 MB.", field="document")
+    head = document.read(8)
+    document.seek(0)
+    if not head.startswith(DOCUMENT_TYPES[suffix]):
+        raise DomainError(f"The file is not a {suffix[1:].upper()} document.", field="document")
+
+
 def _clearance_save(clearance: Clearance, area: AreaIn | None) -> Clearance:
     clearance.region = area.region if area else ""
     clearance.side = (area.side or "") if area else ""
@@ -165,8 +185,13 @@ def clearance_grant(
     granted_on: dt.date | None = None,
     expires_on: dt.date | None = None,
     note: str = "",
+    document: UploadedFile | None = None,
 ) -> Clearance:
-    """Record a clearance: granted by the referrer in the portal, or entered by the front desk from a letter."""
+    """Record a clearance: granted by the referrer in the portal, or entered by the front desk from a letter.
+
+    `document` (optional) is the letter itself, kept with the clearance and
+    served only to those who may see it.
+    """
     if actor.role == Role.REFERRER:
         provider = _provider_of(actor)
         if provider is None:
@@ -181,6 +206,8 @@ def clearance_grant(
         raise DomainError("Name the provider who gave the clearance.", field="provider")
     granted_on = granted_on or now().date()
     _clearance_fields(scope, area, granted_on, expires_on)
+    if document is not None:
+        _check_document(document)
     return _clearance_save(
         Clearance(
             patient=patient,
@@ -192,6 +219,7 @@ def clearance_grant(
             expires_on=expires_on,
             note=note,
             decided_by=actor,
+            document=document,
         ),
         area,
     )

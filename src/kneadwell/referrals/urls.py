@@ -11,6 +11,7 @@ urlpatterns = [
         views.referrer_clearance_grant,
         name="referrer-clearance",
     ),
+    path("clearances/<str:public_id>/document/", views.clearance_document, name="clearance-document"),
     path("desk/referrals/", views.referral_inbox, name="referral-inbox"),
     path("desk/referrals/new/", views.desk_referral_new, name="desk-referral-new"),
     path("desk/referrals/<str:public_id>/triage/", views.referral_triage, name="referral-triage"),

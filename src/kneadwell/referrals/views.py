@@ -11,10 +11,11 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -327,6 +328,7 @@ def referrer_clearance_grant(request: AuthenticatedRequest, public_id: str) -> H
                 area=parsed.area,
                 expires_on=parsed.expires_on,
                 note=parsed.note,
+                document=request.FILES.get("document"),
             )
         except DomainError as exc:
             _service_error(errors, exc)
@@ -475,3 +477,15 @@ def desk_referral_new(request: AuthenticatedRequest) -> HttpResponse:
         request, f"Referral for {referral.patient.full_name} from {referral.provider.name} recorded."
     )
     return redirect("referral-inbox")
+
+
+@login_required
+def clearance_document(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
+    """The clearance letter, to those who may see the clearance; never a public media URL."""
+    clearance = get_in_scope_or_404(clearance_scope(request.user).exclude(document=""), public_id)
+    _audit(
+        request, AuditAction.READ, "clearance_document", clearance, [clearance.patient.public_id], "document"
+    )
+    response = FileResponse(clearance.document.open("rb"), as_attachment=True)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
