@@ -480,7 +480,7 @@ def desk_referral_new(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
-def clearance_document(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
+def clearance_document(request: AuthenticatedRequest, public_id: str) -> FileResponse:
     """The clearance letter, to those who may see the clearance; never a public media URL."""
     clearance = get_in_scope_or_404(clearance_scope(request.user).exclude(document=""), public_id)
     _audit(
