@@ -236,4 +236,5 @@ class TestPlan:
 
         self._frozen_shoulder(cast)
         cli.main(["plan", "--patient", "Pat Palmer", "--service", "therapeutic-60"])
-        assert AuditEvent.objects.filter(channel="cli", patient_id=str(cast.pat.public_id)).exists()
+        event = AuditEvent.objects.get(channel="cli", patient_id=str(cast.pat.public_id))
+        assert event.detail["os_user"]

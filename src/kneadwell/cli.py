@@ -15,6 +15,7 @@ Django is set up only by the subcommands that need it.
 from __future__ import annotations
 
 import argparse
+import getpass
 import datetime as dt
 import os
 import sys
@@ -330,6 +331,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         object_id=patient.public_id,
         patient_ids=[patient.public_id],
         channel="cli",
+        # The command line has no Kneadwell login: record who ran it on the server.
+        detail={"os_user": getpass.getuser()},
     )
     sys.stdout.write(
         plan_text(
