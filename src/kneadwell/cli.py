@@ -15,8 +15,8 @@ Django is set up only by the subcommands that need it.
 from __future__ import annotations
 
 import argparse
-import getpass
 import datetime as dt
+import getpass
 import os
 import sys
 from collections.abc import Sequence
