@@ -33,7 +33,15 @@ from kneadwell.planning.selectors import patient_matches, session_plan_for
 from kneadwell.planning.services import GoalIn, care_plan_approve, care_plan_draft, care_plan_update
 from kneadwell.therapists.models import Therapist
 
-from .schemas import DETAIL_ERRORS, WRITE_ERRORS, ErrorOut, InSchema, PageParams, paginate
+from .schemas import (
+    DETAIL_ERRORS,
+    WRITE_ERRORS,
+    ErrorOut,
+    InSchema,
+    PageParams,
+    StorableText,
+    paginate,
+)
 
 router = Router(tags=["care pathway"])
 
@@ -230,7 +238,7 @@ def get_screening(request: HttpRequest, id: UUID, query: Query[DateQuery]) -> di
 # --- Matching --------------------------------------------------------------------------------------
 
 
-class MatchQuery(Schema):
+class MatchQuery(StorableText):
     service: str = Field(max_length=40, description="Service code, e.g. therapeutic-60.")
     location: UUID
     date: dt.date | None = None
@@ -270,7 +278,7 @@ def get_matches(request: HttpRequest, id: UUID, query: Query[MatchQuery]) -> dic
 # --- Session plan ----------------------------------------------------------------------------------
 
 
-class PlanQuery(Schema):
+class PlanQuery(StorableText):
     service: str = Field(max_length=40, description="Service code, e.g. therapeutic-60.")
     therapist: UUID
     date: dt.date | None = None

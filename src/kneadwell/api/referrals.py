@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Literal
 from uuid import UUID
 
+import pydantic
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
@@ -123,7 +124,15 @@ class ClearanceIn(InSchema):
     note: str = Field("", max_length=2000)
 
     def area(self) -> AreaIn | None:
-        return AreaIn(region=self.region, side=self.side) if self.region else None
+        if not self.region:
+            return None
+        try:
+            return AreaIn(region=self.region, side=self.side)
+        except pydantic.ValidationError as exc:
+            # AreaIn checks the region against the catalogue after ninja's own validation
+            # has passed, so its refusal must become a 422 here, not escape as a 500.
+            message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+            raise DomainError(message, field="region") from None
 
 
 class ClearanceRequestIn(ClearanceIn):

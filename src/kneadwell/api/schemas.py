@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+import datetime as dt
+from typing import Annotated, Any, TypeVar
 
 from django.db import models
 from ninja import Field, Schema
-from pydantic import ConfigDict, field_validator
+from pydantic import ConfigDict, WithJsonSchema, field_validator
 
 M = TypeVar("M", bound=models.Model)
 
@@ -14,6 +15,17 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 # Past this an offset is certainly a mistake, and larger integers overflow SQLite.
 MAX_OFFSET = 2**31 - 1
+
+
+# A local wall-clock time, "09:00" or "09:00:00". JSON Schema's `format: time`
+# (RFC 3339 full-time) requires a UTC offset, which these times must not have,
+# so the contract spells the form out as a pattern instead.
+WallClockTime = Annotated[
+    dt.time,
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"}
+    ),
+]
 
 
 class FieldError(Schema):
@@ -28,17 +40,16 @@ class ErrorOut(Schema):
     errors: list[FieldError] = []
 
 
-class InSchema(Schema):
-    """Request bodies: an unknown field is an error, not silently dropped."""
-
-    model_config = ConfigDict(extra="forbid")
+class StorableText(Schema):
+    """Input whose text reaches the database, stored or only looked up."""
 
     @field_validator("*", mode="after")
     @classmethod
     def _storable_text(cls, value: Any) -> Any:
-        # JSON can carry what a database cannot store: NUL (PostgreSQL refuses
-        # it) and lone UTF-16 surrogates (not encodable as UTF-8). Refuse both
-        # here, naming the field, rather than fail on save.
+        # JSON and query strings can carry what a database cannot take: NUL
+        # (PostgreSQL refuses it, even in a lookup) and lone UTF-16 surrogates
+        # (not encodable as UTF-8). Refuse both here, naming the field, rather
+        # than fail in the query.
         for text in value if isinstance(value, list) else [value]:
             if not isinstance(text, str):
                 continue
@@ -49,6 +60,12 @@ class InSchema(Schema):
             except UnicodeEncodeError:
                 raise ValueError("The text is not valid Unicode.") from None
         return value
+
+
+class InSchema(StorableText):
+    """Request bodies: an unknown field is an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def _offer_no_null(schema: dict[str, Any]) -> None:

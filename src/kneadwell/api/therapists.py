@@ -25,7 +25,16 @@ from kneadwell.therapists.services import (
     therapist_create,
 )
 
-from .schemas import DETAIL_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut, InSchema, PageParams, paginate
+from .schemas import (
+    DETAIL_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ErrorOut,
+    InSchema,
+    PageParams,
+    WallClockTime,
+    paginate,
+)
 
 router = Router(tags=["therapists"])
 
@@ -56,8 +65,8 @@ class ExpertiseOut(Schema):
 class WorkingHoursOut(Schema):
     location: UUID
     weekday: int = Field(description="0 Monday … 6 Sunday.")
-    start_time: dt.time = Field(description="Local wall-clock time at the location.")
-    end_time: dt.time
+    start_time: WallClockTime = Field(description="Local wall-clock time at the location.")
+    end_time: WallClockTime
     effective_from: dt.date
     effective_until: dt.date | None
 
@@ -126,8 +135,8 @@ class ExpertiseIn(InSchema):
 class WorkingHoursIn(InSchema):
     location: UUID = Field(description="One of the therapist's locations.")
     weekday: Weekday = Field(description="0 Monday … 6 Sunday.")
-    start_time: dt.time = Field(description="Local wall-clock time at the location, e.g. 09:00.")
-    end_time: dt.time
+    start_time: WallClockTime = Field(description="Local wall-clock time at the location, e.g. 09:00.")
+    end_time: WallClockTime
     effective_from: dt.date
     effective_until: dt.date | None = None
 

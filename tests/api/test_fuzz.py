@@ -1,0 +1,294 @@
+"""Property-based fuzzing of the whole REST API against its own OpenAPI document (schemathesis).
+
+Every operation in /api/v1/openapi.json gets generated requests, valid and
+invalid, sent in-process to the Django WSGI application as a user who may use
+it. Each answer must not be a server error, must have a status code and a
+content type the operation declares, and a body matching the declared schema.
+
+The run is bounded and deterministic (a fixed number of derandomized examples
+per operation), so it can gate CI. It uses only the test database
+pytest-django sets up, SQLite or PostgreSQL alike, and each generated request
+runs in a savepoint that is rolled back, so requests do not see each other's
+writes.
+"""
+
+from __future__ import annotations
+
+import uuid
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections, transaction
+from hypothesis import HealthCheck, settings
+from jsonschema_rs import Draft202012Validator
+from schemathesis.checks import load_all_checks, not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    ignored_auth,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from kneadwell.accounts.models import User
+from kneadwell.accounts.services import token_create
+from kneadwell.planning.services import care_plan_draft
+from kneadwell.referrals.models import Clearance, ClearanceScope, Referral
+from kneadwell.referrals.services import clearance_request
+from tests.cast import Cast
+
+from .conftest import API, fields_of
+
+# Everything here runs in pytest-django's test database, whichever engine DATABASE_URL names.
+pytestmark = pytest.mark.django_db
+
+load_all_checks()
+
+# The test client's host: pytest-django's test environment allows it whatever ALLOWED_HOSTS says.
+BASE_URL = "http://testserver"
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+    ignored_auth,
+]
+
+
+# The coverage phase walks every boundary of every field deterministically. Its
+# valid inputs reach the application's own logic; its invalid ones only ever
+# meet pydantic's validation, which the fuzzing phase's invalid inputs (and
+# tests/api) cover, so they are left out to keep the run short.
+CONFIG = schemathesis.Config.from_dict({"phases": {"coverage": {"generation": {"mode": "positive"}}}})
+
+# Loaded once, at collection, from the application itself: the OpenAPI view reads no database.
+APP = WSGIHandler()
+schema = schemathesis.openapi.from_wsgi(f"{API}/openapi.json", APP, config=CONFIG)
+
+
+@pytest.fixture
+def in_test_transaction() -> Iterator[None]:
+    """Let the WSGI handler answer inside the test's transaction.
+
+    A real request closes "obsolete" database connections when it starts and
+    ends; inside the test's transaction that would drop it. Django's own test
+    client unhooks the same handler for the same reason.
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _most(value: str) -> bool:
+    """Whether to swap this generated value for a real one: three in four, the same each run."""
+    # Salted, so that the empty string (CRC 0) is swapped too.
+    return zlib.crc32(b"aim:" + value.encode("utf-8", "surrogatepass")) % 4 != 0
+
+
+class World:
+    """Real objects and catalogue keys to aim generated requests at, and who sends each request.
+
+    Generated ids name nothing and generated catalogue keys are not in the
+    catalogue, so nearly every request would stop at a 404 or a 422. Three in
+    four are swapped for real ones to reach the code behind the lookups; the
+    rest keep the lookups' own refusals under test.
+    """
+
+    def __init__(self, cast: Cast) -> None:
+        self.cast = cast
+        referral = Referral.objects.get(patient=cast.pat)
+        plan = care_plan_draft(
+            actor=cast.admin, patient=cast.pat, therapist=cast.tess, conditions=["low_back_pain"]
+        )
+        clearance = clearance_request(
+            actor=cast.admin, patient=cast.pat, provider=cast.rita, scope=ClearanceScope.GENERAL
+        )
+        # The first path segment after /api/v1 names the kind of object the id is for.
+        self.ids: dict[str, uuid.UUID] = {
+            "therapists": cast.tess.public_id,
+            "patients": cast.pat.public_id,
+            "appointments": cast.pat_appointment.public_id,
+            "referrals": referral.public_id,
+            "care-plans": plan.public_id,
+            "clearances": clearance.public_id,
+        }
+        # Reference fields, in query strings and bodies alike, by name.
+        self.references: dict[str, str] = {
+            "patient": str(cast.pat.public_id),
+            "therapist": str(cast.tess.public_id),
+            "provider": str(cast.rita.public_id),
+            "referral": str(referral.public_id),
+            "location": str(cast.hospital.public_id),
+            "service": "therapeutic-60",
+            "condition": "low_back_pain",
+            "measure": "nprs",
+            "icd10": "M54.50",
+        }
+        self._tokens: dict[int, str] = {}
+
+    def user_for(self, path: str) -> User:
+        # Only the referrer asked may decide a clearance; only the treating therapist approves a plan.
+        if path.endswith("/decision"):
+            return self.cast.rita_user
+        if path.endswith("/approve"):
+            return self.cast.tess_user
+        return self.cast.admin
+
+    def headers_for(self, user: User) -> dict[str, str]:
+        if user.pk not in self._tokens:
+            self._tokens[user.pk] = token_create(user=user).secret
+        return {"Authorization": f"Bearer {self._tokens[user.pk]}"}
+
+    def aim(self, case: schemathesis.Case) -> None:
+        """Swap most generated ids and catalogue keys in the path, query and body for real ones."""
+        value = (case.path_parameters or {}).get("id")
+        # Decided on the whole request: the coverage phase sends one UUID with many bodies.
+        if isinstance(value, str) and _is_uuid(value) and _most(f"{value}{case.query}{case.body}"):
+            kind = case.path.removeprefix(API).split("/")[1]
+            case.path_parameters["id"] = str(self.ids[kind])
+        if isinstance(case.query, dict):
+            case.query = self._realistic(case.query)
+        if isinstance(case.body, dict | list):
+            case.body = self._realistic(case.body)
+
+    def _realistic(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self._realistic(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        result = {}
+        for key, item in value.items():
+            if isinstance(item, str) and _most(item):
+                if key == "region":
+                    # A paired region needs a side, a midline one must have none.
+                    item = "knee" if value.get("side") else "neck"
+                elif key in self.references:
+                    item = self.references[key]
+            elif key == "conditions" and isinstance(item, list) and item and _most(repr(item)):
+                item = [self.references["condition"]]
+            result[key] = self._realistic(item)
+        return result
+
+
+@pytest.fixture
+def world(cast: Cast) -> World:
+    return World(cast)
+
+
+@schema.parametrize()
+@settings(
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_api_answers_every_generated_request_as_documented(
+    case: schemathesis.Case, world: World, in_test_transaction: None
+) -> None:
+    world.aim(case)
+    # Outside the savepoint below, which rolls back everything the request wrote.
+    headers = world.headers_for(world.user_for(case.path))
+    with transaction.atomic():
+        try:
+            case.call_and_validate(base_url=BASE_URL, headers=headers, checks=CHECKS)
+        finally:
+            transaction.set_rollback(True)
+
+
+# --- Regressions the fuzzer found -----------------------------------------------------------------
+
+
+@pytest.fixture
+def components(client) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return client.get(f"{API}/openapi.json").json()["components"]["schemas"]
+
+
+def _validator(schema: dict[str, Any]) -> Draft202012Validator:
+    # The validator schemathesis checks responses with (a dependency of it), formats included.
+    return Draft202012Validator(schema, validate_formats=True)
+
+
+def test_working_hours_in_responses_conform_to_the_published_schema(cast, api_as, components):
+    # Found as GET /therapists: "08:00:00" is not a "time" (RFC 3339 wants an offset).
+    hours = api_as(cast.admin).get(f"/therapists/{cast.tess.public_id}").json()["working_hours"]
+
+    assert hours
+    for row in hours:
+        assert list(_validator(components["WorkingHoursOut"]).iter_errors(row)) == []
+
+
+def test_working_hours_input_schema_offers_wall_clock_times_without_an_offset(components):
+    start_time = _validator(components["WorkingHoursIn"]["properties"]["start_time"])
+
+    assert start_time.is_valid("09:00")
+    assert start_time.is_valid("09:00:00")
+    assert not start_time.is_valid("09:00:00Z")
+    assert not start_time.is_valid("09:00:00-05:00")
+
+
+def _clearance_call(cast: Cast, route: str, area: dict[str, str]) -> tuple[str, dict[str, str]]:
+    if route == "grant":
+        referral = Referral.objects.get(patient=cast.pat)
+        return f"/referrals/{referral.public_id}/clearances", {"scope": "scar_work", **area}
+    return (
+        f"/patients/{cast.pat.public_id}/clearance-requests",
+        {"scope": "scar_work", "provider": str(cast.rita.public_id), **area},
+    )
+
+
+@pytest.mark.parametrize("route", ["grant", "request"])
+@pytest.mark.parametrize(
+    "area",
+    [
+        pytest.param({"region": "0" * 39}, id="unknown-region"),
+        pytest.param({"region": "knee"}, id="paired-region-without-side"),
+        pytest.param({"region": "neck", "side": "left"}, id="midline-region-with-side"),
+    ],
+)
+def test_an_unusable_clearance_region_is_a_422_naming_it_and_stores_nothing(cast, api_as, route, area):
+    # Found as POST /referrals/{id}/clearances {"scope": "clot", "region": "000…0"} -> 500.
+    path, body = _clearance_call(cast, route, area)
+    before = Clearance.objects.count()
+
+    response = api_as(cast.admin).post(path, body)
+
+    assert response.status_code == 422, response.content
+    assert fields_of(response) == ["region"]
+    assert Clearance.objects.count() == before
+
+
+@pytest.mark.parametrize(("endpoint", "reference"), [("matches", "location"), ("session-plan", "therapist")])
+def test_a_nul_in_a_query_string_lookup_is_a_422_naming_it(cast, api_as, endpoint, reference):
+    # PostgreSQL refuses NUL even in a lookup, so `?service=…%00…` was a 500 there.
+    ids = {"location": cast.hospital.public_id, "therapist": cast.tess.public_id}
+
+    response = api_as(cast.admin).get(
+        f"/patients/{cast.pat.public_id}/{endpoint}",
+        service="therapeutic\x00-60",
+        **{reference: ids[reference]},
+    )
+
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"] == [
+        {"field": "service", "message": "The text contains a NUL character."}
+    ]
