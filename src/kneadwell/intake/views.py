@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -64,7 +64,7 @@ from .forms import (
     read_intake,
     relevant_questions,
 )
-from .models import IntakeChannel
+from .models import Intake, IntakeChannel
 from .schemas import AreaIn, DiagnosisIn, check_icd10
 from .screening import screen
 from .screening.types import Pressure, ScreeningInput
@@ -131,6 +131,19 @@ BODY_OUTLINE: dict[str, list[tuple[str, dict[str, int]]]] = {
         ("rect", {"x": 100, "y": 358, "width": 24, "height": 34, "rx": 8}),
     ],
 }
+
+
+def _audit_intake(request: HttpRequest, patient: Patient, intake: Intake, view: str) -> None:
+    audit_record(
+        actor=request.user,  # type: ignore[arg-type]
+        action=AuditAction.CREATE,
+        object_type="intake",
+        object_id=intake.public_id,
+        patient_ids=[patient.public_id],
+        channel="web",
+        request=request,
+        detail={"view": view},
+    )
 
 
 def body_map_context(
@@ -570,16 +583,7 @@ def _save_call(request: AuthenticatedRequest, state: dict[str, Any]) -> HttpResp
         if not errors:
             errors.setdefault(_form_field(exc.field), []).append(exc.message)
         return _call_failed(request, state)
-    audit_record(
-        actor=request.user,
-        action=AuditAction.CREATE,
-        object_type="intake",
-        object_id=intake.public_id,
-        patient_ids=[patient.public_id],
-        channel="web",
-        request=request,
-        detail={"view": "desk-call"},
-    )
+    _audit_intake(request, patient, intake, "desk-call")
     return redirect("desk-call-done", intake.public_id)
 
 
@@ -749,16 +753,7 @@ def patient_intake(request: AuthenticatedRequest) -> HttpResponse:
             _patient_form_context(patient, request.POST, parsed),
             status=422,
         )
-    audit_record(
-        actor=request.user,
-        action=AuditAction.CREATE,
-        object_type="intake",
-        object_id=intake.public_id,
-        patient_ids=[patient.public_id],
-        channel="web",
-        request=request,
-        detail={"view": "patient-intake"},
-    )
+    _audit_intake(request, patient, intake, "patient-intake")
     messages.success(
         request, "Thank you. Your answers are saved; your therapist will read them before your visit."
     )

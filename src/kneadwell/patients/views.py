@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from kneadwell.accounts.models import AuditAction, Role
@@ -27,6 +27,20 @@ PAST_LIMIT = 20
 SEARCH_LIMIT = 50
 
 
+def _audit_read(request: HttpRequest, patient: Patient, view: str) -> None:
+    """One read of one patient's page (or part of it), in the audit trail."""
+    audit_record(
+        actor=request.user,  # type: ignore[arg-type]
+        action=AuditAction.READ,
+        object_type="patient",
+        object_id=patient.public_id,
+        patient_ids=[patient.public_id],
+        channel="web",
+        request=request,
+        detail={"view": view},
+    )
+
+
 def _split_appointments(appointments):  # type: ignore[no-untyped-def]
     """(upcoming in time order, the most recent past ones first)."""
     current = now()
@@ -42,16 +56,7 @@ def patient_home(request: AuthenticatedRequest) -> HttpResponse:
         return render(request, "patients/home.html", {"patient": None})
     appointments = list(appointment_scope(request.user).filter(patient=patient).order_by("start"))
     upcoming, past = _split_appointments(appointments)
-    audit_record(
-        actor=request.user,
-        action=AuditAction.READ,
-        object_type="patient",
-        object_id=patient.public_id,
-        patient_ids=[patient.public_id],
-        channel="web",
-        request=request,
-        detail={"view": "patient-home"},
-    )
+    _audit_read(request, patient, "patient-home")
     next_appointment = upcoming[0] if upcoming else None
     context = {
         "patient": patient,
@@ -110,16 +115,7 @@ def patient_detail_response(
     appointments = list(appointment_scope(request.user).filter(patient=patient).order_by("start"))
     upcoming, past = _split_appointments(appointments)
     referrals = list(referral_scope(request.user).filter(patient=patient).order_by("-received_on"))
-    audit_record(
-        actor=request.user,
-        action=AuditAction.READ,
-        object_type="patient",
-        object_id=patient.public_id,
-        patient_ids=[patient.public_id],
-        channel="web",
-        request=request,
-        detail={"view": "patient-detail"},
-    )
+    _audit_read(request, patient, "patient-detail")
     context: dict[str, object] = {
         "patient": patient,
         "upcoming_appointments": upcoming,
@@ -147,16 +143,7 @@ def patient_care_sections(request: AuthenticatedRequest, public_id: str) -> Http
         "patient": patient,
         **care_context(request, patient, service_code=request.GET.get("service", "")),
     }
-    audit_record(
-        actor=request.user,
-        action=AuditAction.READ,
-        object_type="patient",
-        object_id=patient.public_id,
-        patient_ids=[patient.public_id],
-        channel="web",
-        request=request,
-        detail={"view": "patient-care"},
-    )
+    _audit_read(request, patient, "patient-care")
     return render(request, "patients/includes/care_block.html", context)
 
 
