@@ -292,3 +292,18 @@ def test_a_nul_in_a_query_string_lookup_is_a_422_naming_it(cast, api_as, endpoin
     assert response.json()["errors"] == [
         {"field": "service", "message": "The text contains a NUL character."}
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        ("0985-12-10T23:47:55+17:50", 200),  # PostgreSQL refuses an offset past 15:59; UTC is fine
+        ("0001-01-01T00:00:00+17:50", 422),  # no UTC instant exists: out of range, not a 500
+        ("9999-12-31T23:59:59-10:00", 422),
+    ],
+)
+def test_appointment_filters_take_any_offset_as_a_utc_instant(api_as, cast, value, status):
+    response = api_as(cast.desk).get("/appointments", **{"from": value})
+    assert response.status_code == status, response.content
+    if status == 422:
+        assert fields_of(response) == ["from"]

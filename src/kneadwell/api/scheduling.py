@@ -8,7 +8,7 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from pydantic import AwareDatetime, ConfigDict
+from pydantic import ConfigDict
 
 from kneadwell.accounts.models import AuditAction, User
 from kneadwell.accounts.scoping import get_in_scope_or_404
@@ -17,7 +17,7 @@ from kneadwell.lib.zones import zone
 from kneadwell.scheduling.models import Appointment, AppointmentStatus, Channel
 from kneadwell.scheduling.selectors import appointment_scope
 
-from .schemas import DETAIL_ERRORS, READ_ERRORS, OptionalFields, PageParams, paginate
+from .schemas import DETAIL_ERRORS, READ_ERRORS, OptionalFields, PageParams, UtcInstant, paginate
 
 router = Router(tags=["appointments"])
 
@@ -100,10 +100,10 @@ class AppointmentFilters(OptionalFields):
     model_config = ConfigDict(populate_by_name=True)
 
     # Optional, but the schema offers no null: a query string cannot carry one.
-    from_: AwareDatetime | None = Field(
+    from_: UtcInstant | None = Field(
         None, alias="from", description="Only appointments starting at or after this instant (with offset)."
     )
-    to: AwareDatetime | None = Field(
+    to: UtcInstant | None = Field(
         None, description="Only appointments starting before this instant (with offset)."
     )
     location: UUID | None = Field(None, description="Location id.")

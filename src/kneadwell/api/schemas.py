@@ -7,7 +7,7 @@ from typing import Annotated, Any, TypeVar
 
 from django.db import models
 from ninja import Field, Schema
-from pydantic import ConfigDict, WithJsonSchema, field_validator
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, WithJsonSchema, field_validator
 
 M = TypeVar("M", bound=models.Model)
 
@@ -122,3 +122,17 @@ def paginate(qs: models.QuerySet[M], page: PageParams) -> tuple[list[M], int]:
 READ_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 422: ErrorOut}
 DETAIL_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 WRITE_ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
+
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    # Python allows offsets up to a day; PostgreSQL refuses more than 15:59 in a
+    # query parameter. In UTC every instant is comparable, and one too close to
+    # year 1 or 9999 to convert is refused here rather than in the database.
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("The instant is out of range.") from None
+
+
+UtcInstant = Annotated[AwareDatetime, AfterValidator(_as_utc)]
+"""An instant with its offset, normalised to UTC before it reaches a query."""
