@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import Location, Room, Service
+from .models import ClinicSettings, Location, Room, Service
 
 
 class RoomInline(admin.TabularInline):
@@ -35,3 +35,15 @@ class ServiceAdmin(admin.ModelAdmin):
     list_filter = ("family", "active")
     search_fields = ("name", "code")
     readonly_fields = ("public_id", "created_at", "updated_at")
+
+
+@admin.register(ClinicSettings)
+class ClinicSettingsAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "focus_share", "min_segment_minutes")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        # One row: ClinicSettings.current() makes it; the admin edits it.
+        return not ClinicSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from fractions import Fraction
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -167,3 +168,44 @@ class Service(PublicIdModel):
 
     def offered_at(self, location: Location) -> bool:
         return location.kind in self.location_kinds
+
+
+def validate_majority(value: str) -> None:
+    try:
+        share = Fraction(value.strip())
+    except (ValueError, ZeroDivisionError):
+        raise ValidationError("Write a fraction such as 2/3.", code="not_a_fraction") from None
+    if not Fraction(1, 2) < share <= 1:
+        raise ValidationError(
+            "The focus share must be more than half and at most all.", code="not_a_majority"
+        )
+
+
+class ClinicSettings(models.Model):
+    """The clinic's own defaults (one row). Clinic settings, not clinical claims: each says so where it shows."""
+
+    focus_share = models.CharField(
+        max_length=9,
+        default="2/3",
+        validators=[validate_majority],
+        help_text="Share of a therapeutic session's hands-on minutes for the areas of concern, as a fraction "
+        "such as 2/3 or 3/4: more than half, at most all.",
+    )
+    min_segment_minutes = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="No body region is planned for less time than this, unless the whole session is shorter.",
+    )
+
+    class Meta:
+        verbose_name = "clinic settings"
+        verbose_name_plural = "clinic settings"
+
+    def __str__(self) -> str:
+        return "Clinic settings"
+
+    @classmethod
+    def current(cls) -> ClinicSettings:
+        """The settings row, made with the defaults the first time it is asked for."""
+        settings_row, _ = cls.objects.get_or_create(pk=1)
+        return settings_row

@@ -19,6 +19,11 @@ ADMIN_LINKS = [
     ("Locations", "admin:clinic_location_changelist", "Addresses, time zones and licensing jurisdictions."),
     ("Rooms", "admin:clinic_room_changelist", "Rooms per location and their features."),
     ("Services", "admin:clinic_service_changelist", "Durations, turnover buffers, where each is offered."),
+    (
+        "Clinic settings",
+        "admin:clinic_clinicsettings_changelist",
+        "How a session's time is shared between the areas of concern and the rest.",
+    ),
     ("Therapists", "admin:therapists_therapist_changelist", "Trainings, expertise and working hours."),
     ("Licences", "admin:therapists_licence_changelist", "Numbers, jurisdictions and expiry dates."),
     ("Patients", "admin:patients_patient_changelist", "Contact details and preferences."),

@@ -1,7 +1,21 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class IntakeConfig(AppConfig):
     name = "kneadwell.intake"
     label = "intake"
     verbose_name = "Intake and screening"
+
+    def ready(self) -> None:
+        checks.register(catalogue_check)
+
+
+def catalogue_check(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+    """The clinical catalogue (shipped, or the clinic's KNEADWELL_CATALOGUE_DIR copy) must be consistent."""
+    from kneadwell.knowledge import catalogue
+
+    return [
+        checks.Error(message, hint=f"Fix the data files in {catalogue.DATA_DIR}.", id="kneadwell.E001")
+        for message in catalogue.load_errors()
+    ]

@@ -12,6 +12,7 @@ broken data file fails loudly instead of producing a half-right clinical answer.
 from __future__ import annotations
 
 import calendar
+import os
 import tomllib
 import warnings
 from dataclasses import dataclass, fields, is_dataclass, replace
@@ -21,7 +22,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, NamedTuple
 
-DATA_DIR = Path(__file__).parent / "data"
+# The shipped data; a clinic may point KNEADWELL_CATALOGUE_DIR at its own reviewed copy (the whole folder)
+# to change an item marked (unverified). The copy is cross-checked exactly like the shipped one.
+SHIPPED_DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = Path(os.environ.get("KNEADWELL_CATALOGUE_DIR") or SHIPPED_DATA_DIR)
 
 FILES = ("sources.toml", "regions.toml", "techniques.toml", "flags.toml", "measures.toml", "conditions.toml")
 

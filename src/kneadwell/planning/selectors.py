@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
+from fractions import Fraction
 
-from kneadwell.clinic.models import Location, Service
+from kneadwell.clinic.models import ClinicSettings, Location, Service
 from kneadwell.intake.screening import screen
 from kneadwell.intake.screening.types import Area, Pressure
 from kneadwell.intake.selectors import screening_input_for
@@ -16,6 +18,7 @@ from kneadwell.therapists.models import Therapist
 from kneadwell.therapists.selectors import therapist_profiles
 
 from .models import CarePlan, CarePlanStatus
+from .settings import DEFAULT_SETTINGS, TailoringSettings
 from .tailoring import PlanRequest, SessionPlan, plan_session
 
 
@@ -96,5 +99,16 @@ def session_plan_for(*, patient: Patient, service: Service, therapist: Therapist
         music=patient.music,
         first_visit=first_visit,
         avoid_areas=avoid,
+        settings=tailoring_settings(),
     )
     return plan_session(request)
+
+
+def tailoring_settings() -> TailoringSettings:
+    """The tailoring defaults with the clinic's own allocation settings (Clinic settings in the admin)."""
+    clinic = ClinicSettings.current()
+    return replace(
+        DEFAULT_SETTINGS,
+        focus_share=Fraction(clinic.focus_share.strip()),
+        min_segment_minutes=clinic.min_segment_minutes,
+    )
