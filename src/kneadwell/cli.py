@@ -296,11 +296,10 @@ def plan_text(*, patient, service, therapist, on, plan, screening) -> str:  # ty
 def cmd_plan(args: argparse.Namespace) -> int:
     _setup_django()
     from kneadwell.clinic.models import Service
-    from kneadwell.intake.selectors import screening_for
     from kneadwell.lib.clock import now
     from kneadwell.lib.zones import zone
     from kneadwell.patients.models import Patient
-    from kneadwell.planning.selectors import current_therapist, session_plan_for
+    from kneadwell.planning.selectors import current_therapist, session_plan_and_screening
     from kneadwell.therapists.models import Therapist
 
     patient = _find(Patient, args.patient, "patient", ("given_name", "family_name"))
@@ -317,8 +316,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     location = therapist.locations.order_by("name").first()
     on = args.date or (now().astimezone(zone(location.time_zone)).date() if location else now().date())
     try:
-        plan = session_plan_for(patient=patient, service=service, therapist=therapist, on=on)
-        screening = screening_for(patient, on)
+        plan, screening = session_plan_and_screening(
+            patient=patient, service=service, therapist=therapist, on=on
+        )
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     from kneadwell.accounts.models import AuditAction

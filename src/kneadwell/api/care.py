@@ -29,7 +29,7 @@ from kneadwell.lib.zones import zone
 from kneadwell.patients.models import Lighting, Music, Patient, Pressure, TherapistGenderPreference
 from kneadwell.patients.selectors import patient_scope
 from kneadwell.planning.models import CarePlan
-from kneadwell.planning.selectors import patient_matches, session_plan_for
+from kneadwell.planning.selectors import patient_matches, session_plan_and_screening
 from kneadwell.planning.services import GoalIn, care_plan_approve, care_plan_draft, care_plan_update
 from kneadwell.therapists.models import Therapist
 
@@ -311,12 +311,13 @@ def get_session_plan(request: HttpRequest, id: UUID, query: Query[PlanQuery]) ->
     location = therapist.locations.order_by("name").first()
     on = _day(query.date, location)
     try:
-        plan = session_plan_for(patient=patient, service=service, therapist=therapist, on=on)
-        decision = screening_for(patient, on).decision.value
+        plan, screening = session_plan_and_screening(
+            patient=patient, service=service, therapist=therapist, on=on
+        )
     except ValueError as exc:
         raise DomainError(str(exc), field="date") from exc
     _audit(request, AuditAction.READ, "session_plan", patient)
-    return {**plan.to_dict(), "screening_decision": decision}
+    return {**plan.to_dict(), "screening_decision": screening.decision.value}
 
 
 # --- Plans of care ---------------------------------------------------------------------------------

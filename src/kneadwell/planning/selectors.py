@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from kneadwell.clinic.models import ClinicSettings, Location, Service
 from kneadwell.intake.screening import screen
-from kneadwell.intake.screening.types import Area, Pressure
+from kneadwell.intake.screening.types import Area, Pressure, ScreeningInput, ScreeningResult
 from kneadwell.intake.selectors import screening_input_for
 from kneadwell.knowledge import catalogue
 from kneadwell.patients.models import Patient
@@ -83,8 +83,30 @@ def avoid_area(text: str) -> Area | None:
 
 def session_plan_for(*, patient: Patient, service: Service, therapist: Therapist, on: dt.date) -> SessionPlan:
     """The tailored plan for `patient`'s next session of `service` with `therapist` on the local date `on`."""
+    return session_plan_and_screening(patient=patient, service=service, therapist=therapist, on=on)[0]
+
+
+def session_plan_and_screening(
+    *, patient: Patient, service: Service, therapist: Therapist, on: dt.date
+) -> tuple[SessionPlan, ScreeningResult]:
+    """The plan and the screening it was built on, from one screening run (for callers that show both)."""
     inp = screening_input_for(patient, on)
     screening = screen(inp)
+    plan = plan_for_screening(
+        patient=patient, service=service, therapist=therapist, inp=inp, screening=screening
+    )
+    return plan, screening
+
+
+def plan_for_screening(
+    *,
+    patient: Patient,
+    service: Service,
+    therapist: Therapist,
+    inp: ScreeningInput,
+    screening: ScreeningResult,
+) -> SessionPlan:
+    """The plan for a screening the caller has already run on `inp`."""
     first_visit = not Appointment.objects.filter(patient=patient, status=AppointmentStatus.COMPLETED).exists()
     avoid = tuple(a for a in (avoid_area(text) for text in patient.areas_to_avoid) if a is not None)
     request = PlanRequest(

@@ -43,7 +43,7 @@ from kneadwell.therapists.models import Therapist
 from kneadwell.views import AuthenticatedRequest, role_required
 
 from .models import CarePlan, CarePlanStatus, HandOff
-from .selectors import current_therapist, patient_matches, session_plan_for
+from .selectors import current_therapist, patient_matches, plan_for_screening
 from .services import care_plan_approve, care_plan_draft, care_plan_update, handoff_create
 from .tailoring import SessionPlan
 
@@ -322,9 +322,12 @@ def care_context(
     therapist = me or (upcoming.therapist if upcoming else None) or current_therapist(patient)
     plan = None
     plan_error = ""
-    if therapist is not None and service is not None and result is not None:
+    if therapist is not None and service is not None and inp is not None and result is not None:
         try:
-            plan = session_plan_for(patient=patient, service=service, therapist=therapist, on=on)
+            # The screening above is the plan's: no second run.
+            plan = plan_for_screening(
+                patient=patient, service=service, therapist=therapist, inp=inp, screening=result
+            )
         except ValueError as exc:
             plan_error = str(exc)
 
