@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from kneadwell.lib.zones import local_day_bounds, local_to_utc, validate_time_zone
+from kneadwell.clinic.validators import validate_time_zone
+from kneadwell.lib.zones import local_day_bounds, local_to_utc
 
 NY = "America/New_York"
 

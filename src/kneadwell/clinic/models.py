@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from kneadwell.clinic.validators import validate_time_zone
 from kneadwell.lib.models import PublicIdModel
-from kneadwell.lib.zones import validate_time_zone
 
 jurisdiction_validator = RegexValidator(
     r"^[A-Z]{2}-[A-Z0-9]{1,3}$",

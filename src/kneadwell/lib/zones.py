@@ -1,4 +1,4 @@
-"""IANA time zones: validation and local calendar maths."""
+"""IANA time zones and local calendar maths. Pure: no Django, so the engines can use it."""
 
 from __future__ import annotations
 
@@ -6,21 +6,10 @@ import datetime as dt
 import zoneinfo
 from functools import cache
 
-from django.core.exceptions import ValidationError
-
 
 @cache
 def available_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
-
-
-def validate_time_zone(value: str) -> None:
-    if value not in available_zones():
-        raise ValidationError(
-            "%(value)s is not an IANA time zone (for example America/New_York).",
-            params={"value": value},
-            code="invalid_time_zone",
-        )
 
 
 def zone(name: str) -> zoneinfo.ZoneInfo:

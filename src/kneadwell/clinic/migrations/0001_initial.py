@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import kneadwell.clinic.models
-import kneadwell.lib.zones
+import kneadwell.clinic.validators
 import uuid
 from django.db import migrations, models
 
@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('name', models.CharField(max_length=120)),
                 ('kind', models.CharField(choices=[('hospital', 'Hospital'), ('massage_clinic', 'Massage clinic'), ('chiropractic_office', 'Chiropractic office'), ('physical_therapy_clinic', 'Physical-therapy clinic')], max_length=30)),
-                ('time_zone', models.CharField(help_text='IANA zone, e.g. America/New_York', max_length=64, validators=[kneadwell.lib.zones.validate_time_zone])),
+                ('time_zone', models.CharField(help_text='IANA zone, e.g. America/New_York', max_length=64, validators=[kneadwell.clinic.validators.validate_time_zone])),
                 ('jurisdiction', models.CharField(help_text='Licensing jurisdiction (ISO 3166-2, e.g. US-OH).', max_length=6, validators=[django.core.validators.RegexValidator('^[A-Z]{2}-[A-Z0-9]{1,3}$', 'Use an ISO 3166-2 code such as US-OH.', code='invalid_jurisdiction')])),
                 ('address_line', models.CharField(blank=True, max_length=200)),
                 ('city', models.CharField(blank=True, max_length=100)),
