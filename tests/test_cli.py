@@ -181,8 +181,8 @@ class TestPlan:
     """`kneadwell plan` prints the same tailored plan the API serves, for a person to read."""
 
     def _frozen_shoulder(self, cast):
-        from kneadwell.intake.schemas import AreaIn, DiagnosisIn
         from kneadwell.intake.services import intake_record
+        from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
         from kneadwell.therapists.models import Training
 
         for key in ("swedish", "myofascial_release", "passive_stretching"):

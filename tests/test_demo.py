@@ -218,7 +218,7 @@ class TestDemoClinic:
         assert Referral.objects.filter(patient=patient, provider=physician).exists()
 
     def test_every_referral_carries_a_valid_coded_diagnosis(self, clinic):
-        from kneadwell.intake.schemas import DiagnosisIn
+        from kneadwell.knowledge.schemas import DiagnosisIn
 
         for referral in Referral.objects.all():
             assert referral.diagnoses, referral.reason
@@ -228,15 +228,20 @@ class TestDemoClinic:
     def test_the_patient_logins_plan_includes_the_cleared_scar_work(self, clinic):
         from kneadwell.clinic.models import Service
         from kneadwell.intake.selectors import screening_for
-        from kneadwell.planning.selectors import current_therapist, session_plan_for
+        from kneadwell.planning.selectors import current_therapist, screened_session_plan
+        from kneadwell.scheduling.selectors import visit_history
 
         patient = User.objects.get(username="patient").patient
-        therapist = current_therapist(patient)
+        therapist = current_therapist(patient, visit_history(patient))
         assert therapist == User.objects.get(username="therapist").therapist
         on = TODAY + dt.timedelta(days=1)
         assert screening_for(patient, on).decision != "needs_clearance"
-        plan = session_plan_for(
-            patient=patient, service=Service.objects.get(code="therapeutic-60"), therapist=therapist, on=on
+        plan, _ = screened_session_plan(
+            patient=patient,
+            service=Service.objects.get(code="therapeutic-60"),
+            therapist=therapist,
+            on=on,
+            history=visit_history(patient),
         )
         assert "scar_mobilization" in plan.techniques
         assert any(s.region == "shoulder" and s.side == "right" for s in plan.segments)

@@ -296,10 +296,10 @@ def plan_text(*, patient, service, therapist, on, plan, screening) -> str:  # ty
 def cmd_plan(args: argparse.Namespace) -> int:
     _setup_django()
     from kneadwell.clinic.models import Service
-    from kneadwell.lib.clock import now
-    from kneadwell.lib.zones import zone
+    from kneadwell.clinic.selectors import location_today
     from kneadwell.patients.models import Patient
-    from kneadwell.planning.selectors import current_therapist, session_plan_and_screening
+    from kneadwell.planning.selectors import current_therapist, screened_session_plan
+    from kneadwell.scheduling.selectors import visit_history
     from kneadwell.therapists.models import Therapist
 
     patient = _find(Patient, args.patient, "patient", ("given_name", "family_name"))
@@ -310,14 +310,14 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.therapist:
         therapist = _find(Therapist, args.therapist, "therapist", ("given_name", "family_name"))
     else:
-        therapist = current_therapist(patient)
+        therapist = current_therapist(patient, visit_history(patient))
         if therapist is None:
             raise CommandError(f"{patient.full_name} has no current therapist; name one with --therapist.")
     location = therapist.locations.order_by("name").first()
-    on = args.date or (now().astimezone(zone(location.time_zone)).date() if location else now().date())
+    on = args.date or location_today(location)
     try:
-        plan, screening = session_plan_and_screening(
-            patient=patient, service=service, therapist=therapist, on=on
+        plan, screening = screened_session_plan(
+            patient=patient, service=service, therapist=therapist, on=on, history=visit_history(patient)
         )
     except ValueError as exc:
         raise CommandError(str(exc)) from exc

@@ -36,7 +36,7 @@ from django.db import transaction
 from kneadwell.accounts.models import AuditAction, Role, User
 from kneadwell.accounts.services import audit_record
 from kneadwell.clinic.models import Location, LocationKind, Room, Service, ServiceFamily
-from kneadwell.intake.schemas import AreaIn, DiagnosisIn
+from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.lib.clock import now
 from kneadwell.lib.errors import DomainError
 from kneadwell.lib.zones import local_day_bounds, local_to_utc, zone

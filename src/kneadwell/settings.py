@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "kneadwell.intake",
     "kneadwell.planning",
     "kneadwell.scheduling",
+    "kneadwell.web",
 ]
 
 MIDDLEWARE = [

@@ -6,18 +6,20 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from kneadwell.clinic.models import ClinicSettings, Service
-from kneadwell.intake.schemas import AreaIn, DiagnosisIn
 from kneadwell.intake.services import intake_record
-from kneadwell.planning.selectors import session_plan_for
+from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
+from kneadwell.planning.selectors import screened_session_plan
+from kneadwell.scheduling.selectors import visit_history
 from kneadwell.therapists.models import Training
 
 
 def _focus_minutes(cast) -> int:
-    plan = session_plan_for(
+    plan, _ = screened_session_plan(
         patient=cast.pat,
         service=Service.objects.get(code="therapeutic-60"),
         therapist=cast.tess,
         on=dt.date(2026, 12, 1),
+        history=visit_history(cast.pat),
     )
     return sum(s.minutes for s in plan.segments if s.role == "focus")
 
@@ -32,19 +34,27 @@ def test_the_focus_share_is_the_clinics_setting(cast):
         areas=[AreaIn(region="low_back")],
         diagnoses=[DiagnosisIn(condition="low_back_pain", onset=dt.date(2026, 6, 1))],
     )
-    assert ClinicSettings.current().focus_share == "2/3"
+    assert ClinicSettings.current().focus_percent == 67
     assert _focus_minutes(cast) == 40
-    ClinicSettings.objects.filter(pk=1).update(focus_share="5/6")
+    ClinicSettings.objects.filter(pk=1).update(focus_percent=83)
     assert _focus_minutes(cast) == 50
 
 
-@pytest.mark.parametrize("value", ["1/2", "3/2", "two thirds", "1/0"])
-def test_a_focus_share_must_be_a_majority_fraction(db, value):
+@pytest.mark.parametrize("value", [50, 101, 0])
+def test_a_focus_share_must_be_a_majority(db, value):
     settings = ClinicSettings.current()
-    settings.focus_share = value
+    settings.focus_percent = value
     with pytest.raises(ValidationError) as exc:
         settings.full_clean()
-    assert "focus_share" in exc.value.message_dict
+    assert "focus_percent" in exc.value.message_dict
+
+
+def test_the_database_refuses_a_focus_share_that_is_not_a_majority(db):
+    from django.db import IntegrityError, transaction
+
+    ClinicSettings.current()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ClinicSettings.objects.filter(pk=1).update(focus_percent=50)
 
 
 def test_the_admin_home_links_to_the_clinic_settings(client, cast):

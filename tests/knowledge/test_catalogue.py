@@ -1,4 +1,4 @@
-from kneadwell.knowledge import catalogue
+from kneadwell.knowledge import catalogue, loader
 
 # The canonical keys (issue "Care pathway"): add more, never rename.
 TECHNIQUES = {
@@ -38,7 +38,7 @@ def test_a_clinic_can_use_its_own_reviewed_copy_of_the_catalogue(tmp_path):
     import shutil
 
     copy = tmp_path / "catalogue"
-    shutil.copytree(catalogue.SHIPPED_DATA_DIR, copy)
+    shutil.copytree(loader.SHIPPED_DATA_DIR, copy)
     dosing = copy / "dosing.toml"
     dosing.write_text(dosing.read_text().replace("weeks = 6\n", "weeks = 8\n", 1))
     result = _run(copy, "from kneadwell.knowledge.dosing import dose_for; print(dose_for([]).weeks)")
@@ -50,7 +50,7 @@ def test_a_broken_copy_fails_the_system_check(tmp_path):
     import shutil
 
     copy = tmp_path / "catalogue"
-    shutil.copytree(catalogue.SHIPPED_DATA_DIR, copy)
+    shutil.copytree(loader.SHIPPED_DATA_DIR, copy)
     conditions = copy / "conditions.toml"
     conditions.write_text(conditions.read_text().replace('"R30"', '"R999"', 1))
     code = (

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kneadwell.knowledge import catalogue
+from kneadwell.knowledge import catalogue, loader
+from kneadwell.knowledge import types as ktypes
 
 REFERENCE_IDS = {f"R{n}" for n in range(1, 53)} | {"R25b", "R26b"}
 REGIONS = {
@@ -31,7 +32,7 @@ PAIRED = {
 
 
 def test_the_catalogue_loads_without_errors():
-    assert catalogue.load_errors() == []
+    assert loader.load_errors() == []
 
 
 def test_every_reference_source_is_in_the_sources_file():
@@ -41,7 +42,7 @@ def test_every_reference_source_is_in_the_sources_file():
 def test_every_source_has_a_citation_and_a_level():
     for source in catalogue.sources().values():
         assert source.citation.strip(), source.id
-        assert source.level in catalogue.SOURCE_LEVELS, source.id
+        assert source.level in ktypes.SOURCE_LEVELS, source.id
 
 
 def _provenanced(obj, path):
@@ -163,13 +164,13 @@ def test_techniques_phases_and_stretching():
 
 
 def test_versions_are_read_from_every_file():
-    assert set(catalogue.versions()) == set(catalogue.FILES)
+    assert set(catalogue.versions()) == set(loader.FILES)
     assert all(isinstance(v, int) and v >= 1 for v in catalogue.versions().values())
 
 
 def test_knowledge_does_not_import_django():
     code = (
-        "import sys, kneadwell.knowledge.catalogue as c, kneadwell.knowledge.docs; c.catalogue(); "
+        "import sys, kneadwell.knowledge.catalogue as c, kneadwell.docgen; c.catalogue(); "
         "sys.exit(1 if any(m == 'django' or m.startswith('django.') for m in sys.modules) else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
@@ -181,7 +182,7 @@ def test_knowledge_does_not_import_django():
 @pytest.fixture
 def data_dir(tmp_path) -> Path:
     target = tmp_path / "data"
-    shutil.copytree(catalogue.DATA_DIR, target)
+    shutil.copytree(loader.data_dir(), target)
     return target
 
 
@@ -192,24 +193,24 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 def test_a_copy_of_the_data_is_clean(data_dir):
-    assert catalogue.load_errors(data_dir) == []
+    assert loader.load_errors(data_dir) == []
 
 
 def test_an_unknown_source_id_names_file_and_entry(data_dir):
     _edit(data_dir / "techniques.toml", 'sources = ["R48"]', 'sources = ["R99"]')
-    errors = catalogue.load_errors(data_dir)
+    errors = loader.load_errors(data_dir)
     assert any("techniques.toml" in e and "'scar_mobilization'" in e and "R99" in e for e in errors), errors
 
 
 def test_an_unknown_technique_key_names_file_and_entry(data_dir):
     _edit(data_dir / "conditions.toml", 'techniques = ["cross_fiber_friction"]', 'techniques = ["cupping"]')
-    errors = catalogue.load_errors(data_dir)
+    errors = loader.load_errors(data_dir)
     assert any("conditions.toml" in e and "'tendinopathy'" in e and "cupping" in e for e in errors), errors
 
 
 def test_an_unknown_flag_id_names_file_and_entry(data_dir):
     _edit(data_dir / "conditions.toml", 'red_flags = ["cauda_equina"]', 'red_flags = ["cauda_equine"]')
-    errors = catalogue.load_errors(data_dir)
+    errors = loader.load_errors(data_dir)
     assert len(errors) == 1
     assert "conditions.toml: condition 'low_back_pain'" in errors[0]
     assert "cauda_equine" in errors[0]
@@ -217,13 +218,13 @@ def test_an_unknown_flag_id_names_file_and_entry(data_dir):
 
 def test_an_unsourced_item_without_reason_is_rejected(data_dir):
     _edit(data_dir / "flags.toml", 'id = "fever_infection"', 'id = "fever_infection"\nverified = false')
-    errors = catalogue.load_errors(data_dir)
+    errors = loader.load_errors(data_dir)
     assert any("flags.toml" in e and "'fever_infection'" in e and "unverified_reason" in e for e in errors)
 
 
 def test_a_misspelt_field_is_rejected(data_dir):
     _edit(data_dir / "measures.toml", 'direction = "higher_is_better"', 'directoin = "higher_is_better"')
-    errors = catalogue.load_errors(data_dir)
+    errors = loader.load_errors(data_dir)
     assert len(errors) == 1
     assert re.search(r"measures\.toml: measure '(psfs|lefs)'", errors[0]), errors
 
@@ -235,7 +236,7 @@ def test_validate_raises_a_clear_error(data_dir):
         'paired = "yes"\nsvg_area = "front:knee"',
     )
     with pytest.raises(
-        catalogue.CatalogueError,
+        ktypes.CatalogueError,
         match=re.escape("regions.toml: region 'knee': field 'paired' has the wrong type"),
     ):
-        catalogue.validate(data_dir)
+        loader.validate(data_dir)

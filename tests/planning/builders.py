@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from kneadwell.intake.screening.types import (
-    Area,
-    Decision,
-    Diagnosis,
-    Finding,
-    Pressure,
-    ScreeningResult,
-)
+from kneadwell.intake.screening.types import Decision, Finding, ScreeningResult
+from kneadwell.knowledge.vocabulary import Area, Diagnosis, Pressure
 from kneadwell.planning.tailoring import PlanRequest
 
 CLEAR = ScreeningResult(

@@ -7,10 +7,11 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kneadwell.intake.screening.types import Area, Decision, Diagnosis, Finding, Pressure
+from kneadwell.intake.screening.types import Decision, Finding
 from kneadwell.knowledge.catalogue import catalogue
+from kneadwell.knowledge.vocabulary import SERVICE_FAMILIES as FAMILIES
+from kneadwell.knowledge.vocabulary import Area, Diagnosis, Pressure
 from kneadwell.planning.tailoring import (
-    FAMILIES,
     RULES,
     PlanRequest,
     PressureFeedback,

@@ -1,6 +1,6 @@
 import pytest
 
-from kneadwell.intake.screening.types import Area
+from kneadwell.knowledge.vocabulary import Area
 from kneadwell.planning.selectors import avoid_area
 
 
@@ -23,9 +23,10 @@ def test_a_region_the_patient_asked_us_to_avoid_is_not_planned(cast):
     import datetime as dt
 
     from kneadwell.clinic.models import Service
-    from kneadwell.intake.schemas import AreaIn
     from kneadwell.intake.services import intake_record
-    from kneadwell.planning.selectors import session_plan_for
+    from kneadwell.knowledge.schemas import AreaIn
+    from kneadwell.planning.selectors import screened_session_plan
+    from kneadwell.scheduling.selectors import visit_history
     from kneadwell.therapists.models import Training
 
     Training.objects.create(therapist=cast.tess, technique="swedish")
@@ -39,8 +40,12 @@ def test_a_region_the_patient_asked_us_to_avoid_is_not_planned(cast):
     service = Service.objects.get(code="therapeutic-60")
 
     def regions() -> set[str]:
-        plan = session_plan_for(
-            patient=cast.pat, service=service, therapist=cast.tess, on=dt.date(2026, 12, 1)
+        plan, _ = screened_session_plan(
+            patient=cast.pat,
+            service=service,
+            therapist=cast.tess,
+            on=dt.date(2026, 12, 1),
+            history=visit_history(cast.pat),
         )
         return {s.region for s in plan.segments}
 

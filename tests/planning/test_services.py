@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from kneadwell.intake.schemas import AreaIn, DiagnosisIn
 from kneadwell.intake.services import intake_record
+from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.lib.errors import DomainError
 from kneadwell.patients.selectors import patient_scope
 from kneadwell.planning.models import CarePlanStatus

@@ -7,8 +7,9 @@ from fractions import Fraction
 
 import pytest
 
-from kneadwell.intake.screening.types import Area, Decision, Pressure
+from kneadwell.intake.screening.types import Decision
 from kneadwell.knowledge.catalogue import catalogue
+from kneadwell.knowledge.vocabulary import Area, Pressure
 from kneadwell.planning.settings import CLINIC_SETTING, TailoringSettings
 from kneadwell.planning.tailoring import PressureFeedback, Segment, SessionPlan, apportion, plan_session
 from tests.planning.builders import CLEAR, dx, finding, request, screening

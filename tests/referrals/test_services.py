@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from kneadwell.intake.schemas import AreaIn, DiagnosisIn
+from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.lib.errors import DomainError
 from kneadwell.referrals.models import Clearance, ClearanceStatus, Referral, ReferralStatus
 from kneadwell.referrals.services import (

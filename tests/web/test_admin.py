@@ -85,7 +85,7 @@ def test_appointments_cannot_be_added_in_the_admin(superuser_client):
 
 
 def test_admin_home_links_resolve(client, cast, admin_mfa):
-    from kneadwell.clinic.views import ADMIN_LINKS
+    from kneadwell.web.clinic import ADMIN_LINKS
 
     client.force_login(admin_mfa)
     page = client.get(reverse("admin-home")).content.decode()

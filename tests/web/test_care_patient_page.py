@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kneadwell.accounts.models import AuditEvent
-from kneadwell.intake.schemas import AreaIn, DiagnosisIn
 from kneadwell.intake.services import intake_record
+from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.planning.models import CarePlan, CarePlanStatus, HandOff
 from kneadwell.referrals.models import Clearance, ClearanceStatus
 from tests.cast import _appointment

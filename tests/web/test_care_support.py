@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kneadwell.intake.schemas import AreaIn, DiagnosisIn, HealthAnswersIn
+from kneadwell.intake.schemas import HealthAnswersIn
 from kneadwell.intake.services import intake_record
+from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.therapists.models import Expertise, Training
 from tests.cast import Cast
 

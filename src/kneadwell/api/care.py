@@ -19,18 +19,19 @@ from kneadwell.accounts.models import AuditAction, Role, User
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
 from kneadwell.clinic.models import Location, Service
+from kneadwell.clinic.selectors import location_today
 from kneadwell.intake.models import Intake, IntakeChannel
-from kneadwell.intake.schemas import AreaIn, DiagnosisIn, HealthAnswersIn
-from kneadwell.intake.selectors import intake_scope, screening_for
+from kneadwell.intake.schemas import HealthAnswersIn
+from kneadwell.intake.selectors import intake_scope, screening_for, screening_input
 from kneadwell.intake.services import intake_record
-from kneadwell.lib.clock import now
+from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.lib.errors import DomainError
-from kneadwell.lib.zones import zone
 from kneadwell.patients.models import Lighting, Music, Patient, Pressure, TherapistGenderPreference
 from kneadwell.patients.selectors import patient_scope
 from kneadwell.planning.models import CarePlan
-from kneadwell.planning.selectors import patient_matches, session_plan_and_screening
+from kneadwell.planning.selectors import patient_matches, screened_session_plan
 from kneadwell.planning.services import GoalIn, care_plan_approve, care_plan_draft, care_plan_update
+from kneadwell.scheduling.selectors import visit_history
 from kneadwell.therapists.models import Therapist
 
 from .schemas import (
@@ -74,12 +75,8 @@ def _require_clinical(request: HttpRequest) -> None:
 
 
 def _day(value: dt.date | None, location: Location | None = None) -> dt.date:
-    """The given date, else today where the session happens (UTC when no location is known)."""
-    if value is not None:
-        return value
-    if location is not None:
-        return now().astimezone(zone(location.time_zone)).date()
-    return now().date()
+    """The given date, else today where the session happens (the clinic's zone when no location is known)."""
+    return value if value is not None else location_today(location)
 
 
 def _service(code: str) -> Service:
@@ -267,7 +264,12 @@ def get_matches(request: HttpRequest, id: UUID, query: Query[MatchQuery]) -> dic
     on = _day(query.date, location)
     try:
         result = patient_matches(
-            patient=patient, service=service, location=location, on=on, needs_intraoral=query.intraoral
+            patient=patient,
+            service=service,
+            location=location,
+            inp=screening_input(patient=patient, on=on),
+            history=visit_history(patient),
+            needs_intraoral=query.intraoral,
         )
     except ValueError as exc:
         raise DomainError(str(exc)) from exc
@@ -311,8 +313,8 @@ def get_session_plan(request: HttpRequest, id: UUID, query: Query[PlanQuery]) ->
     location = therapist.locations.order_by("name").first()
     on = _day(query.date, location)
     try:
-        plan, screening = session_plan_and_screening(
-            patient=patient, service=service, therapist=therapist, on=on
+        plan, screening = screened_session_plan(
+            patient=patient, service=service, therapist=therapist, on=on, history=visit_history(patient)
         )
     except ValueError as exc:
         raise DomainError(str(exc), field="date") from exc

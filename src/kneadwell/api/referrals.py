@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 from kneadwell.accounts.models import AuditAction, User
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
-from kneadwell.intake.schemas import AreaIn, DiagnosisIn
+from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.lib.errors import DomainError
 from kneadwell.patients.selectors import patient_scope
 from kneadwell.patients.services import patient_create

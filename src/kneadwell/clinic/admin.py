@@ -39,7 +39,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
 @admin.register(ClinicSettings)
 class ClinicSettingsAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "focus_share", "min_segment_minutes")
+    list_display = ("__str__", "focus_percent", "min_segment_minutes", "time_zone")
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         # One row: ClinicSettings.current() makes it; the admin edits it.

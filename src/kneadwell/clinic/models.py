@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from fractions import Fraction
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 from kneadwell.clinic.validators import validate_time_zone
+from kneadwell.knowledge.vocabulary import CLINICAL_FAMILIES
 from kneadwell.lib.models import PublicIdModel
 
 jurisdiction_validator = RegexValidator(
@@ -164,32 +164,27 @@ class Service(PublicIdModel):
 
     @property
     def is_clinical(self) -> bool:
-        return self.family in (ServiceFamily.THERAPEUTIC, ServiceFamily.SPOT_WORK)
+        return self.family in CLINICAL_FAMILIES
 
     def offered_at(self, location: Location) -> bool:
         return location.kind in self.location_kinds
 
 
-def validate_majority(value: str) -> None:
-    try:
-        share = Fraction(value.strip())
-    except (ValueError, ZeroDivisionError):
-        raise ValidationError("Write a fraction such as 2/3.", code="not_a_fraction") from None
-    if not Fraction(1, 2) < share <= 1:
-        raise ValidationError(
-            "The focus share must be more than half and at most all.", code="not_a_majority"
-        )
-
-
 class ClinicSettings(models.Model):
     """The clinic's own defaults (one row). Clinic settings, not clinical claims: each says so where it shows."""
 
-    focus_share = models.CharField(
-        max_length=9,
-        default="2/3",
-        validators=[validate_majority],
-        help_text="Share of a therapeutic session's hands-on minutes for the areas of concern, as a fraction "
-        "such as 2/3 or 3/4: more than half, at most all.",
+    focus_percent = models.PositiveSmallIntegerField(
+        default=67,
+        validators=[MinValueValidator(51), MaxValueValidator(100)],
+        help_text="Share of a therapeutic session's hands-on minutes for the areas of concern, in percent: "
+        "more than half, at most all (rounded to the nearest minute).",
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="IANA zone for dates not tied to a location (referrals received, forms filled). "
+        "Empty: the first location's zone.",
     )
     min_segment_minutes = models.PositiveSmallIntegerField(
         default=5,
@@ -200,6 +195,12 @@ class ClinicSettings(models.Model):
     class Meta:
         verbose_name = "clinic settings"
         verbose_name_plural = "clinic settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(focus_percent__gt=50, focus_percent__lte=100),
+                name="clinic_settings_focus_majority",
+            )
+        ]
 
     def __str__(self) -> str:
         return "Clinic settings"

@@ -13,9 +13,9 @@ class IntakeConfig(AppConfig):
 
 def catalogue_check(app_configs, **kwargs):  # type: ignore[no-untyped-def]
     """The clinical catalogue (shipped, or the clinic's KNEADWELL_CATALOGUE_DIR copy) must be consistent."""
-    from kneadwell.knowledge import catalogue
+    from kneadwell.knowledge import loader
 
     return [
-        checks.Error(message, hint=f"Fix the data files in {catalogue.DATA_DIR}.", id="kneadwell.E001")
-        for message in catalogue.load_errors()
+        checks.Error(message, hint=f"Fix the data files in {loader.data_dir()}.", id="kneadwell.E001")
+        for message in loader.load_errors()
     ]

@@ -11,96 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from kneadwell.knowledge import catalogue
-from kneadwell.lib.clock import latest_possible_today
+from kneadwell.knowledge.schemas import AreaIn, Side, Strict, not_in_future
 
 from .screening import types as t
 
-Side = Literal["left", "right", "bilateral"]
 Sign = Literal["swelling", "heat", "redness"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class AreaIn(Strict):
-    region: str = Field(max_length=40, description="Region key from the catalogue, e.g. `shoulder`.")
-    side: Side | None = Field(default=None, description="For paired regions: left, right or bilateral.")
-
-    @model_validator(mode="after")
-    def _known_region(self) -> AreaIn:
-        region = catalogue.regions().get(self.region)
-        if region is None:
-            raise ValueError(
-                f"Unknown region {self.region!r}; use one of: {', '.join(sorted(catalogue.regions()))}."
-            )
-        if region.paired and self.side is None:
-            raise ValueError(f"{self.region} is a paired region: give side left, right or bilateral.")
-        if not region.paired and self.side is not None:
-            raise ValueError(f"{self.region} has no sides; leave side empty.")
-        return self
-
-    def to_engine(self) -> t.Area:
-        return t.Area(region=self.region, side=self.side)
-
-
-def check_icd10(code: str) -> str:
-    """A billable ICD-10-CM code, upper-cased; a header names its billable children."""
-    normalised = code.strip().upper()
-    found = catalogue.icd10_lookup(normalised)
-    if not found.valid:
-        raise ValueError(f"{normalised} is not an ICD-10-CM code in the current code set.")
-    if not found.billable:
-        children = ", ".join(found.children[:12]) + (" …" if len(found.children) > 12 else "")
-        raise ValueError(f"{normalised} is a header code and cannot be billed; use one of: {children}.")
-    return normalised
-
-
-def _not_in_future(value: dt.date | None, what: str) -> dt.date | None:
-    if value is not None and value > latest_possible_today():
-        raise ValueError(f"The {what} cannot be in the future.")
-    return value
-
-
-class DiagnosisIn(Strict):
-    condition: str = Field(max_length=40, description="Condition key from the catalogue, e.g. `whiplash`.")
-    icd10: str | None = Field(
-        default=None, max_length=8, description="Billable ICD-10-CM code, e.g. `M54.50`."
-    )
-    side: Side | None = None
-    onset: dt.date | None = Field(default=None, description="When the problem started.")
-    areas: tuple[AreaIn, ...] = Field(default=(), max_length=17)
-
-    @field_validator("condition")
-    @classmethod
-    def _known_condition(cls, value: str) -> str:
-        if value not in catalogue.conditions():
-            raise ValueError(
-                f"Unknown condition {value!r}; use one of: {', '.join(sorted(catalogue.conditions()))}."
-            )
-        return value
-
-    @field_validator("icd10")
-    @classmethod
-    def _billable(cls, value: str | None) -> str | None:
-        return None if value is None else check_icd10(value)
-
-    @field_validator("onset")
-    @classmethod
-    def _onset(cls, value: dt.date | None) -> dt.date | None:
-        return _not_in_future(value, "onset date")
-
-    def to_engine(self) -> t.Diagnosis:
-        return t.Diagnosis(
-            condition=self.condition,
-            side=self.side,
-            onset=self.onset,
-            icd10=self.icd10,
-            areas=tuple(a.to_engine() for a in self.areas),
-        )
 
 
 class InflamedAreaIn(AreaIn):
@@ -115,7 +32,7 @@ class RecentSurgeryIn(Strict):
     @model_validator(mode="after")
     def _checks(self) -> RecentSurgeryIn:
         AreaIn(region=self.region, side=self.side)
-        _not_in_future(self.date, "surgery date")
+        not_in_future(self.date, "surgery date")
         return self
 
 

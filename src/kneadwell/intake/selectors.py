@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.db.models import QuerySet
+from pydantic import BaseModel
 
+from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.patients.models import Patient
 from kneadwell.patients.selectors import patient_scope
 from kneadwell.referrals.models import Clearance, ClearanceStatus, Referral, ReferralStatus
 
 from .models import Intake
-from .schemas import AreaIn, DiagnosisIn, HealthAnswersIn
+from .schemas import HealthAnswersIn
+from .screening import screen
 from .screening import types as t
+
+S = TypeVar("S", bound=BaseModel)
 
 # Referrals that still describe the patient's care.
 OPEN_REFERRAL_STATUSES = (
@@ -31,34 +39,109 @@ def latest_intake(patient: Patient) -> Intake | None:
     return patient.intakes.order_by("-created_at", "-id").first()
 
 
-def _diagnoses(patient: Patient, intake: Intake | None) -> list[DiagnosisIn]:
-    """Diagnoses from the latest intake and the open referrals, one per (condition, side), intake first."""
-    raw: list[dict] = list(intake.diagnoses) if intake else []
-    referrals = Referral.objects.filter(patient=patient, status__in=OPEN_REFERRAL_STATUSES).order_by(
-        "-received_on"
+@dataclass(frozen=True)
+class PendingIntake:
+    """What a caller has entered but not saved yet (the first-call script, as the desk types).
+
+    It stands in for the patient's latest stored intake; the referral it is about, if any, is put first.
+    """
+
+    diagnoses: tuple[DiagnosisIn, ...] = ()
+    areas: tuple[AreaIn, ...] = ()
+    answers: HealthAnswersIn = field(default_factory=HealthAnswersIn)
+    referral: Referral | None = None
+
+
+def open_referrals(patient: Patient | None, *, first: Referral | None = None) -> list[Referral]:
+    """The patient's referrals that still describe their care, newest first (`first` ahead of the rest)."""
+    if patient is None:
+        return [first] if first is not None else []
+    found = list(
+        Referral.objects.filter(patient=patient, status__in=OPEN_REFERRAL_STATUSES)
+        .select_related("provider")
+        .order_by("-received_on", "-id")
     )
+    if first is not None:
+        found = [first, *[r for r in found if r.pk != first.pk]]
+    return found
+
+
+def _valid(schema: type[S], raw: object) -> S | None:
+    # Stored JSON was validated on the way in; a row from an older catalogue never breaks screening.
+    try:
+        return schema.model_validate(raw)
+    except ValueError:
+        return None
+
+
+def merged_diagnoses(
+    intake_diagnoses: Iterable[DiagnosisIn], referrals: Iterable[Referral]
+) -> list[DiagnosisIn]:
+    """One diagnosis per (condition, side): the intake's first, then the referrals' in order.
+
+    A later mention of the same condition fills what the earlier one left out: the patient's own form
+    names "whiplash" without a code, and the referral's ICD-10-CM code and onset must not be lost.
+    """
+    merged: dict[tuple[str, str | None], DiagnosisIn] = {}
+    candidates = [*intake_diagnoses]
     for referral in referrals:
-        raw.extend(referral.diagnoses)
-    seen: set[tuple[str, str | None]] = set()
-    out: list[DiagnosisIn] = []
-    for item in raw:
-        diagnosis = DiagnosisIn.model_validate(item)
+        candidates += [d for d in (_valid(DiagnosisIn, raw) for raw in referral.diagnoses) if d is not None]
+    for diagnosis in candidates:
         key = (diagnosis.condition, diagnosis.side)
-        if key not in seen:
-            seen.add(key)
-            out.append(diagnosis)
-    return out
+        known = merged.get(key)
+        if known is None:
+            merged[key] = diagnosis
+            continue
+        merged[key] = known.model_copy(
+            update={
+                "icd10": known.icd10 or diagnosis.icd10,
+                "onset": known.onset or diagnosis.onset,
+                "areas": known.areas or diagnosis.areas,
+            }
+        )
+    return list(merged.values())
 
 
-def _areas(patient: Patient, intake: Intake | None, diagnoses: list[DiagnosisIn]) -> list[t.Area]:
-    raw: list[dict] = list(intake.areas) if intake else []
-    if not raw:
-        referral = Referral.objects.filter(patient=patient, status__in=OPEN_REFERRAL_STATUSES).first()
-        raw = list(referral.areas) if referral else []
-    areas = [AreaIn.model_validate(a).to_engine() for a in raw]
+def screening_input(
+    *,
+    patient: Patient | None,
+    on: dt.date,
+    pending: PendingIntake | None = None,
+    birth_date: dt.date | None = None,
+) -> t.ScreeningInput:
+    """Everything the screening rules need for a session on the local date `on`: the one assembler.
+
+    From what is stored (the latest intake, the open referrals' diagnoses and areas, the clearances in
+    force) plus what the caller has not saved yet (`pending` replaces the latest intake). `patient` is
+    None for a new caller, whose `birth_date` is given.
+    """
+    stored = latest_intake(patient) if patient is not None and pending is None else None
+    if pending is None:
+        pending = PendingIntake(
+            diagnoses=tuple(d for d in (_valid(DiagnosisIn, r) for r in stored.diagnoses) if d)
+            if stored
+            else (),
+            areas=tuple(a for a in (_valid(AreaIn, r) for r in stored.areas) if a) if stored else (),
+            answers=(_valid(HealthAnswersIn, stored.answers) or HealthAnswersIn())
+            if stored and stored.answers
+            else HealthAnswersIn(),
+            referral=stored.referral if stored else None,
+        )
+    referrals = open_referrals(patient, first=pending.referral)
+    diagnoses = merged_diagnoses(pending.diagnoses, referrals)
+    areas = [a.to_engine() for a in pending.areas]
+    if not areas and referrals:
+        areas = [a.to_engine() for a in (_valid(AreaIn, r) for r in referrals[0].areas) if a]
     for diagnosis in diagnoses:
-        areas.extend(a.to_engine() for a in diagnosis.areas)
-    return list(dict.fromkeys(areas))  # unique, in priority order
+        areas += [a.to_engine() for a in diagnosis.areas]
+    return t.ScreeningInput(
+        on=on,
+        birth_date=patient.birth_date if patient is not None else birth_date,
+        diagnoses=tuple(d.to_engine() for d in diagnoses),
+        areas=tuple(dict.fromkeys(areas)),  # unique, in priority order
+        answers=pending.answers.to_engine(),
+        clearances=clearance_grants(patient) if patient is not None else (),
+    )
 
 
 def clearance_grants(patient: Patient) -> tuple[t.ClearanceGrant, ...]:
@@ -74,25 +157,6 @@ def clearance_grants(patient: Patient) -> tuple[t.ClearanceGrant, ...]:
     )
 
 
-def screening_input_for(patient: Patient, on: dt.date) -> t.ScreeningInput:
-    """Everything the screening rules need to know about `patient` for a session on `on` (local date)."""
-    intake = latest_intake(patient)
-    diagnoses = _diagnoses(patient, intake)
-    answers = (
-        HealthAnswersIn.model_validate(intake.answers) if intake and intake.answers else HealthAnswersIn()
-    )
-    return t.ScreeningInput(
-        on=on,
-        birth_date=patient.birth_date,
-        diagnoses=tuple(d.to_engine() for d in diagnoses),
-        areas=tuple(_areas(patient, intake, diagnoses)),
-        answers=answers.to_engine(),
-        clearances=clearance_grants(patient),
-    )
-
-
 def screening_for(patient: Patient, on: dt.date) -> t.ScreeningResult:
-    """The screening decision for a session with `patient` on the local date `on`."""
-    from .screening import screen
-
-    return screen(screening_input_for(patient, on))
+    """The screening decision for a session with `patient` on the local date `on`, from what is stored."""
+    return screen(screening_input(patient=patient, on=on))

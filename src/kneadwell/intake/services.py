@@ -4,26 +4,40 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from kneadwell.accounts.models import Role, User
+from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.lib.clock import latest_possible_today
-from kneadwell.lib.errors import DomainError
+from kneadwell.lib.errors import DomainError, FieldErrors
 from kneadwell.patients.models import Patient
-from kneadwell.patients.services import PREFERENCE_FIELDS, patient_update
+from kneadwell.patients.services import PREFERENCE_FIELDS, patient_create, patient_update
 from kneadwell.referrals.models import Referral
 
 from .models import Intake, IntakeChannel
-from .schemas import AreaIn, DiagnosisIn, HealthAnswersIn
+from .schemas import HealthAnswersIn
+
+
+@dataclass(frozen=True)
+class NewPatient:
+    """A first caller's details, as the front desk takes them down."""
+
+    given_name: str
+    family_name: str
+    birth_date: dt.date | None
+    phone: str = ""
+    email: str = ""
 
 
 @transaction.atomic
 def intake_record(
     *,
     actor: User,
-    patient: Patient,
+    patient: Patient | None,
+    new_patient: NewPatient | None = None,
     channel: str,
     chief_complaint: str,
     areas: Sequence[AreaIn] = (),
@@ -38,8 +52,27 @@ def intake_record(
 ) -> Intake:
     """Record an intake and, when given, the preferences it captured (pressure, lighting, music, gender).
 
-    The front desk records calls for any patient; a patient fills their own form.
+    The front desk records calls for any patient; a patient fills their own form. A first call from
+    someone who is not a patient yet registers them (`new_patient`) in the same
+    transaction: both are saved, or neither.
     """
+    if patient is None:
+        if new_patient is None:
+            raise DomainError("Choose the patient, or register a new one.", field="patient")
+        try:
+            patient = patient_create(
+                actor=actor,
+                given_name=new_patient.given_name,
+                family_name=new_patient.family_name,
+                birth_date=new_patient.birth_date,
+                phone=new_patient.phone,
+                email=new_patient.email,
+            )
+        except ValidationError as exc:
+            raise FieldErrors(
+                "The new patient's details need fixing.",
+                errors={f"new_{name}": msgs for name, msgs in exc.message_dict.items()},
+            ) from exc
     if actor.role == Role.PATIENT:
         if patient.user_id != actor.pk:
             raise PermissionDenied("You do not have permission to fill in another patient's intake.")

@@ -6,7 +6,8 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 
-from . import catalogue
+from . import catalogue, loader
+from . import types as ktypes
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +28,11 @@ def _dose(raw: dict, condition: str | None) -> Dose:
     sources = tuple(raw.get("sources", ()))
     unknown = [s for s in sources if s not in catalogue.sources()]
     if unknown:
-        raise catalogue.CatalogueError(
+        raise ktypes.CatalogueError(
             f"dosing.toml: {condition or 'default'} cites unknown source(s) {unknown}"
         )
     if condition is not None and condition not in catalogue.conditions():
-        raise catalogue.CatalogueError(f"dosing.toml: unknown condition {condition!r}")
+        raise ktypes.CatalogueError(f"dosing.toml: unknown condition {condition!r}")
     verified = bool(raw.get("verified", True))
     text = raw.get("note") or raw.get("unverified_reason", "")
     if not verified:
@@ -52,7 +53,7 @@ def _dose(raw: dict, condition: str | None) -> Dose:
 
 @cache
 def doses() -> dict[str | None, Dose]:
-    with (catalogue.DATA_DIR / "dosing.toml").open("rb") as fh:
+    with (loader.data_dir() / "dosing.toml").open("rb") as fh:
         raw = tomllib.load(fh)
     out: dict[str | None, Dose] = {None: _dose(raw["default"], None)}
     for item in raw.get("dose", []):

@@ -19,3 +19,11 @@ class Conflict(DomainError):
     """The request is valid but collides with the current state (e.g. a slot already taken)."""
 
     status_code = 409
+
+
+class FieldErrors(DomainError):
+    """A request with several fields to fix at once: `errors` maps each field to its messages."""
+
+    def __init__(self, message: str, *, errors: dict[str, list[str]]) -> None:
+        super().__init__(message, field=next(iter(errors), None))
+        self.errors = errors

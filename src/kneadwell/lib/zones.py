@@ -38,3 +38,10 @@ def local_to_utc(day: dt.date, wall: dt.time, tz_name: str) -> dt.datetime:
     # which lands after the gap on the wall clock: the right instant.
     local = dt.datetime.combine(day, wall, tzinfo=zone(tz_name))
     return local.astimezone(dt.UTC)
+
+
+def local_date(instant: dt.datetime, tz_name: str) -> dt.date:
+    """The calendar date an aware instant falls on in the zone (23:30 in Chicago is not UTC's date)."""
+    if instant.tzinfo is None:
+        raise ValueError("local_date needs an aware instant")
+    return instant.astimezone(zone(tz_name)).date()

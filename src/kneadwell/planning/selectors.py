@@ -1,29 +1,78 @@
-"""Reads that bring the care pathway together for one patient: matches and session plans."""
+"""Reads that bring the care pathway together for one patient: matches and session plans.
+
+One assembler per engine, called by every interface (first-call preview, patient pages, API, CLI,
+booking and notes): `patient_matches` builds the matching request, `session_plan_request` the tailoring
+request (clinic settings included). Screening input comes from `intake.selectors.screening_input`;
+what past visits say comes in as a `VisitHistory` from scheduling.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from fractions import Fraction
+
+from django.db.models import Prefetch
 
 from kneadwell.clinic.models import ClinicSettings, Location, Service
 from kneadwell.intake.screening import screen
-from kneadwell.intake.screening.types import Area, Pressure, ScreeningInput, ScreeningResult
-from kneadwell.intake.selectors import screening_input_for
+from kneadwell.intake.screening.types import ScreeningInput, ScreeningResult
+from kneadwell.intake.selectors import screening_input
 from kneadwell.knowledge import catalogue
+from kneadwell.knowledge.vocabulary import Area, Pressure
 from kneadwell.patients.models import Patient
-from kneadwell.scheduling.models import Appointment, AppointmentStatus
-from kneadwell.therapists.matching import MatchRequest, MatchResult, match
 from kneadwell.therapists.models import Therapist
-from kneadwell.therapists.selectors import therapist_profiles
 
+from .history import VisitHistory
+from .matching import LicenceInfo, MatchRequest, MatchResult, TherapistProfile, match
 from .models import CarePlan, CarePlanStatus
 from .settings import DEFAULT_SETTINGS, TailoringSettings
 from .tailoring import PlanRequest, SessionPlan, plan_session
 
 
-def current_therapist(patient: Patient) -> Therapist | None:
-    """The therapist of the active plan of care, else of the most recent appointment that was not cancelled."""
+@dataclass(frozen=True)
+class Preferences:
+    """The patient's preferences, stored or just said on the phone (what is said wins)."""
+
+    pressure: str = ""
+    lighting: str = ""
+    music: str = ""
+    therapist_gender: str = ""
+    therapist_gender_required: bool = False
+
+    @classmethod
+    def of(cls, patient: Patient | None, said: Mapping[str, object] | None = None) -> Preferences:
+        stored = (
+            cls(
+                pressure=patient.pressure,
+                lighting=patient.lighting,
+                music=patient.music,
+                therapist_gender=patient.therapist_gender,
+                therapist_gender_required=patient.therapist_gender_required,
+            )
+            if patient is not None
+            else cls()
+        )
+        if not said:
+            return stored
+        return cls(
+            pressure=str(said.get("pressure", stored.pressure) or ""),
+            lighting=str(said.get("lighting", stored.lighting) or ""),
+            music=str(said.get("music", stored.music) or ""),
+            therapist_gender=str(said.get("therapist_gender", stored.therapist_gender) or ""),
+            therapist_gender_required=bool(
+                said.get("therapist_gender_required", stored.therapist_gender_required)
+            ),
+        )
+
+    @property
+    def required_gender(self) -> str | None:
+        return self.therapist_gender if self.therapist_gender and self.therapist_gender_required else None
+
+
+def current_therapist(patient: Patient, history: VisitHistory) -> Therapist | None:
+    """The therapist of the active plan of care, else of the latest visit that was not cancelled or missed."""
     plan = (
         CarePlan.objects.filter(patient=patient, status=CarePlanStatus.ACTIVE, therapist__isnull=False)
         .select_related("therapist")
@@ -32,36 +81,76 @@ def current_therapist(patient: Patient) -> Therapist | None:
     )
     if plan is not None:
         return plan.therapist
-    appointment = (
-        Appointment.objects.filter(patient=patient)
-        .exclude(status__in=(AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW))
-        .select_related("therapist")
-        .order_by("-start")
-        .first()
+    if history.last_therapist_id is None:
+        return None
+    return Therapist.objects.filter(pk=history.last_therapist_id).first()
+
+
+def therapist_profiles(history: VisitHistory) -> list[TherapistProfile]:
+    """Every active therapist as a matching profile, with the sessions completed with this patient.
+
+    One query with three prefetches, whatever the number of therapists.
+    """
+    therapists = Therapist.objects.filter(active=True).prefetch_related(
+        "locations", "licences", "trainings", "expertise"
     )
-    return appointment.therapist if appointment else None
+    return [
+        TherapistProfile(
+            id=str(t.public_id),
+            name=t.full_name,
+            gender=t.gender,
+            location_ids=frozenset(str(loc.public_id) for loc in t.locations.all()),
+            licences=tuple(
+                LicenceInfo(
+                    jurisdiction=lic.jurisdiction,
+                    title=lic.title,
+                    issued=lic.issued,
+                    expires=lic.expires,
+                    verified=lic.verified,
+                )
+                for lic in t.licences.all()
+            ),
+            trainings=frozenset(tr.technique for tr in t.trainings.all()),
+            expertise={e.condition: e.level for e in t.expertise.all()},
+            intraoral_scope_jurisdictions=frozenset(
+                lic.jurisdiction for lic in t.licences.all() if lic.intraoral_scope
+            ),
+            past_patient_sessions=history.completed_with.get(t.pk, 0),
+            active=t.active,
+        )
+        for t in therapists
+    ]
 
 
 def patient_matches(
-    *, patient: Patient, service: Service, location: Location, on: dt.date, needs_intraoral: bool = False
+    *,
+    patient: Patient | None,
+    service: Service,
+    location: Location,
+    inp: ScreeningInput,
+    history: VisitHistory,
+    preferences: Preferences | None = None,
+    needs_intraoral: bool = False,
+    current: Therapist | None = None,
 ) -> MatchResult:
-    """Therapists for this patient's conditions at `location` on `on`, best first, with the excluded and why."""
-    inp = screening_input_for(patient, on)
-    current = current_therapist(patient)
-    required_gender = (
-        patient.therapist_gender if patient.therapist_gender_required and patient.therapist_gender else None
-    )
+    """Therapists for this patient's conditions at `location` on `inp.on`, best first, the excluded and why.
+
+    `current` is the patient's current therapist when the caller already has it (else it is looked up).
+    """
+    if current is None and patient is not None:
+        current = current_therapist(patient, history)
+    prefs = preferences or Preferences.of(patient)
     request = MatchRequest(
         location_id=str(location.public_id),
         jurisdiction=location.jurisdiction,
-        on=on,
+        on=inp.on,
         service_family=service.family,
         diagnoses=inp.diagnoses,
         needs_intraoral=needs_intraoral,
-        required_gender=required_gender,
+        required_gender=prefs.required_gender,
         current_therapist_id=str(current.public_id) if current else None,
     )
-    return match(request, therapist_profiles(patient_id=patient.pk))
+    return match(request, therapist_profiles(history))
 
 
 def avoid_area(text: str) -> Area | None:
@@ -81,56 +170,102 @@ def avoid_area(text: str) -> Area | None:
     return None
 
 
-def session_plan_for(*, patient: Patient, service: Service, therapist: Therapist, on: dt.date) -> SessionPlan:
-    """The tailored plan for `patient`'s next session of `service` with `therapist` on the local date `on`."""
-    return session_plan_and_screening(patient=patient, service=service, therapist=therapist, on=on)[0]
-
-
-def session_plan_and_screening(
-    *, patient: Patient, service: Service, therapist: Therapist, on: dt.date
-) -> tuple[SessionPlan, ScreeningResult]:
-    """The plan and the screening it was built on, from one screening run (for callers that show both)."""
-    inp = screening_input_for(patient, on)
-    screening = screen(inp)
-    plan = plan_for_screening(
-        patient=patient, service=service, therapist=therapist, inp=inp, screening=screening
-    )
-    return plan, screening
-
-
-def plan_for_screening(
-    *,
-    patient: Patient,
-    service: Service,
-    therapist: Therapist,
-    inp: ScreeningInput,
-    screening: ScreeningResult,
-) -> SessionPlan:
-    """The plan for a screening the caller has already run on `inp`."""
-    first_visit = not Appointment.objects.filter(patient=patient, status=AppointmentStatus.COMPLETED).exists()
-    avoid = tuple(a for a in (avoid_area(text) for text in patient.areas_to_avoid) if a is not None)
-    request = PlanRequest(
-        service_family=service.family,
-        hands_on_minutes=service.hands_on,
-        diagnoses=inp.diagnoses,
-        areas=inp.areas,
-        screening=screening,
-        therapist_trainings=frozenset(therapist.trainings.values_list("technique", flat=True)),
-        pressure_preference=Pressure(patient.pressure) if patient.pressure else None,
-        lighting=patient.lighting,
-        music=patient.music,
-        first_visit=first_visit,
-        avoid_areas=avoid,
-        settings=tailoring_settings(),
-    )
-    return plan_session(request)
-
-
 def tailoring_settings() -> TailoringSettings:
     """The tailoring defaults with the clinic's own allocation settings (Clinic settings in the admin)."""
     clinic = ClinicSettings.current()
     return replace(
         DEFAULT_SETTINGS,
-        focus_share=Fraction(clinic.focus_share.strip()),
+        focus_share=Fraction(clinic.focus_percent, 100),
         min_segment_minutes=clinic.min_segment_minutes,
+    )
+
+
+def therapist_trainings(therapist: Therapist) -> frozenset[str]:
+    return frozenset(therapist.trainings.values_list("technique", flat=True))
+
+
+def session_plan_request(
+    *,
+    patient: Patient | None,
+    service: Service,
+    trainings: frozenset[str],
+    inp: ScreeningInput,
+    screening: ScreeningResult,
+    history: VisitHistory,
+    preferences: Preferences | None = None,
+) -> PlanRequest:
+    """The tailoring request for one session: the one assembler every interface calls.
+
+    `screening` is the caller's run of `screen(inp)` (shown beside the plan, never run twice);
+    `trainings` are the technique keys of the therapist who will give the session.
+    """
+    prefs = preferences or Preferences.of(patient)
+    avoid = tuple(
+        a for a in (avoid_area(text) for text in (patient.areas_to_avoid if patient else [])) if a is not None
+    )
+    return PlanRequest(
+        service_family=service.family,
+        hands_on_minutes=service.hands_on,
+        diagnoses=inp.diagnoses,
+        areas=inp.areas,
+        screening=screening,
+        therapist_trainings=trainings,
+        pressure_preference=Pressure(prefs.pressure) if prefs.pressure else None,
+        lighting=prefs.lighting,
+        music=prefs.music,
+        first_visit=history.first_visit,
+        avoid_areas=avoid,
+        settings=tailoring_settings(),
+    )
+
+
+def session_plan(
+    *,
+    patient: Patient | None,
+    service: Service,
+    trainings: frozenset[str],
+    inp: ScreeningInput,
+    screening: ScreeningResult,
+    history: VisitHistory,
+    preferences: Preferences | None = None,
+) -> SessionPlan:
+    """The tailored plan for a screening the caller has already run on `inp`."""
+    return plan_session(
+        session_plan_request(
+            patient=patient,
+            service=service,
+            trainings=trainings,
+            inp=inp,
+            screening=screening,
+            history=history,
+            preferences=preferences,
+        )
+    )
+
+
+def screened_session_plan(
+    *, patient: Patient, service: Service, therapist: Therapist, on: dt.date, history: VisitHistory
+) -> tuple[SessionPlan, ScreeningResult]:
+    """The plan for `patient`'s session on the local date `on` from what is stored, and its screening."""
+    inp = screening_input(patient=patient, on=on)
+    screening = screen(inp)
+    plan = session_plan(
+        patient=patient,
+        service=service,
+        trainings=therapist_trainings(therapist),
+        inp=inp,
+        screening=screening,
+        history=history,
+    )
+    return plan, screening
+
+
+def care_plans(patient: Patient) -> list[CarePlan]:
+    """The patient's recent plans of care (not cancelled), newest first, with their goals."""
+    return list(
+        CarePlan.objects.filter(patient=patient)
+        .exclude(status=CarePlanStatus.CANCELLED)
+        .select_related("therapist")
+        .prefetch_related(Prefetch("goals"))
+        .order_by("-created_at", "-id")[:5]
     )

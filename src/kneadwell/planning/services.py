@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from kneadwell.accounts.models import Role, User
-from kneadwell.intake.selectors import OPEN_REFERRAL_STATUSES, screening_input_for
+from kneadwell.clinic.selectors import clinic_today
+from kneadwell.intake.selectors import OPEN_REFERRAL_STATUSES, screening_input
 from kneadwell.knowledge import catalogue
 from kneadwell.knowledge.dosing import dose_for
 from kneadwell.lib.clock import now
@@ -113,8 +114,8 @@ def care_plan_draft(
         if therapist is not None and therapist != own:
             raise PermissionDenied("You do not have permission to draft a plan in another therapist's name.")
         therapist = own
-    starts_on = starts_on or now().date()
-    inp = screening_input_for(patient, starts_on)
+    starts_on = starts_on or clinic_today()
+    inp = screening_input(patient=patient, on=starts_on)
     if conditions is None:
         conditions = list(dict.fromkeys(d.condition for d in inp.diagnoses))
     if not conditions:

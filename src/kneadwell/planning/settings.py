@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from kneadwell.intake.screening.types import Pressure
+from kneadwell.knowledge.vocabulary import Pressure
 
 CLINIC_SETTING = "clinic_setting"
 
@@ -38,8 +38,8 @@ RELAXATION_TEMPLATE: tuple[tuple[str, int], ...] = (
 class TailoringSettings:
     """Allocation defaults of the clinic (clinic settings, not clinical claims)."""
 
-    # Focus regions get the majority of a therapeutic session (clinic setting, default two thirds).
-    focus_share: Fraction = Fraction(2, 3)
+    # Focus regions get the majority of a therapeutic session (clinic setting, default 67 %).
+    focus_share: Fraction = Fraction(67, 100)
     # No segment shorter than this, unless the whole session is shorter.
     min_segment_minutes: int = 5
     # Relative weights of the 1st, 2nd, 3rd… focus area (areas of concern are listed most important

@@ -19,23 +19,21 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from kneadwell.intake.screening.types import (
-    Area,
-    Decision,
-    Diagnosis,
-    Finding,
-    Pressure,
-    ScreeningResult,
-)
-from kneadwell.knowledge.catalogue import LATERALITIES, Catalogue, Condition
+from kneadwell.intake.screening.types import Decision, Finding, ScreeningResult
 from kneadwell.knowledge.catalogue import catalogue as load_catalogue
+from kneadwell.knowledge.types import LATERALITIES, Catalogue, Condition
+from kneadwell.knowledge.vocabulary import (
+    FEEDBACK_VALUES,
+    LIGHTING_VALUES,
+    MUSIC_VALUES,
+    SERVICE_FAMILIES,
+    Area,
+    Diagnosis,
+    Pressure,
+)
 from kneadwell.planning.settings import CLINIC_SETTING, DEFAULT_SETTINGS, TailoringSettings
 
-FAMILIES = ("relaxation", "therapeutic", "spot_work")
 ROLES = ("focus", "related", "general")
-FEEDBACK_VALUES = ("too_light", "ok", "too_deep")
-LIGHTING_VALUES = ("", "soft", "bright")
-MUSIC_VALUES = ("", "calm", "none")
 
 # The source document (A1): tailoring, stretches → loose clothing, spot work, ambience, feedback.
 ARTICLE = "A1"
@@ -95,7 +93,7 @@ RULES: dict[str, tuple[str, str]] = {
     "tailoring.spot_work.primary": (ARTICLE, "Spot work covers the first workable area of concern only."),
     "tailoring.allocation.focus_share": (
         CLINIC_SETTING,
-        "Focus regions get the majority of the minutes (default two thirds, rounded up).",
+        "Focus regions get the majority of the minutes (default 67 %, to the nearest minute).",
     ),
     "tailoring.allocation.priority": (
         CLINIC_SETTING,
@@ -332,8 +330,8 @@ def _validate(req: PlanRequest, cat: Catalogue) -> None:
         if a.side is not None and a.side not in LATERALITIES:
             raise ValueError(f"{fld}: unknown side {a.side!r} for {a.region!r}")
 
-    if req.service_family not in FAMILIES:
-        raise ValueError(f"service_family: {req.service_family!r} is not one of {FAMILIES}")
+    if req.service_family not in SERVICE_FAMILIES:
+        raise ValueError(f"service_family: {req.service_family!r} is not one of {SERVICE_FAMILIES}")
     if req.hands_on_minutes < 1:
         raise ValueError("hands_on_minutes: must be at least 1")
     for d in req.diagnoses:
@@ -745,7 +743,7 @@ class _Planner:
             return self._fit(focus, total)
         if not focus:
             return self._fit(others, total)
-        focus_minutes = math.ceil(total * self.s.focus_share)
+        focus_minutes = _nearest_minute(total * self.s.focus_share)
         rest = total - focus_minutes
         if rest < minimum:
             self.note(
@@ -759,7 +757,7 @@ class _Planner:
             "tailoring.allocation.focus_share",
             CLINIC_SETTING,
             f"Focus regions get the majority: {focus_minutes} of {total} min "
-            f"({self.s.focus_share} rounded up, clinic setting); the other {rest} min go to "
+            f"({float(self.s.focus_share):.0%} to the nearest minute, clinic setting); the other {rest} min go to "
             f"{others[0].role} work (S14).",
         )
         return self._fit(focus, focus_minutes) + self._fit(others, rest)
@@ -969,6 +967,11 @@ class _Planner:
                 verified=f.verified,
             )
         return kept
+
+
+def _nearest_minute(value: Fraction) -> int:
+    """A share of minutes to the nearest whole minute, halves up (67 % of 50 min is 34 min)."""
+    return math.floor(value + Fraction(1, 2))
 
 
 def _techniques_source(conditions: Sequence[Condition]) -> tuple[str | None, bool]:

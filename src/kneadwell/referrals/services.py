@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from kneadwell.accounts.models import Role, User
-from kneadwell.intake.schemas import AreaIn, DiagnosisIn
+from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.lib.clock import latest_possible_today, now
 from kneadwell.lib.errors import DomainError
 from kneadwell.patients.models import Patient

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from kneadwell.accounts.models import Role
+from kneadwell.patients.models import Patient
+from kneadwell.planning.history import NO_HISTORY, VisitHistory
 
-from .models import Appointment
+from .models import Appointment, AppointmentStatus
 
 
 def appointment_scope(user) -> QuerySet[Appointment]:  # type: ignore[no-untyped-def]
@@ -22,3 +24,23 @@ def appointment_scope(user) -> QuerySet[Appointment]:  # type: ignore[no-untyped
     if role == Role.REFERRER:
         return qs.filter(patient__referrals__provider__user=user).distinct()
     return qs.none()
+
+
+def visit_history(patient: Patient | None) -> VisitHistory:
+    """What the patient's visits tell matching and tailoring (two queries)."""
+    if patient is None:
+        return NO_HISTORY
+    completed = dict(
+        Appointment.objects.filter(patient=patient, status=AppointmentStatus.COMPLETED)
+        .values_list("therapist_id")
+        .annotate(n=Count("id"))
+        .values_list("therapist_id", "n")
+    )
+    last = (
+        Appointment.objects.filter(patient=patient)
+        .exclude(status__in=(AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW))
+        .order_by("-start")
+        .values_list("therapist_id", flat=True)
+        .first()
+    )
+    return VisitHistory(completed_with=completed, last_therapist_id=last)

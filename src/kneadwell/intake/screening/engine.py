@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kneadwell.knowledge import catalogue as cat
+from kneadwell.knowledge import chronicity as chron
+from kneadwell.knowledge import types as ktypes
 
 from .local import INFLAMMATION_SIGNS
 from .registry import RuleContext, rules
@@ -26,7 +28,7 @@ from .types import (
 PREGNANCY_ANSWERS = ("no", "low_risk", "high_risk")
 
 
-def _check_area(area: Area, field: str, catalogue: cat.Catalogue) -> None:
+def _check_area(area: Area, field: str, catalogue: ktypes.Catalogue) -> None:
     region = catalogue.regions.get(area.region)
     if region is None:
         raise ValueError(f"{field}: unknown region {area.region!r}")
@@ -35,7 +37,7 @@ def _check_area(area: Area, field: str, catalogue: cat.Catalogue) -> None:
         raise ValueError(f"{field}: side {area.side!r} is not valid for region {area.region!r} ({allowed})")
 
 
-def validate(inp: ScreeningInput, catalogue: cat.Catalogue) -> None:
+def validate(inp: ScreeningInput, catalogue: ktypes.Catalogue) -> None:
     """Raise ValueError naming the first unknown key or impossible value in the input."""
     answers = inp.answers
     for d in inp.diagnoses:
@@ -68,14 +70,14 @@ def validate(inp: ScreeningInput, catalogue: cat.Catalogue) -> None:
         raise ValueError(f"pregnancy: {answers.pregnancy!r} is not one of {PREGNANCY_ANSWERS}")
 
 
-def chronicity(inp: ScreeningInput, catalogue: cat.Catalogue) -> tuple[Chronicity, ...]:
+def chronicity(inp: ScreeningInput, catalogue: ktypes.Catalogue) -> tuple[Chronicity, ...]:
     """Acute / subacute / chronic for each diagnosis with an onset and a chronicity rule (REFERENCE §2)."""
     out: list[Chronicity] = []
     for d in inp.diagnoses:
         rule = catalogue.conditions[d.condition].chronicity
         if d.onset is None or rule is None:
             continue  # no onset recorded, or no rule (e.g. relaxation is not a clinical condition)
-        result = cat.chronicity(d.condition, d.onset, inp.on, rule=rule)
+        result = chron.chronicity(d.condition, d.onset, inp.on, rule=rule)
         out.append(Chronicity(d.condition, result.label, result.rule_text, result.source_ids))
     return tuple(out)
 
@@ -94,7 +96,7 @@ def restricted(findings: Iterable[Finding]) -> tuple[Area, ...]:
     return tuple(dict.fromkeys(f.area for f in findings if f.area_off_limits and f.area is not None))
 
 
-def screen(inp: ScreeningInput, *, catalogue: cat.Catalogue | None = None) -> ScreeningResult:
+def screen(inp: ScreeningInput, *, catalogue: ktypes.Catalogue | None = None) -> ScreeningResult:
     """Screen an intake: every rule's findings, the visit's decision, restricted areas and chronicity.
 
     Raises ValueError for an unknown condition, region, side, sign or pregnancy answer, and for an

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from kneadwell.knowledge import catalogue as cat
+from kneadwell.knowledge import types as ktypes
 
 from .types import (
     Area,
@@ -56,7 +57,7 @@ ACTION_SEVERITY = {
 class RuleContext:
     """What a rule may use besides the input: the catalogue, and helpers bound to the running rule."""
 
-    def __init__(self, inp: ScreeningInput, catalogue: cat.Catalogue, rule: Rule | None = None) -> None:
+    def __init__(self, inp: ScreeningInput, catalogue: ktypes.Catalogue, rule: Rule | None = None) -> None:
         self.inp = inp
         self.catalogue = catalogue
         self.rule = rule
@@ -176,12 +177,12 @@ class Rule:
     flags: tuple[str, ...]  # catalogue flag ids the rule reports
     fn: RuleFn
 
-    def sources(self, catalogue: cat.Catalogue | None = None) -> tuple[str, ...]:
+    def sources(self, catalogue: ktypes.Catalogue | None = None) -> tuple[str, ...]:
         """Source ids of the rule's flags, in first-cited order."""
         flags = (catalogue or cat.catalogue()).flags
         return tuple(dict.fromkeys(s for f in self.flags for s in flags[f].sources))
 
-    def verified(self, catalogue: cat.Catalogue | None = None) -> bool:
+    def verified(self, catalogue: ktypes.Catalogue | None = None) -> bool:
         flags = (catalogue or cat.catalogue()).flags
         return all(flags[f].verified for f in self.flags)
 
@@ -228,7 +229,7 @@ def rules() -> tuple[Rule, ...]:
     return tuple(sorted(_REGISTRY.values(), key=lambda r: order.index(r.family)))
 
 
-def check(catalogue: cat.Catalogue) -> list[str]:
+def check(catalogue: ktypes.Catalogue) -> list[str]:
     """Problems between the registry and a catalogue (unknown flag ids); empty when consistent."""
     return [
         f"screening rule {r.id!r} names unknown flag {f!r}"

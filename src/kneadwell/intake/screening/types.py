@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from kneadwell.knowledge.vocabulary import Area, Diagnosis, Pressure
+
+__all__ = ["Area", "Diagnosis", "Pressure"]  # the shared vocabulary, used by the rules as t.Area …
+
 
 class Decision(StrEnum):
     """Ordered from least to most restrictive; `max()` of decisions is the most restrictive."""
@@ -38,42 +42,6 @@ class Decision(StrEnum):
 
     def __ge__(self, other: object) -> bool:  # type: ignore[override]
         return self.rank >= Decision(other).rank  # type: ignore[arg-type]
-
-
-class Pressure(StrEnum):
-    """The verbal pressure scale (REFERENCE §6.3, industry verbal scale [R42]), lightest first."""
-
-    LIGHT = "light"
-    MEDIUM = "medium"
-    FIRM = "firm"
-    DEEP = "deep"
-
-    @property
-    def rank(self) -> int:
-        return list(Pressure).index(self)
-
-
-@dataclass(frozen=True, slots=True)
-class Area:
-    """A body region (catalogue key) and, for paired regions, a side: left, right or bilateral."""
-
-    region: str
-    side: str | None = None
-
-    def covers(self, other: Area) -> bool:
-        """True when this area includes `other` (same region; bilateral or unsided covers either side)."""
-        if self.region != other.region:
-            return False
-        return self.side in (None, "bilateral") or self.side == other.side or other.side is None
-
-
-@dataclass(frozen=True, slots=True)
-class Diagnosis:
-    condition: str  # catalogue condition key
-    side: str | None = None
-    onset: dt.date | None = None
-    icd10: str | None = None
-    areas: tuple[Area, ...] = ()  # where the problem is, when known
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,15 +12,14 @@ from kneadwell.accounts.models import AuditAction, Role
 from kneadwell.accounts.services import audit_record
 from kneadwell.clinic.models import Location, Room
 from kneadwell.clinic.selectors import location_list
-from kneadwell.clinic.templatetags.kneadwell_tags import LOCATION_SESSION_KEY
 from kneadwell.lib.clock import now
 from kneadwell.lib.zones import local_day_bounds, zone
 from kneadwell.referrals.models import Referral, ReferralStatus
+from kneadwell.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
+from kneadwell.scheduling.selectors import appointment_scope
 from kneadwell.therapists.models import Therapist
-from kneadwell.views import AuthenticatedRequest, day_nav, requested_day, role_required
-
-from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus
-from .selectors import appointment_scope
+from kneadwell.web.base import AuthenticatedRequest, day_nav, requested_day, role_required
+from kneadwell.web.templatetags.kneadwell_tags import LOCATION_SESSION_KEY
 
 # A free stretch between two sessions in a room shorter than this is turnover, not a gap worth showing.
 MIN_GAP = dt.timedelta(minutes=15)

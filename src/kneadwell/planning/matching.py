@@ -34,14 +34,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kneadwell.intake.screening.types import Diagnosis
-from kneadwell.knowledge.catalogue import Catalogue, Condition
 from kneadwell.knowledge.catalogue import catalogue as load_catalogue
+from kneadwell.knowledge.types import Catalogue, Condition
+from kneadwell.knowledge.vocabulary import SERVICE_FAMILIES, Diagnosis
 
 # --- Clinic settings (policy, not clinical claims) -------------------------------------------
 
-SERVICE_FAMILIES = ("relaxation", "therapeutic", "spot_work")
-CLINICAL_FAMILIES = frozenset({"therapeutic", "spot_work"})
 # Massage requires licensure (or state certification / registration) almost everywhere [R18, R17].
 LICENCE_REQUIRED_FAMILIES = frozenset(SERVICE_FAMILIES)
 LICENCE_SOURCES = ("R17", "R18")

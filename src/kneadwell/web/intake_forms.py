@@ -1,11 +1,5 @@
-"""Reading the intake forms (the front desk's call script and the patient's online form).
-
-The clinical checks are the pydantic models in `intake.schemas`; this module only turns posted
-fields into those models and their `ValidationError`s into messages next to the form field, and
-keeps every typed value so a failed submit loses nothing. It also decides which health questions
-matter for the answers so far (REFERENCE §1.3): headache red flags only with a headache, cauda
-equina only with back or radiating pain, and so on, read from the catalogue's flags.
-"""
+"""Reading the intake pages' form data (the first-call script and the patient's own form) into the
+validated clinical schemas, with errors per field."""
 
 from __future__ import annotations
 
@@ -16,10 +10,12 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from kneadwell.knowledge import catalogue
+from kneadwell.intake.models import Intake
+from kneadwell.intake.questions import AREA_PROBLEMS, AREA_SIGNS, QUESTION_IDS, Question, relevant_questions
+from kneadwell.intake.schemas import HealthAnswersIn, RecentSurgeryIn
+from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.patients.models import Lighting, Music, Pressure, TherapistGenderPreference
-
-from .schemas import AreaIn, DiagnosisIn, HealthAnswersIn, RecentSurgeryIn
+from kneadwell.web.presenters import area_token
 
 Errors = dict[str, list[str]]
 
@@ -30,66 +26,6 @@ class FormData(Protocol):
     def get(self, key: str, default: Any = ...) -> Any: ...
 
     def getlist(self, key: str) -> list[Any]: ...
-
-
-# --- Areas ---------------------------------------------------------------------------------------
-
-SIDES = ("right", "left")
-SIDE_WORDS = {"left": "left", "right": "right", "bilateral": "both sides"}
-
-
-@dataclass(frozen=True)
-class AreaChoice:
-    token: str  # "shoulder:right" or "neck": the posted value
-    region: str
-    side: str | None
-    label: str  # "Shoulder (right)"
-    patient_label: str  # "Right shoulder"
-    view: str  # front | back (body map)
-
-
-def area_token(region: str, side: str | None) -> str:
-    return f"{region}:{side}" if side else region
-
-
-def area_label(region: str, side: str | None, *, patient: bool = False) -> str:
-    entry = catalogue.regions().get(region)
-    if entry is None:
-        return region
-    if patient:
-        name = entry.patient_name
-        if side == "bilateral":
-            return f"{name} (both sides)"
-        return f"{side.capitalize()} {name.lower()}" if side else name
-    return f"{entry.name} ({SIDE_WORDS.get(side, side)})" if side else entry.name
-
-
-def area_choices() -> list[AreaChoice]:
-    """Every region of the catalogue, paired ones as right and left, in catalogue order."""
-    out: list[AreaChoice] = []
-    for key, region in catalogue.regions().items():
-        view = region.svg_area.split(":", 1)[0] or "front"
-        for side in SIDES if region.paired else (None,):
-            out.append(
-                AreaChoice(
-                    token=area_token(key, side),
-                    region=key,
-                    side=side,
-                    label=area_label(key, side),
-                    patient_label=area_label(key, side, patient=True),
-                    view=view,
-                )
-            )
-    return out
-
-
-def area_select_choices() -> list[tuple[str, str]]:
-    """Region + side options for a select, bilateral included for paired regions."""
-    out: list[tuple[str, str]] = []
-    for key, region in catalogue.regions().items():
-        for side in (*SIDES, "bilateral") if region.paired else (None,):
-            out.append((area_token(key, side), area_label(key, side)))
-    return out
 
 
 def parse_area(token: str) -> AreaIn:
@@ -112,18 +48,6 @@ def read_areas(tokens: Iterable[str], field_name: str, errors: Errors) -> list[A
             errors.setdefault(field_name, []).extend(_message(exc))
             continue
         out.append(area)
-    return out
-
-
-# --- Conditions -------------------------------------------------------------------------------------
-
-
-def condition_choices(*, patient: bool = False) -> list[tuple[str, str]]:
-    """(key, name) for a select: the patient-friendly name, with the clinical name for staff."""
-    out = []
-    for key, c in catalogue.conditions().items():
-        label = c.patient_name if patient or c.patient_name == c.name else f"{c.patient_name} — {c.name}"
-        out.append((key, label))
     return out
 
 
@@ -185,129 +109,10 @@ def read_diagnosis(
         return None
 
 
-# --- Health questions ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    staff: str
-    patient: str
-    flags: tuple[str, ...] = ()  # relevant when a chosen condition lists one of these catalogue flags
-    regions: tuple[str, ...] = ()  # ... or when one of these regions is marked
-    always: bool = False
-
-
-QUESTIONS: tuple[Question, ...] = (
-    Question(
-        "fever",
-        "Fever or an infection right now?",
-        "Do you have a fever, or feel ill with an infection, right now?",
-        always=True,
-    ),
-    Question(
-        "suspected_dvt",
-        "Known or suspected blood clot (DVT)?",
-        "Has a doctor told you that you have, or may have, a blood clot (for example in a leg)?",
-        always=True,
-    ),
-    Question(
-        "anticoagulants", "Takes blood thinners (anticoagulants)?", "Do you take blood thinners?", always=True
-    ),
-    Question(
-        "bleeding_disorder",
-        "Bleeding disorder or low platelets?",
-        "Do you bruise or bleed very easily, or have a bleeding disorder?",
-        always=True,
-    ),
-    Question(
-        "osteoporosis",
-        "Osteoporosis (weak bones)?",
-        "Have you been told you have thin or weak bones (osteoporosis)?",
-        always=True,
-    ),
-    Question(
-        "cancer", "Cancer, current or past?", "Do you have cancer now, or have you had it?", always=True
-    ),
-    Question(
-        "thunderclap_headache",
-        "Sudden severe (thunderclap) headache, peak within a minute?",
-        "Have you had a sudden, very bad headache that reached its worst within a minute?",
-        flags=("snoop_thunderclap",),
-    ),
-    Question(
-        "headache_onset_after_50",
-        "Headaches began after age 50?",
-        "Did these headaches first start after you turned 50?",
-        flags=("snoop_onset_after_50",),
-    ),
-    Question(
-        "systemic_symptoms",
-        "Systemic signs with the headaches (fever, weight loss, cancer, weak immune system, pregnancy)?",
-        "Along with the headaches, have you had a fever, lost weight without trying, or have a weak immune system?",
-        flags=("snoop_systemic",),
-    ),
-    Question(
-        "neuro_deficit",
-        "New neurological signs (weakness, numbness, speech, vision, confusion)?",
-        "Any new weakness, numbness, trouble speaking or seeing, or confusion?",
-        flags=("snoop_neurologic", "wad_grade_3_4"),
-    ),
-    Question(
-        "cervical_arterial_signs",
-        "Dizziness, double vision, slurred speech, trouble swallowing or drop attacks with neck movement?",
-        "When you move your neck, do you get dizzy, see double, slur words, have trouble swallowing or suddenly fall?",
-        flags=("cervical_arterial_dysfunction",),
-        regions=("neck",),
-    ),
-    Question(
-        "whiplash_high_risk",
-        "High-risk injury (age 65+, dangerous mechanism, tingling in limbs, cannot rotate neck 45°)?",
-        "Are you 65 or older, was it a fall from height or a fast or rollover crash, do your arms or legs "
-        "tingle, or can you not turn your head halfway to each side?",
-        flags=("canadian_c_spine_high_risk",),
-    ),
-    Question(
-        "cauda_equina_signs",
-        "Saddle numbness, new bladder or bowel trouble, or pain down both legs?",
-        "Any numbness between your legs, new trouble holding or passing urine or stool, or pain down both legs?",
-        flags=("cauda_equina",),
-        regions=("low_back",),
-    ),
-    Question(
-        "progressive_weakness",
-        "Weakness in a limb that is getting worse?",
-        "Is weakness in an arm or leg getting worse?",
-        flags=("progressive_motor_deficit", "cauda_equina"),
-    ),
-)
-QUESTION_IDS = tuple(q.id for q in QUESTIONS)
-
-# Per-area questions: posted as `<name>=<area token>` for each marked area.
-AREA_SIGNS = (("swelling", "Swollen"), ("heat", "Warm"), ("redness", "Red"))
-AREA_PROBLEMS = (("wound", "Open wound or skin infection"), ("fracture", "Broken bone"))
-
-PREGNANCY_CHOICES = (
-    ("no", "No", "No"),
-    ("low_risk", "Yes, low risk", "Yes, and my doctor has no concerns"),
-    ("high_risk", "Yes, high risk", "Yes, and my doctor calls it high-risk"),
-)
-
-
-def relevant_questions(conditions: Iterable[str], areas: Iterable[AreaIn]) -> list[Question]:
-    """The health questions that matter for these conditions and areas (REFERENCE §1.3)."""
-    cat = catalogue.conditions()
-    flags = {f.id for key in conditions if key in cat for f in (*cat[key].red_flags, *cat[key].precautions)}
-    regions = {a.region for a in areas}
-    return [q for q in QUESTIONS if q.always or flags & set(q.flags) or regions & set(q.regions)]
-
-
 def questions_key(questions: Sequence[Question], areas: Sequence[AreaIn]) -> str:
     """Identifies the set of questions on screen, so a live update re-renders them only when it changes."""
     return ",".join([q.id for q in questions] + [area_token(a.region, a.side) for a in areas])
 
-
-# --- Preferences -------------------------------------------------------------------------------------
 
 PREFERENCE_CHOICES = {
     "pressure": Pressure.choices,
@@ -334,9 +139,6 @@ def read_preferences(data: FormData, errors: Errors) -> dict[str, object]:
     return out
 
 
-# --- The whole intake -----------------------------------------------------------------------------
-
-
 @dataclass
 class IntakeInput:
     """What the form holds: validated parts, messages by field, and the raw values to show again."""
@@ -357,6 +159,20 @@ class IntakeInput:
     @property
     def conditions(self) -> list[str]:
         return [self.diagnosis.condition] if self.diagnosis else []
+
+    @classmethod
+    def from_intake(cls, intake: Intake) -> IntakeInput:
+        """A saved intake read back as the form would hold it (for the after-call summary)."""
+        return cls(
+            areas=[AreaIn.model_validate(a) for a in intake.areas],
+            diagnosis=DiagnosisIn.model_validate(intake.diagnoses[0]) if intake.diagnoses else None,
+            answers=HealthAnswersIn.model_validate(intake.answers) if intake.answers else HealthAnswersIn(),
+            onset=intake.onset,
+            chief_complaint=intake.chief_complaint,
+            referral_reason=intake.referral_reason,
+            prior_treatments=intake.prior_treatments,
+            goals=intake.goals,
+        )
 
 
 def read_answers(

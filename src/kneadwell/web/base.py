@@ -1,4 +1,4 @@
-"""Project-level web glue: the root page that sends each role home, and the role guard for pages."""
+"""The web interface's glue: the root page that sends each role home, the role guard for pages, and the day navigation."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Patient pages: the patient's own home, the patient page staff and carers open, and the name search."""
+"""The patient page staff and carers open (with the clinical sections for care staff), and the search."""
 
 from __future__ import annotations
 
@@ -10,20 +10,20 @@ from kneadwell.accounts.models import AuditAction, Role
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
 from kneadwell.lib.clock import now
-from kneadwell.lib.zones import zone
-from kneadwell.planning.models import CarePlan, CarePlanStatus
-from kneadwell.planning.selectors import session_plan_for
-from kneadwell.planning.views import INSTRUCTION_WORDS, care_context, plan_conditions, user_is_care_staff
+from kneadwell.patients.models import Patient
+from kneadwell.patients.selectors import patient_scope
 from kneadwell.referrals.selectors import referral_scope
 from kneadwell.scheduling.models import AppointmentStatus
 from kneadwell.scheduling.selectors import appointment_scope
-from kneadwell.views import AuthenticatedRequest, role_required
-
-from .models import Patient
-from .selectors import patient_scope
+from kneadwell.web.base import AuthenticatedRequest, role_required
+from kneadwell.web.care import care_context, user_is_care_staff
 
 UPCOMING_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
+
+
 PAST_LIMIT = 20
+
+
 SEARCH_LIMIT = 50
 
 
@@ -47,53 +47,6 @@ def _split_appointments(appointments):  # type: ignore[no-untyped-def]
     upcoming = [a for a in appointments if a.status in UPCOMING_STATUSES and a.end >= current]
     past = [a for a in reversed(appointments) if a not in upcoming][:PAST_LIMIT]
     return upcoming, past
-
-
-@role_required(Role.PATIENT)
-def patient_home(request: AuthenticatedRequest) -> HttpResponse:
-    patient = Patient.objects.filter(user=request.user).first()
-    if patient is None:
-        return render(request, "patients/home.html", {"patient": None})
-    appointments = list(appointment_scope(request.user).filter(patient=patient).order_by("start"))
-    upcoming, past = _split_appointments(appointments)
-    _audit_read(request, patient, "patient-home")
-    next_appointment = upcoming[0] if upcoming else None
-    context = {
-        "patient": patient,
-        "next_appointment": next_appointment,
-        "later_appointments": upcoming[1:],
-        "past_appointments": past,
-        **_patient_care(patient, next_appointment),
-    }
-    return render(request, "patients/home.html", context)
-
-
-def _patient_care(patient: Patient, next_appointment) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    """The patient's plan of care in plain words and what to do for the next visit."""
-    plan = (
-        CarePlan.objects.filter(patient=patient, status=CarePlanStatus.ACTIVE)
-        .prefetch_related("goals")
-        .order_by("-approved_at", "-id")
-        .first()
-    )
-    instructions: list[str] = []
-    if next_appointment is not None:
-        on = next_appointment.start.astimezone(zone(next_appointment.location.time_zone)).date()
-        try:
-            session = session_plan_for(
-                patient=patient, service=next_appointment.service, therapist=next_appointment.therapist, on=on
-            )
-        except ValueError:
-            session = None
-        if session is not None and not session.blocked:
-            instructions = [INSTRUCTION_WORDS.get(i, i) for i in session.instructions]
-    return {
-        "care_plan": plan,
-        "care_plan_conditions": plan_conditions(plan),
-        "care_plan_goals": [g.description or g.measure for g in plan.goals.all()] if plan else [],
-        "has_intake": patient.intakes.exists(),
-        "visit_instructions": instructions,
-    }
 
 
 @role_required(*Role)

@@ -1,19 +1,22 @@
-"""The clinic admin's settings home: where to change things, and what needs attention."""
+"""The clinic admin's pages: settings home with licence warnings, and the audit log."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.http import urlencode
 
-from kneadwell.accounts.models import Role
+from kneadwell.accounts.models import AuditEvent, Role
 from kneadwell.lib.clock import now
 from kneadwell.therapists.models import Licence
-from kneadwell.views import AuthenticatedRequest, role_required
+from kneadwell.web.base import AuthenticatedRequest, role_required
 
 # Licences are flagged this far ahead, so a renewal can be filed before the board's deadline.
 LICENCE_WARNING = dt.timedelta(days=60)
+
 
 ADMIN_LINKS = [
     ("Locations", "admin:clinic_location_changelist", "Addresses, time zones and licensing jurisdictions."),
@@ -51,3 +54,21 @@ def admin_home(request: AuthenticatedRequest) -> HttpResponse:
         "today": today,
     }
     return render(request, "clinic/admin_home.html", context)
+
+
+PAGE_SIZE = 50
+
+
+@role_required(Role.CLINIC_ADMIN)
+def audit_log(request: AuthenticatedRequest) -> HttpResponse:
+    patient = request.GET.get("patient", "").strip()[:64]
+    username = request.GET.get("user", "").strip()[:150]
+    events = AuditEvent.objects.all()
+    if patient:
+        events = events.filter(patient_id=patient)
+    if username:
+        events = events.filter(actor_username=username)
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = urlencode({key: value for key, value in (("patient", patient), ("user", username)) if value})
+    context = {"page": page, "patient": patient, "username": username, "filters": filters}
+    return render(request, "accounts/audit_log.html", context)

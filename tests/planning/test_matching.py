@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kneadwell.intake.screening.types import Diagnosis
 from kneadwell.knowledge import catalogue
-from kneadwell.therapists.matching import (
+from kneadwell.knowledge.vocabulary import Diagnosis
+from kneadwell.planning.matching import (
     CONTINUITY_PAST_POINTS,
     CONTINUITY_WEIGHT,
     POOR_MATCH_MARGIN,

@@ -1,7 +1,7 @@
 """Generate ``docs/clinical-rules.md`` from the clinical catalogue, so the document cannot drift.
 
-    python -m kneadwell.knowledge.docs            # rewrite docs/clinical-rules.md
-    python -m kneadwell.knowledge.docs --check    # exit 1 if the committed file is out of date
+    python -m kneadwell.docgen            # rewrite docs/clinical-rules.md
+    python -m kneadwell.docgen --check    # exit 1 if the committed file is out of date
 
 Pure Python; the output is deterministic (no dates), so a test can compare it with the committed file.
 """
@@ -13,9 +13,14 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from kneadwell.intake.screening import rules as screening_rules
 from kneadwell.knowledge import catalogue as cat
+from kneadwell.knowledge import chronicity as chron
+from kneadwell.knowledge import icd10
+from kneadwell.knowledge import types as ktypes
+from kneadwell.planning import matching, tailoring
 
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[3] / "docs" / "clinical-rules.md"
+DEFAULT_OUTPUT = Path(__file__).resolve().parents[2] / "docs" / "clinical-rules.md"
 
 UNVERIFIED = "(unverified)"
 
@@ -38,7 +43,7 @@ def _mark(item: object) -> str:
     return text
 
 
-def _basis(basis: cat.Basis | None) -> str:
+def _basis(basis: ktypes.Basis | None) -> str:
     if basis is None:
         return ""
     note = f" {basis.note}" if basis.note else ""
@@ -62,14 +67,14 @@ def _flag_line(flag: cat.Flag) -> str:
     return f"- `{flag.id}` — {flag.text}{note} _({'; '.join(extra)})_{_mark(flag)}"
 
 
-def _codes_table(codes: Iterable[cat.Icd10Code]) -> list[str]:
+def _codes_table(codes: Iterable[ktypes.Icd10Code]) -> list[str]:
     lines = ["| Code | Official title | Role | Note |", "|---|---|---|---|"]
     for code in codes:
         lines.append(f"| {code.code} | {_cell(code.title)} | {code.role} | {_cell(code.note)} |")
     return lines
 
 
-def _condition(c: cat.Condition) -> list[str]:
+def _condition(c: ktypes.Condition) -> list[str]:
     out = [f"### {c.name} (`{c.key}`)", ""]
     out.append(f"- Patient-facing name: {c.patient_name}")
     if not c.clinical:
@@ -88,7 +93,7 @@ def _condition(c: cat.Condition) -> list[str]:
     if c.header_codes:
         out += ["", "**Header codes (not billable — use a billable child)**", ""]
         for code in c.header_codes:
-            children = ", ".join(cat.icd10_lookup(code.code).children)
+            children = ", ".join(icd10.icd10_lookup(code.code).children)
             note = f" {code.note}" if code.note else ""
             out.append(f"- {code.code} — {code.title}.{note} Billable children: {children}.")
     if c.do_not_map:
@@ -124,7 +129,7 @@ def _condition(c: cat.Condition) -> list[str]:
     if c.chronicity is None:
         out.append("- Not applicable.")
     else:
-        out.append(f"- {cat.chronicity_rule_text(c.key, c.chronicity)}")
+        out.append(f"- {chron.chronicity_rule_text(c.key, c.chronicity)}")
     if c.chronicity_note:
         out.append(f"- {c.chronicity_note}")
     for stage in c.stages:
@@ -139,9 +144,9 @@ def _measure(m: cat.Measure) -> list[str]:
     out = [f"### {m.name} (`{m.key}`)", ""]
     out.append(f"- Use for: {m.use_for}")
     out.append(
-        f"- Range {cat.fmt_number(m.range_min)}–{cat.fmt_number(m.range_max)} {m.score_unit}; **{direction}**; items: {items}"
+        f"- Range {ktypes.fmt_number(m.range_min)}–{ktypes.fmt_number(m.range_max)} {m.score_unit}; **{direction}**; items: {items}"
         + (
-            f" (each {cat.fmt_number(m.item_min)}–{cat.fmt_number(m.item_max)})"
+            f" (each {ktypes.fmt_number(m.item_min)}–{ktypes.fmt_number(m.item_max)})"
             if m.item_min is not None
             else ""
         )
@@ -156,9 +161,7 @@ def _measure(m: cat.Measure) -> list[str]:
         for mcid in m.mcids:
             baseline = ""
             if mcid.baseline_min is not None:
-                baseline = (
-                    f" (baseline {cat.fmt_number(mcid.baseline_min)}–{cat.fmt_number(mcid.baseline_max)})"
-                )
+                baseline = f" (baseline {ktypes.fmt_number(mcid.baseline_min)}–{ktypes.fmt_number(mcid.baseline_max)})"
             out.append(
                 f"| {mcid.kind.upper()} | {mcid.display}{baseline} | {_cell(mcid.population)} | {_cell(_mark(mcid).strip())} |"
             )
@@ -171,34 +174,27 @@ def _measure(m: cat.Measure) -> list[str]:
     return [*out, ""]
 
 
-def _band(band: cat.Band) -> str:
+def _band(band: ktypes.Band) -> str:
     if band.min is None:
-        return f"≤ {cat.fmt_number(band.max)}"
+        return f"≤ {ktypes.fmt_number(band.max)}"
     if band.max is None:
-        return f"≥ {cat.fmt_number(band.min)}"
-    return f"{cat.fmt_number(band.min)}–{cat.fmt_number(band.max)}"
+        return f"≥ {ktypes.fmt_number(band.min)}"
+    return f"{ktypes.fmt_number(band.min)}–{ktypes.fmt_number(band.max)}"
 
 
-def _rom_value(v: cat.RomValue, unit: str) -> str:
+def _rom_value(v: ktypes.RomValue, unit: str) -> str:
     symbol = "°" if unit == "degrees" else " mm"
     number = (
-        cat.fmt_number(v.value)
+        ktypes.fmt_number(v.value)
         if v.value is not None
-        else f"{cat.fmt_number(v.value_min)}–{cat.fmt_number(v.value_max)}"
+        else f"{ktypes.fmt_number(v.value_min)}–{ktypes.fmt_number(v.value_max)}"
     )
-    sd = f" ± {cat.fmt_number(v.sd)}" if v.sd is not None else ""
+    sd = f" ± {ktypes.fmt_number(v.sd)}" if v.sd is not None else ""
     return f"{number}{sd}{symbol} ({v.label}){_mark(v)}"
 
 
 def _rules_section() -> list[str]:
-    """The engines' rule registries: screening rules, tailoring rules, matching settings.
-
-    Imported here rather than at the top: the engines build on the catalogue,
-    not the other way round. All three are pure Python too.
-    """
-    from kneadwell.intake.screening import rules as screening_rules
-    from kneadwell.planning import tailoring
-    from kneadwell.therapists import matching
+    """The engines' rule registries: screening rules, tailoring rules, matching settings."""
 
     out = [
         "Generated from the registry in `intake/screening/` (one module per family). Decision order:",
@@ -234,8 +230,8 @@ def _rules_section() -> list[str]:
         f"the session's local date{_cite(matching.LICENCE_SOURCES)}; works at the location; trained for each",
         "condition; intraoral scope and training when intraoral work is needed; the patient's required",
         "therapist gender. Score weights are clinic settings, not clinical claims:",
-        f"expertise {cat.fmt_number(matching.EXPERTISE_WEIGHT)}, technique depth",
-        f"{cat.fmt_number(matching.TECHNIQUE_DEPTH_WEIGHT)}, continuity {cat.fmt_number(matching.CONTINUITY_WEIGHT)}.",
+        f"expertise {ktypes.fmt_number(matching.EXPERTISE_WEIGHT)}, technique depth",
+        f"{ktypes.fmt_number(matching.TECHNIQUE_DEPTH_WEIGHT)}, continuity {ktypes.fmt_number(matching.CONTINUITY_WEIGHT)}.",
     ]
     return out
 
@@ -245,7 +241,7 @@ def render() -> str:
     out = [
         "# Clinical rules and catalogue",
         "",
-        "<!-- GENERATED by `python -m kneadwell.knowledge.docs` from src/kneadwell/knowledge/data/*.toml.",
+        "<!-- GENERATED by `python -m kneadwell.docgen` from src/kneadwell/knowledge/data/*.toml.",
         "     Do not edit by hand: tests/knowledge fails when this file drifts from the catalogue. -->",
         "",
         "Content comes only from `clinical/REFERENCE.md`; source ids `[Rn]` are listed at the end.",
@@ -279,7 +275,7 @@ def render() -> str:
         rule = (
             "not applicable"
             if condition.chronicity is None
-            else cat.chronicity_rule_text(condition.key, condition.chronicity)
+            else chron.chronicity_rule_text(condition.key, condition.chronicity)
         )
         out.append(f"| {condition.name} | {_cell(rule)} |")
     default = c.chronicity_default
@@ -325,7 +321,7 @@ def render() -> str:
     for rom in c.rom_motions.values():
         values = "; ".join(_rom_value(v, rom.unit) for v in rom.values)
         notes = [rom.caveat] if rom.caveat else []
-        notes += [f"< {cat.fmt_number(t.below)}: {t.meaning}{_mark(t)}" for t in rom.thresholds]
+        notes += [f"< {ktypes.fmt_number(t.below)}: {t.meaning}{_mark(t)}" for t in rom.thresholds]
         if rom.per_side:
             notes.append("each side")
         if not rom.verified:
@@ -357,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
         if current != text:
-            print(f"{args.output} is out of date; run python -m kneadwell.knowledge.docs", file=sys.stderr)
+            print(f"{args.output} is out of date; run python -m kneadwell.docgen", file=sys.stderr)
             return 1
         return 0
     args.output.write_text(text, encoding="utf-8")

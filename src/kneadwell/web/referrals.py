@@ -1,9 +1,4 @@
-"""Referral pages: the referrer's portal (their patients, send a referral, clearances) and the front
-desk's referral inbox (triage, and referrals received by fax or phone).
-
-Writes go through `referrals.services` (and `patients.services.patient_create` for a referrer's new
-patient); objects are fetched through the scope functions, so someone else's referral is a 404.
-"""
+"""Referral pages: the referrer's portal (patients, new referral, clearances) and the front desk's inbox."""
 
 from __future__ import annotations
 
@@ -23,18 +18,12 @@ from django.utils.http import urlencode
 from kneadwell.accounts.models import AuditAction, Role
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
-from kneadwell.intake.forms import area_label, area_select_choices, condition_choices, read_date
-from kneadwell.intake.views import area_words, body_map_context, diagnosis_rows
 from kneadwell.lib.clock import now
 from kneadwell.lib.errors import DomainError
 from kneadwell.patients.models import Patient
 from kneadwell.patients.selectors import patient_scope
 from kneadwell.patients.services import patient_create
-from kneadwell.scheduling.models import Appointment, AppointmentStatus
-from kneadwell.views import AuthenticatedRequest, role_required
-
-from .forms import DIAGNOSIS_ROWS, SERVICE_FIELDS, ReferralInput, read_clearance, read_referral
-from .models import (
+from kneadwell.referrals.models import (
     Clearance,
     ClearanceScope,
     ClearanceStatus,
@@ -43,18 +32,37 @@ from .models import (
     ReferralStatus,
     ReferringProvider,
 )
-from .selectors import clearance_scope, referral_scope
-from .services import (
+from kneadwell.referrals.selectors import clearance_scope, referral_scope
+from kneadwell.referrals.services import (
     clearance_decide,
     clearance_grant,
     referral_ask_more,
     referral_create,
     referral_set_status,
 )
+from kneadwell.scheduling.models import Appointment, AppointmentStatus
+from kneadwell.web.base import AuthenticatedRequest, role_required
+from kneadwell.web.bodymap import body_map_context
+from kneadwell.web.intake_forms import read_date
+from kneadwell.web.presenters import (
+    area_label,
+    area_select_choices,
+    area_words,
+    condition_choices,
+    diagnosis_rows,
+)
+from kneadwell.web.referral_forms import (
+    DIAGNOSIS_ROWS,
+    SERVICE_FIELDS,
+    ReferralInput,
+    read_clearance,
+    read_referral,
+)
 
 DESK = (Role.FRONT_DESK, Role.CLINIC_ADMIN)
+
+
 NEW_PATIENT_FIELDS = ("given_name", "family_name", "birth_date", "phone", "email")
-SIDE_WORDS = {"left": "left", "right": "right", "bilateral": "both sides"}
 
 
 def _audit(
@@ -78,9 +86,6 @@ def _audit(
 def clearance_words(c: Clearance) -> str:
     where = f" at the {area_label(c.region, c.side or None, patient=True).lower()}" if c.region else ""
     return f"{c.get_scope_display()}{where}"
-
-
-# --- Referrer portal -------------------------------------------------------------------------------
 
 
 @role_required(Role.REFERRER)
@@ -342,9 +347,6 @@ def referrer_clearance_grant(request: AuthenticatedRequest, public_id: str) -> H
             return redirect("referrer-home")
     context["errors"] = errors
     return render(request, "referrals/clearance_form.html", context, status=422)
-
-
-# --- Front desk: referral inbox --------------------------------------------------------------------------
 
 
 def _inbox_context(request: AuthenticatedRequest, errors: dict[str, Any] | None = None) -> dict[str, Any]:

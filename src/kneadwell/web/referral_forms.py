@@ -1,8 +1,4 @@
-"""Reading the referral forms (referrer portal and the front desk's fax/phone entry) and clearance forms.
-
-Diagnoses and areas are checked by `intake.schemas` (via `intake.forms`); this module maps their
-errors onto the form's fields and keeps what was typed.
-"""
+"""Reading the referral and clearance forms (the referrer's portal and the front desk's new referral)."""
 
 from __future__ import annotations
 
@@ -11,20 +7,13 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from kneadwell.intake.forms import (
-    Errors,
-    FormData,
-    parse_area,
-    read_areas,
-    read_date,
-    read_diagnosis,
-)
-from kneadwell.intake.schemas import AreaIn, DiagnosisIn
+from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.lib.clock import now
-
-from .models import ClearanceScope
+from kneadwell.referrals.models import ClearanceScope
+from kneadwell.web.intake_forms import Errors, FormData, parse_area, read_areas, read_date, read_diagnosis
 
 DIAGNOSIS_ROWS = 3
+
 
 # Where a service's DomainError field shows on the referral form.
 SERVICE_FIELDS = {

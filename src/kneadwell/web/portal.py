@@ -1,0 +1,142 @@
+"""The patient's own pages: home (next visit, instructions, plan of care) and the health form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+
+from kneadwell.accounts.models import Role
+from kneadwell.intake.models import IntakeChannel
+from kneadwell.intake.questions import relevant_questions
+from kneadwell.lib.errors import DomainError
+from kneadwell.patients.models import Patient
+from kneadwell.planning.models import CarePlan, CarePlanStatus
+from kneadwell.scheduling.models import Appointment
+from kneadwell.scheduling.overview import appointment_plan
+from kneadwell.scheduling.selectors import appointment_scope
+from kneadwell.web.base import AuthenticatedRequest, role_required
+from kneadwell.web.bodymap import body_map_context
+from kneadwell.web.call import audit_intake, form_field, prefs_values, questions_context, record_intake
+from kneadwell.web.intake_forms import PREFERENCE_CHOICES, FormData, IntakeInput, read_intake
+from kneadwell.web.patients import _audit_read, _split_appointments
+from kneadwell.web.presenters import INSTRUCTION_WORDS, condition_choices, plan_conditions
+
+
+@role_required(Role.PATIENT)
+def patient_home(request: AuthenticatedRequest) -> HttpResponse:
+    patient = Patient.objects.filter(user=request.user).first()
+    if patient is None:
+        return render(request, "patients/home.html", {"patient": None})
+    appointments = list(appointment_scope(request.user).filter(patient=patient).order_by("start"))
+    upcoming, past = _split_appointments(appointments)
+    _audit_read(request, patient, "patient-home")
+    next_appointment = upcoming[0] if upcoming else None
+    context = {
+        "patient": patient,
+        "next_appointment": next_appointment,
+        "later_appointments": upcoming[1:],
+        "past_appointments": past,
+        **_patient_care(patient, next_appointment),
+    }
+    return render(request, "patients/home.html", context)
+
+
+def _patient_care(patient: Patient, next_appointment: Appointment | None) -> dict[str, object]:
+    """The patient's plan of care in plain words and what to do for the next visit."""
+    plan = (
+        CarePlan.objects.filter(patient=patient, status=CarePlanStatus.ACTIVE)
+        .prefetch_related("goals")
+        .order_by("-approved_at", "-id")
+        .first()
+    )
+    instructions: list[str] = []
+    if next_appointment is not None:
+        try:
+            session, _ = appointment_plan(next_appointment)
+        except ValueError:
+            session = None
+        if session is not None and not session.blocked:
+            instructions = [INSTRUCTION_WORDS.get(i, i) for i in session.instructions]
+    return {
+        "care_plan": plan,
+        "care_plan_conditions": plan_conditions(plan),
+        "care_plan_goals": [g.description or g.measure for g in plan.goals.all()] if plan else [],
+        "has_intake": patient.intakes.exists(),
+        "visit_instructions": instructions,
+    }
+
+
+def _own_patient(request: AuthenticatedRequest) -> Patient:
+    patient = Patient.objects.filter(user=request.user).first()
+    if patient is None:
+        raise Http404("Your login is not linked to a patient record.")
+    return patient
+
+
+def _patient_form_context(patient: Patient, data: FormData, parsed: IntakeInput) -> dict[str, Any]:
+    relevant = relevant_questions(parsed.conditions, parsed.areas)
+    return {
+        "patient": patient,
+        "parsed": parsed,
+        "data": data,
+        "errors": parsed.errors,
+        **questions_context(parsed, relevant, data, patient_words=True),
+        **body_map_context(parsed.area_tokens, patient=True),
+        "conditions": condition_choices(patient=True),
+        "preference_choices": PREFERENCE_CHOICES,
+        "prefs": prefs_values(parsed, patient),
+    }
+
+
+@role_required(Role.PATIENT)
+def patient_intake(request: AuthenticatedRequest) -> HttpResponse:
+    patient = _own_patient(request)
+    if request.method != "POST":
+        parsed = read_intake(request.GET, require_complaint=False)
+        parsed.errors.clear()
+        return render(
+            request, "intake/patient_form.html", _patient_form_context(patient, request.GET, parsed)
+        )
+    parsed = read_intake(request.POST)
+    if request.POST.get("action") != "save" or parsed.errors:
+        status = 422 if request.POST.get("action") == "save" else 200
+        if status == 200:
+            parsed.errors.clear()
+        return render(
+            request,
+            "intake/patient_form.html",
+            _patient_form_context(patient, request.POST, parsed),
+            status=status,
+        )
+    try:
+        intake = record_intake(request, patient, parsed, None, IntakeChannel.ONLINE)
+    except DomainError as exc:
+        parsed.errors.setdefault(form_field(exc.field), []).append(exc.message)
+        return render(
+            request,
+            "intake/patient_form.html",
+            _patient_form_context(patient, request.POST, parsed),
+            status=422,
+        )
+    audit_intake(request, patient, intake, "patient-intake")
+    messages.success(
+        request, "Thank you. Your answers are saved; your therapist will read them before your visit."
+    )
+    return redirect("patient-home")
+
+
+@role_required(Role.PATIENT)
+def patient_intake_questions(request: AuthenticatedRequest) -> HttpResponse:
+    """The health questions for the patient's answers so far (htmx; only when they change)."""
+    patient = _own_patient(request)
+    if request.method != "POST":
+        return redirect("patient-intake")
+    parsed = read_intake(request.POST, require_complaint=False)
+    context = _patient_form_context(patient, request.POST, parsed)
+    if request.POST.get("qkey", "") == context["qkey"]:
+        return HttpResponse(status=204)
+    context["errors"] = {}
+    return render(request, "intake/includes/health_questions.html", context)

@@ -1,0 +1,61 @@
+"""Every page's URL. Names are prefixed by area (desk-, patient-, referrer-), not namespaced."""
+
+from django.urls import path
+
+from . import call, care, clinic, days, education, patients, portal, referrals
+
+urlpatterns = [
+    # Front desk
+    path("desk/today/", days.desk_today, name="desk-today"),
+    path("desk/call/", call.desk_call, name="desk-call"),
+    path("desk/call/live/", call.desk_call_live, name="desk-call-live"),
+    path("desk/call/patients/", call.desk_call_patients, name="desk-call-patients"),
+    path("desk/call/done/<str:public_id>/", call.desk_call_done, name="desk-call-done"),
+    path("desk/referrals/", referrals.referral_inbox, name="referral-inbox"),
+    path("desk/referrals/new/", referrals.desk_referral_new, name="desk-referral-new"),
+    path("desk/referrals/<str:public_id>/triage/", referrals.referral_triage, name="referral-triage"),
+    # Therapist
+    path("therapist/day/", days.therapist_day, name="therapist-day"),
+    # Patients (staff and carers)
+    path("patients/", patients.patient_search, name="patient-search"),
+    path("patients/<str:public_id>/", patients.patient_detail, name="patient-detail"),
+    path("patients/<str:public_id>/care/", patients.patient_care_sections, name="patient-care"),
+    path("patients/<str:public_id>/session-plan/", care.session_plan_partial, name="patient-session-plan"),
+    path("patients/<str:public_id>/care-plan/", care.care_plan_create, name="patient-care-plan"),
+    path(
+        "patients/<str:public_id>/care-plan/<str:plan_id>/approve/",
+        care.care_plan_approve_view,
+        name="patient-care-plan-approve",
+    ),
+    path("patients/<str:public_id>/handoff/", care.handoff_view, name="patient-handoff"),
+    path(
+        "patients/<str:public_id>/clearance-request/",
+        care.clearance_request_view,
+        name="patient-clearance-request",
+    ),
+    # The patient's own portal
+    path("me/", portal.patient_home, name="patient-home"),
+    path("me/intake/", portal.patient_intake, name="patient-intake"),
+    path("me/intake/questions/", portal.patient_intake_questions, name="patient-intake-questions"),
+    # Referring providers
+    path("referrer/", referrals.referrer_home, name="referrer-home"),
+    path("referrer/referrals/new/", referrals.referrer_referral_new, name="referrer-referral-new"),
+    path(
+        "referrer/clearances/<str:public_id>/decide/",
+        referrals.clearance_decide_view,
+        name="clearance-decide",
+    ),
+    path(
+        "referrer/patients/<str:public_id>/clearance/",
+        referrals.referrer_clearance_grant,
+        name="referrer-clearance",
+    ),
+    path("clearances/<str:public_id>/document/", referrals.clearance_document, name="clearance-document"),
+    # Clinic admin
+    path("settings/", clinic.admin_home, name="admin-home"),
+    path("settings/audit/", clinic.audit_log, name="audit-log"),
+    # Everyone
+    path("icd10/", education.icd10_hint, name="icd10-hint"),
+    path("learn/", education.learn_index, name="learn-index"),
+    path("learn/<str:key>/", education.learn_condition, name="learn-condition"),
+]
