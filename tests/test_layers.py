@@ -31,7 +31,9 @@ def _lint(src: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def tree_copy(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "src" / "kneadwell", tmp_path / "kneadwell", ignore=shutil.ignore_patterns("*.pyc"))
+    shutil.copytree(
+        ROOT / "src" / "kneadwell", tmp_path / "kneadwell", ignore=shutil.ignore_patterns("*.pyc")
+    )
     return tmp_path
 
 

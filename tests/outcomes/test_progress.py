@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kneadwell.knowledge import catalogue
+from kneadwell.knowledge import types as ktypes
 from kneadwell.outcomes.instruments import instruments, score
 from kneadwell.outcomes.progress import (
     Observation,
@@ -19,7 +20,7 @@ from kneadwell.outcomes.progress import (
 MEASURES = catalogue.measures()
 
 
-def mcid_entry(key: str, kind: str, **match: object) -> catalogue.Mcid:
+def mcid_entry(key: str, kind: str, **match: object) -> ktypes.Mcid:
     return next(
         m for m in MEASURES[key].mcids if m.kind == kind and all(getattr(m, f) == v for f, v in match.items())
     )

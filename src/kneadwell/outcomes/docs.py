@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kneadwell.knowledge import catalogue as cat
+from kneadwell.knowledge import types as ktypes
 
 from .instruments import FREE, LICENSED, OWN, Instrument, instruments
 from .packs import available_instruments, shipped_packs
@@ -138,12 +138,12 @@ def _instrument(inst: Instrument, shipped: dict[str, str]) -> list[str]:
     return out
 
 
-def _band_range(band: cat.Band) -> str:
+def _band_range(band: ktypes.Band) -> str:
     if band.min is None:
-        return f"≤ {cat.fmt_number(band.max)}"
+        return f"≤ {ktypes.fmt_number(band.max)}"
     if band.max is None:
-        return f"≥ {cat.fmt_number(band.min)}"
-    return f"{cat.fmt_number(band.min)}–{cat.fmt_number(band.max)}"
+        return f"≥ {ktypes.fmt_number(band.min)}"
+    return f"{ktypes.fmt_number(band.min)}–{ktypes.fmt_number(band.max)}"
 
 
 def render() -> str:

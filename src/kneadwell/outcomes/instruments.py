@@ -24,6 +24,7 @@ from functools import cache
 from types import MappingProxyType
 
 from kneadwell.knowledge import catalogue as cat
+from kneadwell.knowledge import types as ktypes
 
 Answers = Mapping[str, int | None] | Sequence[int | None]
 
@@ -125,8 +126,8 @@ class Instrument:
     scoring_verified: bool
     licence: str  # FREE, LICENSED or OWN
     scorer: Scorer
-    measure: cat.Measure | None = None
-    bands: tuple[cat.Band, ...] = ()
+    measure: ktypes.Measure | None = None
+    bands: tuple[ktypes.Band, ...] = ()
     bands_note: str = ""
     citations: tuple[str, ...] = ()  # sources outside the catalogue (full citations)
     scoring_note: str = ""  # caveats: unverified parts, choices made
@@ -141,7 +142,7 @@ class Instrument:
     @property
     def scale(self) -> str:
         """The score's range for display: "0–50 points", "36–78 points", "0–100 %"."""
-        low, high = cat.fmt_number(self.range_min), cat.fmt_number(self.range_max)
+        low, high = ktypes.fmt_number(self.range_min), ktypes.fmt_number(self.range_max)
         return f"{low}–{high} %" if self.unit == "percent" else f"{low}–{high} points"
 
     def score(self, answers: Answers, *, max_missing: int | None = None) -> Score:
@@ -415,8 +416,8 @@ KROENKE_2007 = (
     "the first two GAD-7 items, 0–3 each; cut-off 3)"
 )
 SCREEN_BANDS = (
-    cat.Band(label="below the screening cut-off", max=2),
-    cat.Band(label="screen positive (≥ 3)", min=3),
+    ktypes.Band(label="below the screening cut-off", max=2),
+    ktypes.Band(label="screen positive (≥ 3)", min=3),
 )
 OWN_ITEM_NOTE = (
     "The project's own 0–10 item for relaxation visits (DESIGN §3 S20): not a validated instrument; "

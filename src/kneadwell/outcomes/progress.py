@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kneadwell.knowledge import catalogue as cat
+from kneadwell.knowledge import types as ktypes
 
 from .instruments import Instrument, InstrumentError, Score, instrument
 
@@ -51,7 +51,7 @@ class ProgressError(InstrumentError):
 class ThresholdCheck:
     """One catalogue threshold applied to a change."""
 
-    threshold: cat.Mcid
+    threshold: ktypes.Mcid
     kind: str
     is_mcid: bool  # a within-person MCID/MIC (REFERENCE §10)
     low: float  # the value, or the lower end of a published range
@@ -100,13 +100,13 @@ def _as_value(value: float | Score, name: str, inst: Instrument) -> float:
     return float(value)
 
 
-def _applies_at(threshold: cat.Mcid, baseline: float) -> bool:
+def _applies_at(threshold: ktypes.Mcid, baseline: float) -> bool:
     """Baseline-dependent thresholds (NPRS: ≈1 point at baseline 1–4 …) apply only in their band."""
     low, high = threshold.baseline_min, threshold.baseline_max
     return (low is None or baseline >= low) and (high is None or baseline <= high)
 
 
-def _bounds(threshold: cat.Mcid) -> tuple[float, float]:
+def _bounds(threshold: ktypes.Mcid) -> tuple[float, float]:
     if threshold.value is not None:
         return threshold.value, threshold.value
     assert threshold.value_min is not None
@@ -114,7 +114,7 @@ def _bounds(threshold: cat.Mcid) -> tuple[float, float]:
     return threshold.value_min, threshold.value_max
 
 
-def _check(threshold: cat.Mcid, improvement: float, percent: float | None) -> ThresholdCheck:
+def _check(threshold: ktypes.Mcid, improvement: float, percent: float | None) -> ThresholdCheck:
     low, high = _bounds(threshold)
     achieved = percent if threshold.unit == "percent" else improvement
     return ThresholdCheck(
@@ -129,7 +129,7 @@ def _check(threshold: cat.Mcid, improvement: float, percent: float | None) -> Th
     )
 
 
-def within_person_mcids(key: str, baseline: float | None = None) -> tuple[cat.Mcid, ...]:
+def within_person_mcids(key: str, baseline: float | None = None) -> tuple[ktypes.Mcid, ...]:
     """The catalogue's within-person MCIDs for an instrument (those that apply at ``baseline`` if given),
     for a plan of care to choose from (e.g. HIT-6: −8 for chronic tension-type headache)."""
     measure = instrument(key).measure
@@ -142,7 +142,7 @@ def within_person_mcids(key: str, baseline: float | None = None) -> tuple[cat.Mc
     )
 
 
-def default_mcid(key: str, baseline: float) -> cat.Mcid | None:
+def default_mcid(key: str, baseline: float) -> ktypes.Mcid | None:
     """The MCID used when the plan names none.
 
     Among the within-person values that apply at this baseline: verified before unverified, points
@@ -170,8 +170,8 @@ def change(
     baseline: float | Score,
     current: float | Score,
     *,
-    mcid: cat.Mcid | None = None,
-    responder: cat.Mcid | None = None,
+    mcid: ktypes.Mcid | None = None,
+    responder: ktypes.Mcid | None = None,
 ) -> Change:
     """Change from ``baseline`` to ``current`` on instrument ``key``.
 
@@ -293,8 +293,8 @@ def progress_check(
     improving = improvement > min_improvement + _EPSILON
     verdict = "improving" if improving else "not improving"
     reason = (
-        f"{verdict}: {inst.name} {cat.fmt_number(base)} → {cat.fmt_number(latest)} after {elapsed} visits "
-        f"(improvement {cat.fmt_number(round(improvement, 2))}, needed more than {cat.fmt_number(min_improvement)})"
+        f"{verdict}: {inst.name} {ktypes.fmt_number(base)} → {ktypes.fmt_number(latest)} after {elapsed} visits "
+        f"(improvement {ktypes.fmt_number(round(improvement, 2))}, needed more than {ktypes.fmt_number(min_improvement)})"
     )
     return ProgressCheck(
         instrument=key,

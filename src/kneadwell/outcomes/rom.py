@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 
 from kneadwell.knowledge import catalogue as cat
+from kneadwell.knowledge import types as ktypes
 
 DEFAULT_LIMIT_FACTOR = 2.0
 SIDES = ("left", "right")
@@ -43,7 +44,7 @@ class RomMeasurement:
 class RomComparison:
     """The measurement against one catalogue reference value (a single value or a range)."""
 
-    reference: cat.RomValue
+    reference: ktypes.RomValue
     percent_low: float  # measurement as % of the value, or of the range's lower end
     percent_high: float  # … or of the range's upper end (equal to percent_low for a single value)
     within_range: bool | None  # for a range: inside it; None for a single value
@@ -51,22 +52,22 @@ class RomComparison:
 
 @dataclass(frozen=True, slots=True)
 class RomResult:
-    motion: cat.RomMotion
+    motion: ktypes.RomMotion
     value: float
     side: str | None
     primary: RomComparison  # against the first verified reference (or the one asked for)
     comparisons: tuple[RomComparison, ...]  # against every reference the catalogue lists
-    thresholds: tuple[cat.RomThreshold, ...]  # published cut-offs the value is below
+    thresholds: tuple[ktypes.RomThreshold, ...]  # published cut-offs the value is below
     above_reference: bool  # above every reference value: worth a second look, not an error
 
 
-def _high(v: cat.RomValue) -> float:
+def _high(v: ktypes.RomValue) -> float:
     high = v.value if v.value is not None else v.value_max
     assert high is not None  # the catalogue guarantees value or value_min/value_max
     return high
 
 
-def _compare(value: float, ref: cat.RomValue) -> RomComparison:
+def _compare(value: float, ref: ktypes.RomValue) -> RomComparison:
     if ref.value is not None:
         percent = value / ref.value * 100
         return RomComparison(ref, percent, percent, None)
@@ -108,9 +109,9 @@ def rom_check(
     if value > ceiling:
         raise RomError(
             "value",
-            f"{cat.fmt_number(value)} {motion.unit} is implausible for {motion.region} {motion.motion.lower()} "
-            f"(more than {cat.fmt_number(limit_factor)} × the largest reference value, "
-            f"{cat.fmt_number(largest)} {motion.unit}): check the entry",
+            f"{ktypes.fmt_number(value)} {motion.unit} is implausible for {motion.region} {motion.motion.lower()} "
+            f"(more than {ktypes.fmt_number(limit_factor)} × the largest reference value, "
+            f"{ktypes.fmt_number(largest)} {motion.unit}): check the entry",
         )
     comparisons = tuple(_compare(value, v) for v in motion.values)
     return RomResult(
@@ -124,7 +125,7 @@ def rom_check(
     )
 
 
-def _check_side(motion: cat.RomMotion, side: str | None) -> None:
+def _check_side(motion: ktypes.RomMotion, side: str | None) -> None:
     if motion.per_side and side not in SIDES:
         raise RomError("side", f"{motion.motion} is measured per side: give 'left' or 'right' (got {side!r})")
     if not motion.per_side and side is not None:
@@ -132,7 +133,7 @@ def _check_side(motion: cat.RomMotion, side: str | None) -> None:
 
 
 def _primary(
-    motion: cat.RomMotion, comparisons: tuple[RomComparison, ...], label: str | None
+    motion: ktypes.RomMotion, comparisons: tuple[RomComparison, ...], label: str | None
 ) -> RomComparison:
     if label is not None:
         for c in comparisons:
