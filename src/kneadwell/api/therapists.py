@@ -14,8 +14,7 @@ from pydantic import StringConstraints, field_validator
 
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.clinic.models import Location
-from kneadwell.clinic.selectors import location_list
-from kneadwell.lib.clock import now
+from kneadwell.clinic.selectors import clinic_today, location_list
 from kneadwell.therapists.models import Gender, Licence, Therapist, Weekday, WorkingHours
 from kneadwell.therapists.selectors import therapist_scope
 from kneadwell.therapists.services import (
@@ -49,11 +48,13 @@ class LicenceOut(Schema):
     issued: dt.date
     expires: dt.date
     verified: bool
-    valid_today: bool = Field(description="Issued on or before today and not yet expired (UTC date).")
+    valid_today: bool = Field(
+        description="Issued on or before today and not yet expired (today in the clinic's zone)."
+    )
 
     @staticmethod
     def resolve_valid_today(licence: Licence) -> bool:
-        today = now().date()
+        today = clinic_today()
         return licence.issued <= today <= licence.expires
 
 

@@ -14,8 +14,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from kneadwell.accounts.models import Role, User
+from kneadwell.clinic.selectors import clinic_today
 from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
-from kneadwell.lib.clock import latest_possible_today, now
+from kneadwell.lib.clock import latest_possible_today
 from kneadwell.lib.errors import DomainError
 from kneadwell.patients.models import Patient
 
@@ -84,7 +85,7 @@ def referral_create(
     referral = Referral(
         patient=patient,
         provider=provider,
-        received_on=received_on or now().date(),
+        received_on=received_on or clinic_today(),
         channel=channel,
         reason=reason,
         diagnoses=[d.model_dump(mode="json") for d in diagnoses],
@@ -204,7 +205,7 @@ def clearance_grant(
         )
     if provider is None:
         raise DomainError("Name the provider who gave the clearance.", field="provider")
-    granted_on = granted_on or now().date()
+    granted_on = granted_on or clinic_today()
     _clearance_fields(scope, area, granted_on, expires_on)
     if document is not None:
         _check_document(document)
@@ -261,7 +262,7 @@ def clearance_decide(
         )
     if clearance.status != ClearanceStatus.REQUESTED:
         raise DomainError("This clearance has already been decided.", field="status")
-    today = now().date()
+    today = clinic_today()
     if grant and expires_on and expires_on < today:
         raise DomainError("The clearance cannot expire before it is granted.", field="expires_on")
     clearance.status = ClearanceStatus.GRANTED if grant else ClearanceStatus.DECLINED

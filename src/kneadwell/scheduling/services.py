@@ -8,6 +8,7 @@ from django.db import IntegrityError, OperationalError, transaction
 
 from kneadwell.accounts.models import User
 from kneadwell.clinic.models import Location, Room, Service
+from kneadwell.clinic.selectors import local_day_of
 from kneadwell.lib.errors import Conflict, DomainError
 from kneadwell.lib.zones import zone
 from kneadwell.patients.models import Patient
@@ -70,7 +71,7 @@ def appointment_create(
     if not therapist.locations.filter(pk=location.pk).exists():
         raise DomainError(f"{therapist.full_name} does not work at {location.name}.", field="therapist")
     if service.is_clinical:
-        local_day = start.astimezone(zone(location.time_zone)).date()
+        local_day = local_day_of(start, location)
         if therapist.valid_licence(location.jurisdiction, local_day) is None:
             raise DomainError(
                 f"{therapist.full_name} has no valid licence for {location.jurisdiction} on {local_day}.",

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils.http import urlencode
 
 from kneadwell.accounts.models import AuditEvent, Role
-from kneadwell.lib.clock import now
+from kneadwell.clinic.selectors import clinic_today
 from kneadwell.therapists.models import Licence
 from kneadwell.web.base import AuthenticatedRequest, role_required
 
@@ -41,7 +41,7 @@ ADMIN_LINKS = [
 
 @role_required(Role.CLINIC_ADMIN)
 def admin_home(request: AuthenticatedRequest) -> HttpResponse:
-    today = now().date()
+    today = clinic_today()
     licences = list(
         Licence.objects.filter(expires__lte=today + LICENCE_WARNING, therapist__active=True)
         .select_related("therapist")
