@@ -179,9 +179,7 @@ HOST = (hm(10), hm(10, 30))
         ({"earliest_start": at(hm(11, 5))}, None, None),  # 35 minutes after: not
     ],
 )
-def test_window_boundaries(
-    bounds: dict[str, dt.datetime], placed_at: int | None, waiting: int | None
-) -> None:
+def test_window_boundaries(bounds: dict[str, Any], placed_at: int | None, waiting: int | None) -> None:
     plan = solve(one_day(request("r", HOST, **bounds)))
     if placed_at is None:
         assert plan.placements == ()
@@ -225,7 +223,7 @@ def test_a_custom_window_is_honoured() -> None:
 def test_turnover_buffer_between_spot_works(buffer: int, second_start: int) -> None:
     # One therapist, one chair, two patients whose host visits end at 10:30; after only.
     window = SpotWorkWindow(max_wait_before=None)
-    kw = {"buffer": dt.timedelta(minutes=buffer)}
+    kw: dict[str, Any] = {"buffer": dt.timedelta(minutes=buffer)}
     plan = solve(one_day(request("a", HOST, **kw), request("b", HOST, **kw), window=window))
     starts = sorted(minutes(p.start) for p in plan.placements)
     assert starts == [hm(10, 30), second_start]
