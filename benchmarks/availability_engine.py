@@ -87,6 +87,9 @@ def build_input(
             busy[therapist].append((start, end))
         else:
             busy[therapist].append((int(start.timestamp()), int(end.timestamp())))
+    # In start order, as a selector's ORDER BY start (served by the (resource, start) index) gives them.
+    for spans in busy.values():
+        spans.sort(key=lambda span: span[0])
     therapists = [TherapistCalendar(id=name, hours=hours, busy=spans) for name, spans in busy.items()]
     # One room per therapist, busy exactly when its therapist is.
     rooms = [RoomCalendar(id=f"R{name[1:]}", busy=spans) for name, spans in busy.items()]

@@ -21,9 +21,13 @@ Inputs
 - ``patient_busy``: the patient's active appointments as ``[start, end)`` (no buffer: the
   turnover is the therapist's and the room's, not the patient's). Empty when no patient is known.
 
-A span is ``(start, end)``, half-open, of aware datetimes or integer epoch seconds (UTC). Integers
-let a selector fetch thousands of busy rows as ``extract(epoch ...)`` / ``unixepoch(...)`` without
-building a datetime per row; both may be mixed. Spans need not be sorted, merged or clipped.
+A span is ``(start, end)``, half-open, of aware datetimes or integer epoch seconds (UTC); one list
+holds one kind (the first span tells which; a mixed list is a ValueError, so is a naive datetime).
+Integers are the fast path: a selector can fetch busy rows as epoch seconds in SQL (PostgreSQL
+``floor(extract(epoch FROM start))`` / ``ceil(...)`` for the end; SQLite ``unixepoch(...)``, exact
+for whole-second times) and no datetime is built per row (a third of the engine's time on the
+benchmark's 12,000 spans). Integer spans must be rounded outwards: start down, end up. Spans need
+not be sorted, merged or clipped; lists in start order (``ORDER BY start``) sort in linear time.
 
 The rule for an offered slot
 ----------------------------
@@ -45,13 +49,14 @@ With D = duration, B = buffer, a start ``s`` is offered for therapist T with roo
 Half-open spans make back-to-back bookings legal. DST: an instant in a repeated hour is aligned by
 its own wall clock, so both 01:00 EDT and 01:00 EST are starts (none lost, none doubled); no
 instant has a wall time in a spring-forward gap, so no slot starts in one; "Tuesdays 9 to 5" is
-9 to 5 local on each date. Each (start, therapist) appears once, with one room: the free room
-that stays free the longest from ``s`` (ties: the first in the input order).
+9 to 5 local on each date. Each (start, therapist) appears once, with one room: the room that
+stays free the longest after ``s`` (ties: the one free since earlier, then the first in input
+order). Rooms are assigned per slot, independently: two slots at one start may name one room.
 
 Ranking
 -------
-``score`` (an integer 0-100) = round(MATCH × m + CONTINUITY × c + COMPACTNESS × k) with the
-clinic-tunable :class:`RankWeights` (defaults 50, 25, 25; they are normalised to sum to 100):
+``score`` (an integer 0-100) = round(100 × (W_m × m + W_c × c + W_k × k) / (W_m + W_c + W_k))
+with the clinic-tunable :class:`RankWeights` W (defaults 50, 25, 25):
 
 - m = match_score / 100 (0.5, neutral, when unknown);
 - c = 1 for the patient's last therapist, else 0;
@@ -71,12 +76,16 @@ conflict (409) or an occurrence of a series.
 
 Complexity
 ----------
-Inside, instants are integer epoch seconds. Each resource's spans are sorted and swept once into
-"free start" intervals, O(n log n) for n spans; rooms are merged into one index (sorted starts
-and a running "furthest reach") so the room for a start is one binary search, and a therapist's
-windows are intersected with the patient's by a merge. Time is O(N log N + S log R) for N spans in
-all, S starts emitted and R room intervals; no loop runs over therapists × rooms × starts.
-Local days (and their DST transitions) are computed once per zone and date and cached.
+Inside, instants are integer epoch seconds and sets of allowed starts are sorted lists of
+half-open integer intervals (a span [x, y) forbids the starts [x - lead + 1, y): exact, as starts
+are whole seconds and spans are rounded outwards). Each resource's spans are sorted once and swept
+once: a therapist's sweep yields their free windows inside working blocks; the rooms' sweeps feed
+one index (free intervals sorted by start, kept only where they reach further than all before) so
+the room for a start is one binary search; the patient's free starts are merged in. Time is
+O(N log N + S log R) for N spans in all, S starts emitted and R room intervals: no loop runs over
+therapists × rooms × starts, and nothing depends on history outside the window. Local days (and
+their DST transitions) are computed once per zone and date and cached. Slots are built only for
+what is returned (``limit``). ``benchmarks/availability_engine.py`` times it on the shared dataset.
 """
 
 from __future__ import annotations
@@ -88,7 +97,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from operator import itemgetter
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, cast
 
 from kneadwell.lib.intervals import normalise, subtract
 from kneadwell.lib.zones import local_day_bounds, zone
@@ -318,7 +327,19 @@ def _as_seconds(spans: Sequence[Span]) -> list[tuple[int, int]]:
         if type(spans[0][0]) is int:
             # The selector's fast path: already integers, only sorting to do (in C).
             return sorted(spans, key=_first)  # type: ignore[arg-type]
-        return sorted([(_floor_seconds(x), _ceil_seconds(y)) for x, y in spans], key=_first)
+        seconds = []
+        # A list holds one kind: not integers, so datetimes (or a TypeError below).
+        for x, y in cast("Sequence[tuple[dt.datetime, dt.datetime]]", spans):
+            # _floor_seconds and _ceil_seconds, inlined: thousands of rows, two calls each.
+            since_x, since_y = x - _EPOCH, y - _EPOCH
+            seconds.append(
+                (
+                    since_x.days * _DAY + since_x.seconds,
+                    since_y.days * _DAY + since_y.seconds + (since_y.microseconds > 0),
+                )
+            )
+        seconds.sort(key=_first)
+        return seconds
     except TypeError as exc:
         raise ValueError(
             "A list of busy spans holds aware datetimes or integer epoch seconds, not both."
