@@ -117,6 +117,8 @@ _first = itemgetter(0)
 
 @dataclass(frozen=True, slots=True)
 class ServiceSpec:
+    """The service to book (a ``clinic.Service``): its length and the turnover after it."""
+
     id: Hashable
     duration_minutes: int
     buffer_minutes: int = 0
@@ -154,6 +156,8 @@ class HoursTemplate:
 
 @dataclass(frozen=True, slots=True)
 class TherapistCalendar:
+    """One candidate therapist at the query's location, with the ranking inputs about them."""
+
     id: Hashable
     hours: Sequence[HoursTemplate]
     busy: Sequence[Span] = ()
@@ -164,6 +168,8 @@ class TherapistCalendar:
 
 @dataclass(frozen=True, slots=True)
 class RoomCalendar:
+    """One room at the query's location."""
+
     id: Hashable
     features: frozenset[str] = frozenset()
     busy: Sequence[Span] = ()
@@ -171,6 +177,8 @@ class RoomCalendar:
 
 @dataclass(frozen=True, slots=True)
 class SlotQuery:
+    """What to search: a service at a location, starts in a window, seen from `now`."""
+
     service: ServiceSpec
     location: Hashable
     time_zone: str
@@ -215,7 +223,10 @@ DEFAULT_WEIGHTS = RankWeights()
 
 
 class Slot(NamedTuple):
-    """A bookable start. A NamedTuple, not a dataclass: thousands are built per search."""
+    """A bookable start: the session is [start, end), therapist and room are held until blocked_until.
+
+    A NamedTuple, not a dataclass: thousands are built per search. Instants are aware, in UTC.
+    """
 
     start: dt.datetime
     end: dt.datetime
@@ -236,6 +247,7 @@ REASON_HOURS_END = "Ends when the therapist's hours end"
 
 
 def match_reason(score: float) -> str:
+    """The reason line for a known match score."""
     return f"Therapist match {round(score)}/100"
 
 
@@ -371,7 +383,7 @@ def _forbidden_starts(spans: Sequence[Span], lead: int) -> Sequence[tuple[int, i
 
 
 class _RoomIndex:
-    """Which room is free for a start, in one binary search.
+    """Which room is free for a start, in one binary search (done inline in `_therapist_rows`).
 
     Every room's free-start intervals, sorted by start, reduced to the "record" ones: those that
     reach further than every interval starting before them. The last record starting at or
@@ -380,20 +392,9 @@ class _RoomIndex:
     """
 
     def __init__(self, rooms: Sequence[RoomCalendar], lead: int, low: int, high: int) -> None:
-        pieces: list[tuple[int, int, int]] = []
-        shift = lead - 1
+        pieces = []
         for index, room in enumerate(rooms):
-            # The sweep of _free_starts, appending (a, b, room) straight into one list.
-            cursor = low
-            for x, y in _as_seconds(room.busy):
-                if x - shift >= high:
-                    break
-                if x - shift > cursor:
-                    pieces.append((cursor, x - shift, index))
-                if y > cursor:
-                    cursor = y
-            if cursor < high:
-                pieces.append((cursor, high, index))
+            pieces.extend([(a, b, index) for a, b in _free_starts(room.busy, lead, low, high)])
         # By start (sorting on the start alone is twice as fast as on the tuple). On equal starts
         # the longer becomes the last record there, which is the one a lookup finds; an equal
         # reach keeps the earlier record: the room free since earlier, then input order.
@@ -408,13 +409,6 @@ class _RoomIndex:
                 self.starts.append(a)
                 self.reach.append(b)
                 self.owner.append(index)
-
-    def free_room(self, start: int) -> int:
-        """The index of a room free for `start`, or -1."""
-        i = bisect_right(self.starts, start) - 1
-        if i >= 0 and self.reach[i] > start:
-            return self.owner[i]
-        return -1
 
 
 # --- Ranking -----------------------------------------------------------------------------------
@@ -653,6 +647,7 @@ def _therapist_rows(
                 x1 = cb if cb < seg_b else seg_b
                 # The first start at or after x0 whose wall clock is a multiple of the step.
                 for s in range(x0 + (-(x0 + shift)) % step, x1, step):
+                    # The room index: the last record starting at or before s must reach past s.
                     i = bisect_right(room_starts, s) - 1
                     if i < 0 or room_reach[i] <= s:
                         continue  # no room free for the session and its buffer
