@@ -16,7 +16,10 @@ class Role(models.TextChoices):
     CLINIC_ADMIN = "clinic_admin", "Clinic admin"
 
 
+# The clinic's staff: they see every patient. Defined once; pages, endpoints and rules use these.
 STAFF_ROLES = frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN})
+# Those who treat or run the clinic: the staff and the therapists (clinical sections, plans of care).
+CARE_ROLES = STAFF_ROLES | {Role.THERAPIST}
 
 
 class User(AbstractUser):

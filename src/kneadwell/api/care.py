@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from kneadwell.accounts.models import AuditAction, Role, User
+from kneadwell.accounts.models import CARE_ROLES, AuditAction, Role, User
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
 from kneadwell.clinic.models import Location, Service
@@ -46,8 +46,6 @@ from .schemas import (
 
 router = Router(tags=["care pathway"])
 
-CLINICAL_ROLES = (Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.THERAPIST)
-
 
 def _patient(request: HttpRequest, id: UUID) -> Patient:
     return get_in_scope_or_404(patient_scope(request.user), id)
@@ -68,7 +66,7 @@ def _audit(
 
 
 def _require_clinical(request: HttpRequest) -> None:
-    if getattr(request.user, "role", None) not in CLINICAL_ROLES:
+    if getattr(request.user, "role", None) not in CARE_ROLES:
         raise PermissionDenied(
             "You do not have permission to see this: it is for the clinic's staff and therapists."
         )

@@ -14,7 +14,7 @@ from pydantic import StringConstraints, field_validator
 
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.clinic.models import Location
-from kneadwell.clinic.selectors import clinic_today, location_list
+from kneadwell.clinic.selectors import location_list
 from kneadwell.therapists.models import Gender, Licence, Therapist, Weekday, WorkingHours
 from kneadwell.therapists.selectors import therapist_scope
 from kneadwell.therapists.services import (
@@ -33,6 +33,7 @@ from .schemas import (
     PageParams,
     WallClockTime,
     paginate,
+    request_today,
 )
 
 router = Router(tags=["therapists"])
@@ -53,8 +54,8 @@ class LicenceOut(Schema):
     )
 
     @staticmethod
-    def resolve_valid_today(licence: Licence) -> bool:
-        today = clinic_today()
+    def resolve_valid_today(licence: Licence, context: dict[str, Any]) -> bool:
+        today = request_today(context["request"])
         return licence.issued <= today <= licence.expires
 
 

@@ -73,12 +73,10 @@ def intake_record(
                 "The new patient's details need fixing.",
                 errors={f"new_{name}": msgs for name, msgs in exc.message_dict.items()},
             ) from exc
+    if not actor.has_perm("intake.add_intake", patient):
+        raise PermissionDenied("You do not have permission to record this intake.")
     if actor.role == Role.PATIENT:
-        if patient.user_id != actor.pk:
-            raise PermissionDenied("You do not have permission to fill in another patient's intake.")
         channel = IntakeChannel.ONLINE
-    elif actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.THERAPIST):
-        raise PermissionDenied("You do not have permission to record an intake.")
     if not chief_complaint.strip():
         raise DomainError("Say what should be worked on.", field="chief_complaint")
     if not areas and not any(d.areas for d in diagnoses):

@@ -66,6 +66,8 @@ def referral_create(
     precautions: str = "",
 ) -> Referral:
     """Record a referral. A referrer sends their own; the front desk enters faxed or phoned ones for any provider."""
+    if not actor.has_perm("referrals.add_referral"):
+        raise PermissionDenied("You do not have permission to record referrals.")
     if actor.role == Role.REFERRER:
         own = _provider_of(actor)
         if own is None:
@@ -75,8 +77,6 @@ def referral_create(
         if provider is not None and provider != own:
             raise PermissionDenied("You do not have permission to send referrals in another provider's name.")
         provider = own
-    elif actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
-        raise PermissionDenied("You do not have permission to record referrals.")
     if provider is None:
         raise DomainError("Name the referring provider.", field="provider")
     if not diagnoses:
@@ -102,7 +102,7 @@ def referral_create(
 
 def referral_set_status(*, actor: User, referral: Referral, status: str, note: str = "") -> Referral:
     """Move a referral along its journey (front desk and admins only)."""
-    if actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
+    if not actor.has_perm("referrals.change_referral", referral):
         raise PermissionDenied(
             "You do not have permission to change a referral's status: the clinic does that."
         )
@@ -120,7 +120,7 @@ def referral_set_status(*, actor: User, referral: Referral, status: str, note: s
 
 def referral_ask_more(*, actor: User, referral: Referral, note: str) -> Referral:
     """Note what the clinic asked the referrer for; the referral keeps its status and shows the question."""
-    if actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
+    if not actor.has_perm("referrals.change_referral", referral):
         raise PermissionDenied("You do not have permission to change a referral: the clinic does that.")
     if not note.strip():
         raise DomainError("Say what the referrer should send.", field="note")
@@ -193,16 +193,16 @@ def clearance_grant(
     `document` (optional) is the letter itself, kept with the clearance and
     served only to those who may see it.
     """
+    if not actor.has_perm("referrals.add_clearance"):
+        raise PermissionDenied(
+            "You do not have permission to record a clearance: the referring provider or the clinic does that."
+        )
     if actor.role == Role.REFERRER:
         provider = _provider_of(actor)
         if provider is None:
             raise PermissionDenied(
                 "You do not have permission to act as a referrer: your account is not linked to a referring provider."
             )
-    elif actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
-        raise PermissionDenied(
-            "You do not have permission to record a clearance: the referring provider or the clinic does that."
-        )
     if provider is None:
         raise DomainError("Name the provider who gave the clearance.", field="provider")
     granted_on = granted_on or clinic_today()
@@ -236,7 +236,7 @@ def clearance_request(
     note: str = "",
 ) -> Clearance:
     """Ask the referrer for a clearance (clinic staff and therapists); it waits in the referrer's portal."""
-    if actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.THERAPIST):
+    if not actor.has_perm("referrals.request_clearance", patient):
         raise PermissionDenied("You do not have permission to ask for a clearance: the clinic does that.")
     _clearance_fields(scope, area, None, None)
     return _clearance_save(
@@ -256,7 +256,7 @@ def clearance_decide(
     *, actor: User, clearance: Clearance, grant: bool, expires_on: dt.date | None = None, note: str = ""
 ) -> Clearance:
     """The referrer grants or declines a requested clearance, in one step."""
-    if actor.role != Role.REFERRER or clearance.provider.user_id != actor.pk:
+    if not actor.has_perm("referrals.decide_clearance", clearance):
         raise PermissionDenied(
             "You do not have permission to decide this clearance: only the provider asked can."
         )

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from kneadwell.accounts.models import AuditAction, Role
+from kneadwell.accounts.models import STAFF_ROLES, AuditAction
 from kneadwell.accounts.scoping import get_in_scope_or_404, parse_public_id
 from kneadwell.accounts.services import audit_record
 from kneadwell.clinic.models import Location, Service, ServiceFamily
@@ -61,9 +61,6 @@ from kneadwell.web.presenters import (
     plan_view,
 )
 from kneadwell.web.templatetags.kneadwell_tags import LOCATION_SESSION_KEY
-
-DESK = (Role.FRONT_DESK, Role.CLINIC_ADMIN)
-
 
 SEARCH_LIMIT = 20
 
@@ -322,7 +319,7 @@ def _initial_data(request: AuthenticatedRequest) -> Any:
     return data
 
 
-@role_required(*DESK)
+@role_required(*STAFF_ROLES)
 def desk_call(request: AuthenticatedRequest) -> HttpResponse:
     if request.method != "POST":
         state = _call_state(request, _initial_data(request))
@@ -430,7 +427,7 @@ def _audit_read(request: AuthenticatedRequest, patients: list[Patient | None], v
         )
 
 
-@role_required(*DESK)
+@role_required(*STAFF_ROLES)
 def desk_call_live(request: AuthenticatedRequest) -> HttpResponse:
     """The live panel for the answers so far, plus the sections whose questions changed (htmx out-of-band)."""
     if request.method != "POST":
@@ -447,7 +444,7 @@ def desk_call_live(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "intake/call_live.html", context)
 
 
-@role_required(*DESK)
+@role_required(*STAFF_ROLES)
 def desk_call_patients(request: AuthenticatedRequest) -> HttpResponse:
     """The caller search results as choices (htmx, as the desk types)."""
     query = (request.GET.get("q") or "").strip()[:100]
@@ -459,7 +456,7 @@ def desk_call_patients(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-@role_required(*DESK)
+@role_required(*STAFF_ROLES)
 def desk_call_done(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
     """After the call: what was recorded, in the caller's words, and the screening and matches it gives."""
     intake = get_in_scope_or_404(intake_scope(request.user), public_id)

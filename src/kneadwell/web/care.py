@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from kneadwell.accounts.models import AuditAction, Role, User
+from kneadwell.accounts.models import CARE_ROLES, AuditAction, Role, User
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
 from kneadwell.lib.errors import DomainError
@@ -26,8 +26,6 @@ from kneadwell.therapists.models import Therapist
 from kneadwell.web.base import AuthenticatedRequest, role_required
 from kneadwell.web.intake_forms import parse_area
 from kneadwell.web.presenters import care_sections
-
-CARE_ROLES = (Role.THERAPIST, Role.FRONT_DESK, Role.CLINIC_ADMIN)
 
 
 def care_context(

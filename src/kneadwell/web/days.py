@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from kneadwell.accounts.models import AuditAction, Role
+from kneadwell.accounts.models import STAFF_ROLES, AuditAction, Role
 from kneadwell.accounts.services import audit_record
 from kneadwell.clinic.models import Location, Room
 from kneadwell.clinic.selectors import clinic_time_zone, location_list, location_today
@@ -79,7 +79,7 @@ def _template(request: AuthenticatedRequest, name: str, partial: str) -> str:
     return f"{name}#{partial}" if getattr(request, "htmx", False) else name
 
 
-@role_required(Role.FRONT_DESK, Role.CLINIC_ADMIN)
+@role_required(*STAFF_ROLES)
 def desk_today(request: AuthenticatedRequest) -> HttpResponse:
     locations = list(location_list())
     location = selected_location(request, locations)

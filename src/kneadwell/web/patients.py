@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from kneadwell.accounts.models import AuditAction, Role
+from kneadwell.accounts.models import CARE_ROLES, STAFF_ROLES, AuditAction, Role
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
 from kneadwell.lib.clock import now
@@ -88,7 +88,7 @@ def patient_detail_response(
     return render(request, "patients/detail.html", context, status=status)
 
 
-@role_required(Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.THERAPIST)
+@role_required(*CARE_ROLES)
 def patient_care_sections(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
     """The clinical sections of the patient page on their own (loaded by htmx after the page)."""
     patient = get_in_scope_or_404(patient_scope(request.user), public_id)
@@ -100,7 +100,7 @@ def patient_care_sections(request: AuthenticatedRequest, public_id: str) -> Http
     return render(request, "patients/includes/care_block.html", context)
 
 
-@role_required(Role.FRONT_DESK, Role.CLINIC_ADMIN)
+@role_required(*STAFF_ROLES)
 def patient_search(request: AuthenticatedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     results: list[Patient] = []

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from kneadwell.accounts.models import AuditAction, Role
+from kneadwell.accounts.models import STAFF_ROLES, AuditAction, Role
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
 from kneadwell.lib.clock import now
@@ -58,9 +58,6 @@ from kneadwell.web.referral_forms import (
     read_clearance,
     read_referral,
 )
-
-DESK = (Role.FRONT_DESK, Role.CLINIC_ADMIN)
-
 
 NEW_PATIENT_FIELDS = ("given_name", "family_name", "birth_date", "phone", "email")
 
@@ -367,12 +364,12 @@ def _inbox_context(request: AuthenticatedRequest, errors: dict[str, Any] | None 
     }
 
 
-@role_required(*DESK)
+@role_required(*STAFF_ROLES)
 def referral_inbox(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "referrals/inbox.html", _inbox_context(request))
 
 
-@role_required(*DESK)
+@role_required(*STAFF_ROLES)
 def referral_triage(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
     referral = get_in_scope_or_404(referral_scope(request.user), public_id)
     if request.method != "POST":
@@ -416,7 +413,7 @@ def referral_triage(request: AuthenticatedRequest, public_id: str) -> HttpRespon
     return redirect("referral-inbox")
 
 
-@role_required(*DESK)
+@role_required(*STAFF_ROLES)
 def desk_referral_new(request: AuthenticatedRequest) -> HttpResponse:
     """A referral received by fax or phone, entered by the front desk for an existing patient."""
     providers = list(ReferringProvider.objects.order_by("name"))
