@@ -53,7 +53,10 @@ class ReferringProvider(PublicIdModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["npi"], condition=~models.Q(npi=""), name="referrals_provider_npi_unique"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ProviderKind.values), name="referrals_provider_kind_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -101,6 +104,14 @@ class Referral(PublicIdModel):
 
     class Meta:
         ordering = ["-received_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ReferralStatus.values), name="referrals_referral_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(channel__in=ReferralChannel.values), name="referrals_referral_channel_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.patient} ← {self.provider} ({self.received_on})"
@@ -153,6 +164,12 @@ class Clearance(PublicIdModel):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ClearanceStatus.values), name="referrals_clearance_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(scope__in=ClearanceScope.values), name="referrals_clearance_scope_valid"
+            ),
             models.CheckConstraint(
                 condition=~models.Q(status="granted") | models.Q(granted_on__isnull=False),
                 name="referrals_clearance_granted_has_date",
