@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from kneadwell.accounts.models import Role, User
+from kneadwell.knowledge import catalogue
 from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.lib.clock import latest_possible_today
 from kneadwell.lib.errors import DomainError, FieldErrors
@@ -19,6 +20,12 @@ from kneadwell.referrals.models import Referral
 
 from .models import Intake, IntakeChannel
 from .schemas import HealthAnswersIn
+
+
+def _whole_body(diagnoses: Sequence[DiagnosisIn]) -> bool:
+    """Every condition is worked on the whole body (relaxation): there is no area of concern to mark."""
+    conditions = catalogue.conditions()
+    return bool(diagnoses) and all(conditions[d.condition].regions_scope == "whole_body" for d in diagnoses)
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,7 @@ def intake_record(
         channel = IntakeChannel.ONLINE
     if not chief_complaint.strip():
         raise DomainError("Say what should be worked on.", field="chief_complaint")
-    if not areas and not any(d.areas for d in diagnoses):
+    if not areas and not any(d.areas for d in diagnoses) and not _whole_body(diagnoses):
         raise DomainError("Mark at least one area to work on.", field="areas")
     if referral is not None and referral.patient_id != patient.pk:
         raise DomainError("That referral is for another patient.", field="referral")

@@ -62,6 +62,11 @@ RULES: dict[str, tuple[str, str]] = {
         ARTICLE,
         "Spot work: the single primary area of concern, all the time (S15).",
     ),
+    "tailoring.family.whole_body": (
+        ARTICLE,
+        "A therapeutic visit whose only condition is relaxation, with no area of concern, covers the whole body "
+        "without a focus.",
+    ),
     "tailoring.family.relaxation": (
         CLINIC_SETTING,
         "Relaxation: the clinic's whole-body template, Swedish work.",
@@ -398,7 +403,7 @@ class _Planner:
             return self._blocked_by_screening()
         self._family_note()
         self.pressure = self._pressure()
-        if req.service_family == "relaxation":
+        if req.service_family == "relaxation" or self._whole_body_visit():
             segments = self._relaxation()
         elif req.service_family == "spot_work":
             segments = self._spot_work()
@@ -416,6 +421,22 @@ class _Planner:
             return self._finish(blocked=True, segments=())
         self._order_note(segments)
         return self._finish(blocked=False, segments=tuple(segments))
+
+    def _whole_body_visit(self) -> bool:
+        """A clinical service booked for relaxation alone: no area of concern, so the whole body, no focus."""
+        req = self.req
+        whole = bool(req.diagnoses) and not req.areas
+        whole = whole and all(
+            self.cat.conditions[d.condition].regions_scope == "whole_body" for d in req.diagnoses
+        )
+        if whole:
+            self.note(
+                "tailoring.family.whole_body",
+                ARTICLE,
+                "The only condition is worked on the whole body (relaxation) and no area of concern was "
+                "named: the whole-body template, with no focus region.",
+            )
+        return whole
 
     def _finish(self, *, blocked: bool, segments: tuple[Segment, ...]) -> SessionPlan:
         precautions = self._precautions()

@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q, QuerySet
 
 from kneadwell.accounts.models import Role, User
 from kneadwell.clinic.selectors import clinic_today
 from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.lib.clock import latest_possible_today
-from kneadwell.lib.errors import DomainError
+from kneadwell.lib.errors import DomainError, FieldErrors
 from kneadwell.patients.models import Patient
 
 from .models import (
+    CareTeamMember,
+    CareTeamRole,
     Clearance,
     ClearanceScope,
     ClearanceStatus,
@@ -238,6 +242,11 @@ def clearance_request(
     """Ask the referrer for a clearance (clinic staff and therapists); it waits in the referrer's portal."""
     if not actor.has_perm("referrals.request_clearance", patient):
         raise PermissionDenied("You do not have permission to ask for a clearance: the clinic does that.")
+    if not patient_providers(patient).filter(pk=provider.pk).exists():
+        raise DomainError(
+            "Ask a provider who referred or treats this patient; add them to the patient's care team first.",
+            field="provider",
+        )
     _clearance_fields(scope, area, None, None)
     return _clearance_save(
         Clearance(
@@ -273,3 +282,59 @@ def clearance_decide(
     clearance.full_clean(exclude=_CLEARANCE_NOT_CLEANED)
     clearance.save()
     return clearance
+
+
+def patient_providers(patient: Patient) -> QuerySet[ReferringProvider]:
+    """The providers who referred or treat `patient`: the only ones a clearance may be asked of."""
+    return ReferringProvider.objects.filter(
+        Q(referrals__patient=patient) | Q(care_team_links__patient=patient)
+    ).distinct()
+
+
+@dataclass(frozen=True)
+class NewProvider:
+    name: str
+    kind: str
+    organisation: str = ""
+    phone: str = ""
+    fax: str = ""
+    email: str = ""
+    npi: str = ""
+
+
+@transaction.atomic
+def care_team_add(
+    *,
+    actor: User,
+    patient: Patient,
+    role: str,
+    provider: ReferringProvider | None = None,
+    new_provider: NewProvider | None = None,
+    note: str = "",
+) -> CareTeamMember:
+    """Add a referring or treating provider to the patient's care team (front desk), registering a new
+    provider when they are not on file yet: both saved, or neither."""
+    if not actor.has_perm("referrals.add_careteam", patient):
+        raise PermissionDenied(
+            "You do not have permission to change a patient's care team: the clinic does that."
+        )
+    if role not in CareTeamRole.values:
+        raise DomainError("Say whether this provider refers or treats the patient.", field="role")
+    if provider is None:
+        if new_provider is None or not new_provider.name.strip():
+            raise DomainError("Choose a provider on file, or give the new provider's name.", field="provider")
+        provider = ReferringProvider(**{k: v.strip() for k, v in asdict(new_provider).items()})
+        try:
+            provider.full_clean(exclude=["user"])
+        except ValidationError as exc:
+            raise FieldErrors(
+                "The new provider's details need fixing.",
+                errors={f"new_{name}": msgs for name, msgs in exc.message_dict.items()},
+            ) from exc
+        provider.save()
+    elif CareTeamMember.objects.filter(patient=patient, provider=provider).exists():
+        raise DomainError(f"{provider.name} is already on the care team.", field="provider")
+    member = CareTeamMember(patient=patient, provider=provider, role=role, note=note[:200], created_by=actor)
+    member.full_clean(exclude=["patient", "provider", "created_by"])
+    member.save()
+    return member

@@ -57,6 +57,7 @@ from kneadwell.web.presenters import (
     condition_choices,
     decision_view,
     diagnosis_rows,
+    intake_said,
     match_view,
     plan_view,
 )
@@ -88,6 +89,11 @@ def _location(request: AuthenticatedRequest, data: FormData, locations: list[Loc
         return by_id[asked]
     remembered = request.session.get(LOCATION_SESSION_KEY, "")
     return by_id.get(remembered) or (locations[0] if locations else None)
+
+
+def offered_services(location: Location | None) -> list[Service]:
+    """The services bookable at `location`: the same rule as booking (no spot work at a hospital)."""
+    return [s for s in service_list() if location is None or s.offered_at(location)]
 
 
 def _service(data: FormData, services: list[Service]) -> Service | None:
@@ -209,8 +215,8 @@ def _call_state(
     parsed = read_intake(data, extra_conditions=extra, require_complaint=require_complaint)
     errors.update(parsed.errors)
     locations = list(location_list())
-    services = list(service_list())
     location = _location(request, data, locations)
+    services = offered_services(location)
     service = _service(data, services)
     relevant = relevant_questions([*parsed.conditions, *extra], parsed.areas)
     return {
@@ -315,7 +321,11 @@ def _initial_data(request: AuthenticatedRequest) -> Any:
                 )
             first = next(iter(referral.diagnoses), None)
             if first and not data.get("condition"):
+                # The referral's first diagnosis as written: condition, code and onset.
                 data["condition"] = first.get("condition", "")
+                data["icd10"] = first.get("icd10") or ""
+                if first.get("onset") and not data.get("onset"):
+                    data["onset"] = first["onset"]
     return data
 
 
@@ -462,7 +472,7 @@ def desk_call_done(request: AuthenticatedRequest, public_id: str) -> HttpRespons
     intake = get_in_scope_or_404(intake_scope(request.user), public_id)
     patient = intake.patient
     location = _location(request, request.GET, list(location_list()))
-    service = _service(request.GET, list(service_list()))
+    service = _service(request.GET, offered_services(location))
     live = live_results(
         patient=patient,
         birth_date=patient.birth_date,
@@ -472,4 +482,5 @@ def desk_call_done(request: AuthenticatedRequest, public_id: str) -> HttpRespons
         service=service,
     )
     _audit_read(request, [patient], "desk-call-done")
-    return render(request, "intake/call_done.html", {"intake": intake, "patient": patient, **live})
+    context = {"intake": intake, "patient": patient, "said": intake_said(intake), **live}
+    return render(request, "intake/call_done.html", context)

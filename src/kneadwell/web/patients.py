@@ -11,7 +11,7 @@ from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
 from kneadwell.lib.clock import now
 from kneadwell.patients.models import Patient
-from kneadwell.patients.selectors import patient_scope
+from kneadwell.patients.selectors import patient_scope, recent_patients
 from kneadwell.referrals.selectors import referral_scope
 from kneadwell.scheduling.models import AppointmentStatus
 from kneadwell.scheduling.selectors import appointment_scope
@@ -25,6 +25,7 @@ PAST_LIMIT = 20
 
 
 SEARCH_LIMIT = 50
+RECENT_LIMIT = 12
 
 
 def _audit_read(request: HttpRequest, patient: Patient, view: str) -> None:
@@ -121,6 +122,19 @@ def patient_search(request: AuthenticatedRequest) -> HttpResponse:
                 request=request,
                 detail={"view": "patient-search"},
             )
-    context = {"query": query, "results": results, "limit": SEARCH_LIMIT}
+    recent: list[Patient] = []
+    if not query:
+        recent = recent_patients(request.user, limit=RECENT_LIMIT)
+        if recent:
+            audit_record(
+                actor=request.user,
+                action=AuditAction.READ,
+                object_type="patient",
+                patient_ids=[p.public_id for p in recent],
+                channel="web",
+                request=request,
+                detail={"view": "patient-search-recent"},
+            )
+    context = {"query": query, "results": results, "limit": SEARCH_LIMIT, "recent": recent}
     template = "patients/search.html#results" if getattr(request, "htmx", False) else "patients/search.html"
     return render(request, template, context)

@@ -18,6 +18,7 @@ from django.utils.http import urlencode
 from kneadwell.accounts.models import STAFF_ROLES, AuditAction, Role
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
+from kneadwell.clinic.selectors import clinic_today
 from kneadwell.lib.clock import now
 from kneadwell.lib.errors import DomainError
 from kneadwell.patients.models import Patient
@@ -117,17 +118,24 @@ def referrer_home(request: AuthenticatedRequest) -> HttpResponse:
     context = {
         "provider": provider,
         "rows": [
-            {
-                "referral": r,
-                "visits": r.visits_attended or 0,  # type: ignore[attr-defined]
-                "next": next(iter(r.patient.upcoming), None),  # type: ignore[attr-defined]
-            }
+            _referral_row(r, visits=r.visits_attended or 0, next_visit=next(iter(r.patient.upcoming), None))  # type: ignore[attr-defined]
             for r in referrals
         ],
         "waiting": [{"clearance": c, "words": clearance_words(c)} for c in waiting],
-        "today": current.date(),
+        "today": clinic_today(),
     }
     return render(request, "referrals/referrer_home.html", context)
+
+
+def _referral_row(referral: Referral, *, visits: int, next_visit: Appointment | None) -> dict[str, Any]:
+    """One row of the referrer's table; visits beyond the sessions requested are flagged, not hidden."""
+    requested = referral.requested_sessions
+    return {
+        "referral": referral,
+        "visits": visits,
+        "next": next_visit,
+        "over_request": bool(requested) and visits > (requested or 0),
+    }
 
 
 def _referral_form_context(

@@ -28,6 +28,7 @@ urlpatterns = [
         name="patient-care-plan-approve",
     ),
     path("patients/<str:public_id>/handoff/", care.handoff_view, name="patient-handoff"),
+    path("patients/<str:public_id>/care-team/", care.care_team_add_view, name="patient-care-team"),
     path(
         "patients/<str:public_id>/clearance-request/",
         care.clearance_request_view,
