@@ -33,6 +33,7 @@ from typing_extensions import TypedDict  # pydantic needs this one before Python
 
 from kneadwell.intake.schemas import Sign
 from kneadwell.intake.screening.types import Decision, Finding, ScreeningResult
+from kneadwell.knowledge.vocabulary import Pressure as EnginePressure
 from kneadwell.knowledge.vocabulary import Side
 from kneadwell.patients.models import Lighting, Music, Pressure
 from kneadwell.planning.matching import Excluded, Match, MatchResult, Reason
@@ -147,10 +148,10 @@ def _side(finding: Finding) -> Side | None:
     return finding.area.side if finding.area else None  # type: ignore[return-value]
 
 
-def _pressure(value: object | None) -> Pressure | None:
+def _pressure(value: EnginePressure | None) -> Pressure | None:
     # The engines' Pressure and the patients' Pressure hold the same values
     # (tests/knowledge/test_vocabulary.py); the API publishes the one enum.
-    return None if value is None else Pressure(str(value))
+    return None if value is None else Pressure(value.value)
 
 
 def screening_out(result: ScreeningResult, *, for_patient: bool) -> ScreeningOut:
