@@ -36,6 +36,7 @@ from kneadwell.referrals.services import (
     referral_set_status,
 )
 
+from .clinical import AreaOut, DiagnosisOut
 from .schemas import DETAIL_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut, InSchema, PageParams, paginate
 
 router = Router(tags=["referrals"])
@@ -51,12 +52,12 @@ class ReferralOut(Schema):
     patient: Ref
     provider: Ref
     received_on: dt.date
-    channel: str
-    status: str
+    channel: ReferralChannel
+    status: ReferralStatus
     status_note: str
-    reason: str
-    diagnoses: list[dict]  # type: ignore[type-arg]
-    areas: list[dict]  # type: ignore[type-arg]
+    reason: str = Field(description="Why massage is recommended.")
+    diagnoses: list[DiagnosisOut]
+    areas: list[AreaOut] = Field(description="Where to work.")
     requested_sessions: int | None
     requested_frequency_per_week: int | None
     precautions: str
@@ -101,10 +102,10 @@ class ClearanceOut(Schema):
     patient: Ref
     provider: Ref
     referral: UUID | None
-    scope: str
-    region: str
-    side: str
-    status: str
+    scope: ClearanceScope
+    region: str = Field(description="Region key from the catalogue; empty for the whole body.")
+    side: Literal["left", "right", "bilateral", ""] = Field(description="Empty when the region has none.")
+    status: ClearanceStatus
     granted_on: dt.date | None
     expires_on: dt.date | None
     note: str
