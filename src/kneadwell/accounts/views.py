@@ -1,11 +1,13 @@
-"""The audit log, for clinic admins: who read or changed which patient's data."""
+"""The audit log, for clinic admins: who read or changed which patient's data; the session status."""
 
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
 from kneadwell.views import AuthenticatedRequest, role_required
 
@@ -27,3 +29,17 @@ def audit_log(request: AuthenticatedRequest) -> HttpResponse:
     filters = urlencode({key: value for key, value in (("patient", patient), ("user", username)) if value})
     context = {"page": page, "patient": patient, "username": username, "filters": filters}
     return render(request, "accounts/audit_log.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def session_status(request: HttpRequest) -> JsonResponse:
+    """How long this session has before it is signed out (GET), or keep it alive (POST).
+
+    The page's timeout warning (static/kneadwell/session-timeout.js) asks this.
+    A GET is not activity; a POST is (SessionTimeoutMiddleware stamps it), so
+    "Stay signed in" extends the session.
+    """
+    if not request.user.is_authenticated:
+        return JsonResponse({"signed_in": False}, status=401)
+    return JsonResponse({"signed_in": True, "seconds_left": getattr(request, "session_seconds_left", None)})
