@@ -65,3 +65,13 @@ def assert_public_ids(payload: Any) -> None:
     elif isinstance(payload, list):
         for item in payload:
             assert_public_ids(item)
+
+
+# Audit events about patient data: sign-ins, sessions, tokens and authenticators have their own rows.
+ACCOUNT_EVENT_TYPES = ("login", "session", "api_token", "authenticator")
+
+
+def patient_data_events() -> Any:
+    from kneadwell.accounts.models import AuditEvent
+
+    return AuditEvent.objects.exclude(object_type__in=ACCOUNT_EVENT_TYPES)

@@ -60,7 +60,7 @@ router = Router(tags=["care pathway"])
 
 
 def _patient(request: HttpRequest, id: UUID) -> Patient:
-    return get_in_scope_or_404(patient_scope(request.user), id)
+    return get_in_scope_or_404(patient_scope(request.user), id, request=request)
 
 
 def _audit(
@@ -443,7 +443,9 @@ class CarePlanPatch(InSchema):
     summary="Edit a draft plan of care (staff, therapists)",
 )
 def update_care_plan(request: HttpRequest, id: UUID, payload: CarePlanPatch) -> CarePlanOut:
-    plan = get_in_scope_or_404(CarePlan.objects.filter(patient__in=patient_scope(request.user)), id)
+    plan = get_in_scope_or_404(
+        CarePlan.objects.filter(patient__in=patient_scope(request.user)), id, request=request
+    )
     goals = [GoalIn(**g.model_dump()) for g in payload.goals] if payload.goals is not None else None
     care_plan_update(
         actor=request.user,  # type: ignore[arg-type]
@@ -464,7 +466,9 @@ def update_care_plan(request: HttpRequest, id: UUID, payload: CarePlanPatch) -> 
     summary="Approve a draft plan of care (the treating therapist)",
 )
 def approve_care_plan(request: HttpRequest, id: UUID) -> CarePlanOut:
-    plan = get_in_scope_or_404(CarePlan.objects.filter(patient__in=patient_scope(request.user)), id)
+    plan = get_in_scope_or_404(
+        CarePlan.objects.filter(patient__in=patient_scope(request.user)), id, request=request
+    )
     care_plan_approve(actor=request.user, plan=plan)  # type: ignore[arg-type]
     _audit(request, AuditAction.UPDATE, "care_plan", plan.patient, plan)
     return _plan_out(plan)

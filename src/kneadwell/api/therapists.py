@@ -211,7 +211,7 @@ def list_therapists(request: HttpRequest, page: Query[PageParams]) -> dict[str, 
 
 @router.get("/therapists/{id}", response={200: TherapistOut, **DETAIL_ERRORS}, summary="One therapist")
 def get_therapist(request: HttpRequest, id: UUID) -> Therapist:
-    return get_in_scope_or_404(therapist_scope(request.user), id)
+    return get_in_scope_or_404(therapist_scope(request.user), id, request=request)
 
 
 @router.post(
@@ -223,4 +223,6 @@ def create_therapist(request: HttpRequest, payload: TherapistIn) -> Status:
     if not request.user.has_perm("therapists.add_therapist"):
         raise PermissionDenied("You do not have permission to add therapists.")
     therapist = therapist_create(**_create_arguments(payload))
-    return Status(201, get_in_scope_or_404(therapist_scope(request.user), therapist.public_id))
+    return Status(
+        201, get_in_scope_or_404(therapist_scope(request.user), therapist.public_id, request=request)
+    )

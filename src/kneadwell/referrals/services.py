@@ -20,6 +20,7 @@ from kneadwell.clinic.selectors import clinic_today
 from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.lib.clock import latest_possible_today
 from kneadwell.lib.errors import DomainError, FieldErrors
+from kneadwell.lib.uploads import KINDS, DocumentLimits, UploadRejected, parse_document
 from kneadwell.patients.models import Patient
 
 from .models import (
@@ -152,22 +153,29 @@ _CLEARANCE_NOT_CLEANED = ["patient", "provider", "referral", "decided_by", "requ
 
 
 # A scanned letter or a photo of it: what clinics receive clearances as.
-DOCUMENT_TYPES = {".pdf": b"%PDF", ".png": b"\x89PNG", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff"}
-DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+DOCUMENT_LIMITS = DocumentLimits(max_bytes=10 * 1024 * 1024, max_pages=50)
+DOCUMENT_MAX_BYTES = DOCUMENT_LIMITS.max_bytes
 
 
 def _check_document(document: UploadedFile) -> None:
-    """A PDF, PNG or JPEG of at most 10 MB, whose first bytes match its name: no scripts or archives on file."""
+    """A PDF, PNG or JPEG of at most 10 MB that opens as what its name says (see lib/uploads.py).
+
+    Parsed, not sniffed: no scripts, attachments, appended archives or pages,
+    or images too large to decode safely.
+    """
     name = (document.name or "").lower()
     suffix = name[name.rfind(".") :] if "." in name else ""
-    if suffix not in DOCUMENT_TYPES:
+    if suffix not in KINDS:
         raise DomainError("Attach the clearance as a PDF, PNG or JPEG file.", field="document")
-    if document.size is None or document.size > DOCUMENT_MAX_BYTES:
+    if document.size is None or document.size > DOCUMENT_LIMITS.max_bytes:
         raise DomainError("The document is larger than 10 MB.", field="document")
-    head = document.read(8)
     document.seek(0)
-    if not head.startswith(DOCUMENT_TYPES[suffix]):
-        raise DomainError(f"The file is not a {suffix[1:].upper()} document.", field="document")
+    data = document.read(DOCUMENT_LIMITS.max_bytes + 1)
+    document.seek(0)
+    try:
+        parse_document(data, suffix, DOCUMENT_LIMITS)
+    except UploadRejected as exc:
+        raise DomainError(str(exc), field="document") from None
 
 
 def _clearance_save(clearance: Clearance, area: AreaIn | None) -> Clearance:

@@ -194,7 +194,7 @@ def _call_state(
     choice = (data.get("patient") or "").strip()
     patient: Patient | None = None
     if choice and choice != "new":
-        patient = get_in_scope_or_404(patient_scope(user), choice)
+        patient = get_in_scope_or_404(patient_scope(user), choice, request=request)
     results = _search(request, query)
     if patient is not None and patient not in results:
         results.insert(0, patient)
@@ -469,7 +469,7 @@ def desk_call_patients(request: AuthenticatedRequest) -> HttpResponse:
 @role_required(*STAFF_ROLES)
 def desk_call_done(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
     """After the call: what was recorded, in the caller's words, and the screening and matches it gives."""
-    intake = get_in_scope_or_404(intake_scope(request.user), public_id)
+    intake = get_in_scope_or_404(intake_scope(request.user), public_id, request=request)
     patient = intake.patient
     location = _location(request, request.GET, list(location_list()))
     service = _service(request.GET, offered_services(location))

@@ -45,7 +45,7 @@ def care_context(
 
 
 def _patient(request: AuthenticatedRequest, public_id: str) -> Patient:
-    return get_in_scope_or_404(patient_scope(request.user), public_id)
+    return get_in_scope_or_404(patient_scope(request.user), public_id, request=request)
 
 
 def _audit(
@@ -141,7 +141,7 @@ def care_plan_create(request: AuthenticatedRequest, public_id: str) -> HttpRespo
 @role_required(Role.THERAPIST)
 def care_plan_approve_view(request: AuthenticatedRequest, public_id: str, plan_id: str) -> HttpResponse:
     patient = _patient(request, public_id)
-    plan = get_in_scope_or_404(CarePlan.objects.filter(patient=patient), plan_id)
+    plan = get_in_scope_or_404(CarePlan.objects.filter(patient=patient), plan_id, request=request)
     if request.method != "POST":
         return redirect("patient-detail", patient.public_id)
     try:

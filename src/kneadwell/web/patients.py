@@ -52,7 +52,7 @@ def _split_appointments(appointments):  # type: ignore[no-untyped-def]
 
 @role_required(*Role)
 def patient_detail(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
-    patient = get_in_scope_or_404(patient_scope(request.user), public_id)
+    patient = get_in_scope_or_404(patient_scope(request.user), public_id, request=request)
     return patient_detail_response(request, patient, service_code=request.GET.get("service", ""))
 
 
@@ -92,7 +92,7 @@ def patient_detail_response(
 @role_required(*CARE_ROLES)
 def patient_care_sections(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
     """The clinical sections of the patient page on their own (loaded by htmx after the page)."""
-    patient = get_in_scope_or_404(patient_scope(request.user), public_id)
+    patient = get_in_scope_or_404(patient_scope(request.user), public_id, request=request)
     context = {
         "patient": patient,
         **care_context(request, patient, service_code=request.GET.get("service", "")),

@@ -250,7 +250,7 @@ def referrer_referral_new(request: AuthenticatedRequest) -> HttpResponse:
     patient = None
     new_patient = None
     if choice != "new":
-        patient = get_in_scope_or_404(patient_scope(request.user), choice)
+        patient = get_in_scope_or_404(patient_scope(request.user), choice, request=request)
     else:
         new_patient = _new_patient(request, request.POST, errors)
     referral = (
@@ -282,7 +282,7 @@ def referrer_referral_new(request: AuthenticatedRequest) -> HttpResponse:
 
 @role_required(Role.REFERRER)
 def clearance_decide_view(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
-    clearance = get_in_scope_or_404(clearance_scope(request.user), public_id)
+    clearance = get_in_scope_or_404(clearance_scope(request.user), public_id, request=request)
     if request.method != "POST":
         return redirect("referrer-home")
     decision = request.POST.get("decision", "")
@@ -314,7 +314,7 @@ def clearance_decide_view(request: AuthenticatedRequest, public_id: str) -> Http
 
 @role_required(Role.REFERRER)
 def referrer_clearance_grant(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
-    patient = get_in_scope_or_404(patient_scope(request.user), public_id)
+    patient = get_in_scope_or_404(patient_scope(request.user), public_id, request=request)
     referrals = list(referral_scope(request.user).filter(patient=patient).order_by("-received_on"))
     context: dict[str, Any] = {
         "patient": patient,
@@ -379,7 +379,7 @@ def referral_inbox(request: AuthenticatedRequest) -> HttpResponse:
 
 @role_required(*STAFF_ROLES)
 def referral_triage(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
-    referral = get_in_scope_or_404(referral_scope(request.user), public_id)
+    referral = get_in_scope_or_404(referral_scope(request.user), public_id, request=request)
     if request.method != "POST":
         return redirect("referral-inbox")
     action = request.POST.get("action", "")
@@ -435,7 +435,7 @@ def desk_referral_new(request: AuthenticatedRequest) -> HttpResponse:
         results = list(patient_scope(request.user).filter(cond).order_by("family_name", "given_name")[:20])
     chosen = None
     if data.get("patient"):
-        chosen = get_in_scope_or_404(patient_scope(request.user), data.get("patient"))
+        chosen = get_in_scope_or_404(patient_scope(request.user), data.get("patient"), request=request)
         if chosen not in results:
             results.insert(0, chosen)
     if results:
@@ -489,7 +489,9 @@ def desk_referral_new(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def clearance_document(request: AuthenticatedRequest, public_id: str) -> FileResponse:
     """The clearance letter, to those who may see the clearance; never a public media URL."""
-    clearance = get_in_scope_or_404(clearance_scope(request.user).exclude(document=""), public_id)
+    clearance = get_in_scope_or_404(
+        clearance_scope(request.user).exclude(document=""), public_id, request=request
+    )
     _audit(
         request, AuditAction.READ, "clearance_document", clearance, [clearance.patient.public_id], "document"
     )

@@ -55,6 +55,7 @@ urlpatterns = [
     # Clinic admin
     path("settings/", clinic.admin_home, name="admin-home"),
     path("settings/audit/", clinic.audit_log, name="audit-log"),
+    path("session/status", clinic.session_status, name="session-status"),
     # Everyone
     path("icd10/", education.icd10_hint, name="icd10-hint"),
     path("learn/", education.learn_index, name="learn-index"),
