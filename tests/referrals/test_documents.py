@@ -10,6 +10,7 @@ from kneadwell.referrals.models import Clearance
 from kneadwell.referrals.services import clearance_grant
 from tests.cast import PASSWORD
 
+
 def _pdf() -> bytes:
     """A real one-page PDF, as the upload check opens it with pypdf."""
     import io
