@@ -20,6 +20,7 @@ from django.db import transaction
 from kneadwell import demo
 from kneadwell.accounts.models import Role, User
 from kneadwell.clinic.models import Location, LocationKind, Room, Service
+from kneadwell.demo import data as demo_data
 from kneadwell.lib.zones import local_day_bounds, zone
 from kneadwell.patients.models import Patient
 from kneadwell.referrals.models import Referral, ReferralStatus, ReferringProvider, validate_npi
@@ -262,7 +263,7 @@ class TestDemoClinic:
 
 def test_npi_check_digit_matches_the_cms_example():
     # CMS's published example: stem 123456789, check digit 3.
-    assert demo.with_npi_check_digit("123456789") == "1234567893"
+    assert demo_data.with_npi_check_digit("123456789") == "1234567893"
 
 
 def test_load_demo_refuses_when_demo_is_off(db, settings):

@@ -1,23 +1,4 @@
-"""The demo clinic that `kneadwell demo` (and `make run`) opens.
-
-Three locations in two time zones (a hospital outpatient massage service in
-New York, a chiropractic office and a physical-therapy clinic in Chicago),
-nine therapists, 141 patients, three referring providers, about 1,500
-appointments from six weeks back to four weeks ahead, and one login per role,
-all with the password DEMO_PASSWORD.
-
-Safety: `load_demo` refuses unless settings.DEMO is on (only KNEADWELL_DEMO=true
-turns it on) and refuses a database that already holds clinic data that is
-not the demo's, so pointing the demo at a real clinic's database does nothing.
-
-Every appointment is booked through `scheduling.services.appointment_create`,
-so the demo passes the same overlap, licence and working-hours checks as a
-real booking; a slot the service refuses is simply skipped.
-
-Deterministic: one seeded random generator drives every choice, and the
-calendar is laid out relative to `today`, so the same date gives the same clinic.
-Idempotent: a database that already holds the demo is left untouched.
-"""
+"""Builds the demo clinic into an empty database: every appointment through the booking service."""
 
 from __future__ import annotations
 
@@ -25,19 +6,34 @@ import datetime as dt
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
 
 from kneadwell.accounts.models import AuditAction, Role, User
 from kneadwell.accounts.passwords import DEMO_PASSWORD
 from kneadwell.accounts.services import audit_record
 from kneadwell.clinic.models import Location, LocationKind, Room, Service, ServiceFamily
-from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
+from kneadwell.demo.data import (
+    AREAS_TO_AVOID,
+    DEMO_LOGINS,
+    FAMILY,
+    FEMALE,
+    FUTURE_DAYS,
+    HOSPITAL,
+    LOCATIONS,
+    MALE,
+    PAST_DAYS,
+    PROVIDERS,
+    REASONS,
+    REFERRAL_STATUS_CYCLE,
+    SEED,
+    SERVICE_MIX,
+    STREETS,
+    THERAPISTS,
+    TRAINING_ISSUERS,
+    make_diagnosis,
+)
 from kneadwell.lib.clock import now
 from kneadwell.lib.errors import DomainError
 from kneadwell.lib.zones import local_day_bounds, local_to_utc, zone
@@ -46,7 +42,6 @@ from kneadwell.referrals.models import (
     Clearance,
     ClearanceScope,
     ClearanceStatus,
-    ProviderKind,
     Referral,
     ReferralStatus,
     ReferringProvider,
@@ -54,438 +49,6 @@ from kneadwell.referrals.models import (
 from kneadwell.scheduling.models import Appointment, AppointmentStatus, Channel
 from kneadwell.scheduling.services import appointment_create
 from kneadwell.therapists.models import Expertise, Licence, Therapist, TimeOff, Training, WorkingHours
-
-# Printed by `make run`. It exists only in demo data: settings never read it.
-
-# One login per role, in the order `kneadwell demo` prints them.
-DEMO_LOGINS: tuple[tuple[str, Role], ...] = (
-    ("admin", Role.CLINIC_ADMIN),
-    ("frontdesk", Role.FRONT_DESK),
-    ("therapist", Role.THERAPIST),
-    ("patient", Role.PATIENT),
-    ("referrer", Role.REFERRER),
-)
-
-SEED = 20261127
-PAST_DAYS = 42  # six weeks back
-FUTURE_DAYS = 28  # four weeks ahead
-
-HOSPITAL = "Riverside Hospital — Outpatient Massage"
-CHIRO = "Lakeside Chiropractic"
-PT = "Northside Physical Therapy"
-
-
-@dataclass(frozen=True)
-class DemoSummary:
-    created: bool
-    locations: int
-    rooms: int
-    therapists: int
-    patients: int
-    referring_providers: int
-    referrals: int
-    appointments: int
-    past_appointments: int
-    future_appointments: int
-
-    def lines(self) -> list[str]:
-        return [
-            f"{self.locations} locations, {self.rooms} rooms, {self.therapists} therapists",
-            f"{self.patients} patients, {self.referring_providers} referring providers, "
-            f"{self.referrals} referrals",
-            f"{self.appointments} appointments ({self.past_appointments} past, "
-            f"{self.future_appointments} upcoming)",
-        ]
-
-
-# --------------------------------------------------------------------------- data
-
-_LOCATIONS: list[dict[str, Any]] = [
-    {
-        "name": HOSPITAL,
-        "kind": LocationKind.HOSPITAL,
-        "time_zone": "America/New_York",
-        "jurisdiction": "US-NY",
-        "address_line": "1200 Riverside Drive, Pavilion B, 2nd floor",
-        "city": "New York, NY",
-        "postal_code": "10032",
-        "phone": "(212) 555-0140",
-        "rooms": [
-            ("Room A — Quiet room", ["massage_table", "dimmable_lighting", "music"]),
-            ("Room B", ["massage_table", "accessible"]),
-            ("Room C — Stretch studio", ["massage_table", "stretching_space", "accessible"]),
-        ],
-    },
-    {
-        "name": CHIRO,
-        "kind": LocationKind.CHIROPRACTIC_OFFICE,
-        "time_zone": "America/Chicago",
-        "jurisdiction": "US-IL",
-        "address_line": "455 N Lake Shore Dr, Suite 310",
-        "city": "Chicago, IL",
-        "postal_code": "60611",
-        "phone": "(312) 555-0182",
-        "rooms": [
-            ("Treatment room 1", ["massage_table", "dimmable_lighting", "music"]),
-            ("Spot-work bay", ["massage_table"]),
-        ],
-    },
-    {
-        "name": PT,
-        "kind": LocationKind.PHYSICAL_THERAPY_CLINIC,
-        "time_zone": "America/Chicago",
-        "jurisdiction": "US-IL",
-        "address_line": "3920 N Lincoln Ave",
-        "city": "Chicago, IL",
-        "postal_code": "60613",
-        "phone": "(773) 555-0127",
-        "rooms": [
-            ("Quiet room", ["massage_table", "dimmable_lighting", "music", "accessible"]),
-            ("Gym corner", ["massage_table", "stretching_space"]),
-            ("Room 3", ["massage_table", "accessible"]),
-        ],
-    },
-]
-
-_T = dt.time
-_WEEKDAYS = (0, 1, 2, 3, 4)
-
-# Working hours: (location, weekdays, [(start, end), ...]) in local wall-clock time.
-# Licences: (jurisdiction, number, days until expiry; negative = already expired).
-_THERAPISTS: list[dict[str, Any]] = [
-    {
-        "key": "maya",
-        "given_name": "Maya",
-        "family_name": "Okafor",
-        "gender": "female",
-        "licences": [("US-NY", "031742", 640)],
-        "trainings": [
-            "swedish",
-            "deep_tissue",
-            "myofascial_release",
-            "scar_mobilization",
-            "lymphatic_drainage",
-        ],
-        "expertise": {"post_surgical_scar": 3, "frozen_shoulder": 2, "relaxation": 2},
-        # The hospital's weekend outpatient clinic is hers: the `therapist`
-        # login therefore has sessions whatever day the demo is opened.
-        "hours": [
-            (HOSPITAL, _WEEKDAYS, [(_T(9), _T(12, 30)), (_T(13, 30), _T(17))]),
-            (HOSPITAL, (5, 6), [(_T(10), _T(14))]),
-        ],
-    },
-    {
-        "key": "daniel",
-        "given_name": "Daniel",
-        "family_name": "Brooks",
-        "gender": "male",
-        "licences": [("US-NY", "027315", 410)],
-        "trainings": ["deep_tissue", "trigger_point", "cross_fiber_friction", "swedish"],
-        "expertise": {"low_back_pain": 3, "tendinopathy": 2, "strain_sprain": 2},
-        "hours": [(HOSPITAL, (0, 1, 3), [(_T(8), _T(16))])],
-        "time_off": [(-24, -20, "Vacation")],
-    },
-    {
-        "key": "grace",
-        "given_name": "Grace",
-        "family_name": "Lindqvist",
-        "gender": "female",
-        # Expired a couple of weeks ago and not yet renewed: relaxation only since then.
-        "licences": [("US-NY", "019884", -17)],
-        "trainings": ["swedish", "lymphatic_drainage"],
-        "expertise": {"relaxation": 3, "tension_headache": 1},
-        "hours": [(HOSPITAL, (1, 2, 4), [(_T(10), _T(18))])],
-    },
-    {
-        "key": "samir",
-        "given_name": "Samir",
-        "family_name": "Haddad",
-        "gender": "male",
-        "licences": [("US-NY", "034418", 890)],
-        "trainings": ["swedish", "myofascial_release", "passive_stretching", "movement_therapy"],
-        "expertise": {"whiplash": 2, "radiating_pain": 2, "strain_sprain": 1},
-        "hours": [
-            (HOSPITAL, (0, 2), [(_T(12), _T(20))]),
-            (HOSPITAL, (5,), [(_T(9), _T(13))]),
-        ],
-    },
-    {
-        "key": "rosa",
-        "given_name": "Rosa",
-        "family_name": "Martínez",
-        "gender": "female",
-        "licences": [("US-IL", "227.018734", 760)],
-        "trainings": ["trigger_point", "deep_tissue", "cross_fiber_friction", "intraoral_tmj"],
-        "expertise": {"tmj_disorder": 3, "tension_headache": 3, "migraine": 2, "cluster_headache": 1},
-        "hours": [
-            (CHIRO, (0, 2, 4), [(_T(9), _T(17))]),
-            (CHIRO, (5,), [(_T(9), _T(13))]),
-        ],
-        "time_off": [(-10, -10, "Continuing education: TMJ course")],
-    },
-    {
-        "key": "jamal",
-        "given_name": "Jamal",
-        "family_name": "Carter",
-        "gender": "male",
-        "licences": [("US-IL", "227.021457", 520)],
-        "trainings": ["movement_therapy", "resistive_stretching", "passive_stretching", "deep_tissue"],
-        "expertise": {"strain_sprain": 3, "frozen_shoulder": 2, "repetitive_strain": 2},
-        "hours": [
-            (CHIRO, (1, 3), [(_T(9), _T(17))]),
-            (PT, (0,), [(_T(8), _T(16))]),
-        ],
-    },
-    {
-        "key": "alex",
-        "given_name": "Alex",
-        "family_name": "Kim",
-        "gender": "non_binary",
-        "licences": [("US-IL", "227.016290", 300)],
-        "trainings": ["myofascial_release", "scar_mobilization", "lymphatic_drainage", "swedish"],
-        "expertise": {"post_surgical_scar": 3, "frozen_shoulder": 3, "low_back_pain": 1},
-        "hours": [(PT, (0, 1, 2, 3), [(_T(8), _T(12)), (_T(12, 30), _T(16, 30))])],
-    },
-    {
-        "key": "hannah",
-        "given_name": "Hannah",
-        "family_name": "Weiss",
-        "gender": "female",
-        "licences": [("US-IL", "227.023981", 980)],
-        "trainings": ["swedish", "trigger_point", "cross_fiber_friction"],
-        "expertise": {"repetitive_strain": 3, "tendinopathy": 3, "low_back_pain": 1},
-        "hours": [(PT, (2, 3, 4), [(_T(10), _T(18))])],
-        "time_off": [(8, 8, "Continuing education: tendinopathy workshop")],
-    },
-    {
-        "key": "thomas",
-        "given_name": "Thomas",
-        "family_name": "Nguyen",
-        "gender": "male",
-        "licences": [("US-IL", "227.019906", 450)],
-        "trainings": ["deep_tissue", "trigger_point", "passive_stretching"],
-        "expertise": {"low_back_pain": 3, "whiplash": 3, "radiating_pain": 2, "sinus_headache": 1},
-        "hours": [(CHIRO, (0, 1, 3), [(_T(12), _T(20))])],
-    },
-]
-
-_TRAINING_ISSUERS = [
-    "Academy of Clinical Massage",
-    "Lakeshore School of Massage",
-    "Northeast Myofascial Institute",
-    "Hudson Valley Manual Therapy Seminars",
-]
-
-
-def _words(text: str) -> list[str]:
-    return text.split()
-
-
-_FEMALE = _words(
-    "Olivia Emma Ava Sophia Isabella Mia Charlotte Amelia Harper Evelyn Abigail Emily Elizabeth "
-    "Sofia Avery Ella Scarlett Grace Chloe Victoria Riley Aria Lily Aubrey Zoey Penelope Layla "
-    "Nora Camila Hannah Priya Mei Fatima Aisha Lucia Ingrid Keisha Tamara Yesenia Beatriz"
-)
-_MALE = _words(
-    "Liam Noah William James Oliver Benjamin Elijah Lucas Mason Logan Alexander Ethan Jacob "
-    "Michael Daniel Henry Jackson Sebastian Aiden Matthew Samuel David Joseph Carter Owen Wyatt "
-    "John Jack Luke Gabriel Anthony Isaac Dylan Leo Mateo Hiroshi Rahul Kwame Dmitri Tomasz"
-)
-_FAMILY = _words(
-    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez "
-    "Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White "
-    "Harris Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres "
-    "Nguyen Hill Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter Roberts "
-    "Kowalski Okonkwo Chen Patel Sullivan Murphy O'Brien Schmidt Novak Yamamoto Haddad Larsen "
-    "Dubois Rossi Kaur"
-)
-_STREETS = {
-    "ny": ["Amsterdam Ave", "W 168th St", "Broadway", "Fort Washington Ave", "St Nicholas Ave", "Haven Ave"],
-    "chi": ["N Clark St", "W Belmont Ave", "N Southport Ave", "W Irving Park Rd", "N Ashland Ave"],
-}
-_AREAS_TO_AVOID = [["abdomen"], ["feet"], ["face", "scalp"], ["left calf (DVT history)"], ["gluteal region"]]
-
-# Referrals per provider kind: the reason as written, and the structured diagnosis
-# (condition key, billable ICD-10-CM code, area(s)) the front desk would enter.
-_N = None  # midline region: no side
-_REASONS: dict[str, list[tuple[str, str, str, list[tuple[str, str | None]]]]] = {
-    ProviderKind.PHYSICIAN: [
-        ("Chronic low back pain, non-specific; massage as adjunct to home exercise.", "low_back_pain", "M54.50", [("low_back", _N)]),
-        ("Tension-type headaches with cervical muscle tenderness.", "tension_headache", "G44.209", [("neck", _N), ("head", _N)]),
-        ("Post-operative scar adhesion, right knee arthroscopy 10 weeks ago.", "post_surgical_scar", "L90.5", [("knee", "right")]),
-        ("Frozen shoulder (left), thawing phase; improve range of motion.", "frozen_shoulder", "M75.02", [("shoulder", "left")]),
-        ("Neck and upper-back pain from long hours at a desk.", "repetitive_strain", "M54.2", [("neck", _N), ("upper_back", _N)]),
-    ],
-    ProviderKind.CHIROPRACTOR: [
-        ("Whiplash-associated disorder after rear-end collision; soft-tissue work with adjustments.", "whiplash", "S13.4XXD", [("neck", _N)]),
-        ("Lumbar strain; spot work on paraspinals before adjustments.", "strain_sprain", "S39.012D", [("low_back", _N)]),
-        ("TMJ disorder with jaw clicking; assess for intraoral work.", "tmj_disorder", "M26.603", [("jaw", "bilateral")]),
-        ("Tension-type headache; suboccipital trigger points.", "tension_headache", "G44.209", [("neck", _N)]),
-        ("Mid-back pain from desk work.", "repetitive_strain", "M54.6", [("upper_back", _N)]),
-    ],
-    ProviderKind.PHYSICAL_THERAPIST: [
-        ("Lateral epicondylalgia (tennis elbow); cross-fibre friction as tolerated.", "tendinopathy", "M77.11", [("forearm", "right")]),
-        ("Achilles tendinopathy, in loading programme.", "tendinopathy", "M76.61", [("calf", "right"), ("ankle_foot", "right")]),
-        ("Post-surgical scar, ACL reconstruction; scar mobilisation.", "post_surgical_scar", "L90.5", [("knee", "left")]),
-        ("Repetitive strain, forearm flexors (warehouse work).", "repetitive_strain", "M70.831", [("forearm", "right")]),
-        ("Sciatica-like radiating pain, improving; soft-tissue work to piriformis.", "radiating_pain", "M54.31", [("low_back", _N), ("hip_gluteal", "right")]),
-    ],
-}  # fmt: skip
-
-
-def _diagnosis(
-    condition: str, icd10: str, areas: list[tuple[str, str | None]], onset: dt.date
-) -> dict[str, object]:
-    """The JSON a referral stores, validated exactly as an API or form entry would be."""
-    return DiagnosisIn(
-        condition=condition,
-        icd10=icd10,
-        onset=onset,
-        areas=tuple(AreaIn(region=r, side=side) for r, side in areas),  # type: ignore[arg-type]
-    ).model_dump(mode="json")
-
-
-_REFERRAL_STATUS_CYCLE = [
-    ReferralStatus.RECEIVED,
-    ReferralStatus.TRIAGED,
-    ReferralStatus.SCHEDULED,
-    ReferralStatus.IN_CARE,
-    ReferralStatus.IN_CARE,
-    ReferralStatus.DISCHARGED,
-]
-
-# Service mix per location kind: (code, weight).
-_SERVICE_MIX = {
-    LocationKind.HOSPITAL: [
-        ("therapeutic-60", 45),
-        ("therapeutic-90", 12),
-        ("therapeutic-30", 15),
-        ("relaxation-60", 28),
-    ],
-    LocationKind.CHIROPRACTIC_OFFICE: [
-        ("spot-work-15", 40),
-        ("therapeutic-30", 25),
-        ("therapeutic-60", 28),
-        ("therapeutic-90", 7),
-    ],
-    LocationKind.PHYSICAL_THERAPY_CLINIC: [
-        ("spot-work-15", 30),
-        ("therapeutic-30", 25),
-        ("therapeutic-60", 35),
-        ("therapeutic-90", 10),
-    ],
-}
-
-
-def with_npi_check_digit(base: str) -> str:
-    """A 9-digit NPI stem plus its Luhn check digit (computed over the 80840 prefix)."""
-    digits = [int(c) for c in "80840" + base]
-    total = 0
-    # The check digit will sit at position 0 from the right, so the stem's last digit is doubled.
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return base + str((10 - total % 10) % 10)
-
-
-_PROVIDERS: list[dict[str, Any]] = [
-    {
-        "key": "physician",
-        "name": "Dr. Priya Raman, MD",
-        "kind": ProviderKind.PHYSICIAN,
-        "npi": with_npi_check_digit("148765902"),
-        "organisation": "Riverside Hospital — Physical Medicine & Rehabilitation",
-        "email": "priya.raman@riverside-hospital.example.org",
-        "phone": "(212) 555-0163",
-        "fax": "(212) 555-0164",
-        "pool": "ny",
-    },
-    {
-        "key": "chiropractor",
-        "name": "Dr. Marcus Bell, DC",
-        "kind": ProviderKind.CHIROPRACTOR,
-        "npi": with_npi_check_digit("129384756"),
-        "organisation": CHIRO,
-        "email": "marcus.bell@lakeside-chiro.example.org",
-        "phone": "(312) 555-0188",
-        "fax": "(312) 555-0189",
-        "pool": "chi",
-    },
-    {
-        "key": "physical_therapist",
-        "name": "Elena Vasquez, PT, DPT",
-        "kind": ProviderKind.PHYSICAL_THERAPIST,
-        "npi": with_npi_check_digit("157203948"),
-        "organisation": PT,
-        "email": "elena.vasquez@northside-pt.example.org",
-        "phone": "(773) 555-0131",
-        "fax": "(773) 555-0132",
-        "pool": "chi",
-    },
-]
-
-
-# --------------------------------------------------------------------------- entry points
-
-
-def load_demo(*, today: dt.date | None = None) -> DemoSummary:
-    """Load the demo clinic unless it is already there. Only when settings.DEMO is on."""
-    return _load_demo(today=today, allow=bool(getattr(settings, "DEMO", False)))
-
-
-def _load_demo(*, today: dt.date | None, allow: bool) -> DemoSummary:
-    """The loader behind load_demo; `allow` must be passed explicitly (tests pass True)."""
-    if allow is not True:
-        raise ImproperlyConfigured(
-            "The demo clinic loads only with KNEADWELL_DEMO=true; it is never loaded into a real clinic."
-        )
-    if demo_loaded():
-        return demo_summary(created=False)
-    _refuse_non_empty_database()
-    with transaction.atomic():
-        _Builder(today=today).build()
-    return demo_summary(created=True)
-
-
-def demo_loaded() -> bool:
-    return Location.objects.filter(name=HOSPITAL).exists() and User.objects.filter(username="admin").exists()
-
-
-def _refuse_non_empty_database() -> None:
-    # A database with a clinic in it that is not the demo: never mix demo data into it.
-    if (
-        Location.objects.exists()
-        or Therapist.objects.exists()
-        or Patient.objects.exists()
-        or User.objects.filter(username__in=[u for u, _ in DEMO_LOGINS]).exists()
-    ):
-        raise ImproperlyConfigured(
-            "This database already holds clinic data that is not the demo clinic; "
-            "the demo loads only into an empty database (set KNEADWELL_DATA_DIR or DATABASE_URL to a new one)."
-        )
-
-
-def demo_summary(*, created: bool) -> DemoSummary:
-    instant = now()
-    appointments = Appointment.objects.all()
-    return DemoSummary(
-        created=created,
-        locations=Location.objects.count(),
-        rooms=Room.objects.count(),
-        therapists=Therapist.objects.count(),
-        patients=Patient.objects.count(),
-        referring_providers=ReferringProvider.objects.count(),
-        referrals=Referral.objects.count(),
-        appointments=appointments.count(),
-        past_appointments=appointments.filter(start__lt=instant).count(),
-        future_appointments=appointments.filter(start__gte=instant).count(),
-    )
-
-
-# --------------------------------------------------------------------------- builder
 
 
 @dataclass
@@ -522,7 +85,7 @@ class _Occupancy:
         self.busy[(key, day)].append((start, end))
 
 
-class _Builder:
+class Builder:
     def __init__(self, *, today: dt.date | None) -> None:
         # Demo data, not secrets: a seeded generator makes the clinic reproducible.
         self.rng = random.Random(SEED)  # noqa: S311
@@ -566,7 +129,7 @@ class _Builder:
     def _locations(self) -> None:
         self.locations: dict[str, Location] = {}
         self.rooms: dict[str, list[Room]] = {}
-        for spec in _LOCATIONS:
+        for spec in LOCATIONS:
             fields = {k: v for k, v in spec.items() if k != "rooms"}
             location = Location(**fields)
             location.full_clean()
@@ -615,7 +178,7 @@ class _Builder:
         self.hours: dict[str, list[tuple[Location, tuple[int, ...], list[tuple[dt.time, dt.time]]]]] = {}
         self.time_off: dict[str, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
         trainings, expertise, hours = [], [], []
-        for spec in _THERAPISTS:
+        for spec in THERAPISTS:
             key = spec["key"]
             therapist = Therapist(
                 user=self.users["therapist"] if key == "maya" else None,
@@ -647,7 +210,7 @@ class _Builder:
                         therapist=therapist,
                         technique=technique,
                         certified_on=certified,
-                        issuer=rng.choice(_TRAINING_ISSUERS),
+                        issuer=rng.choice(TRAINING_ISSUERS),
                     )
                 )
             for condition, level in spec["expertise"].items():
@@ -710,10 +273,10 @@ class _Builder:
         for pool, count in (("ny", 60), ("chi", 80)):
             for _ in range(count):
                 gender = rng.choice(["female", "female", "male"])
-                given = rng.choice(_FEMALE if gender == "female" else _MALE)
-                family = rng.choice(_FAMILY)
+                given = rng.choice(FEMALE if gender == "female" else MALE)
+                family = rng.choice(FAMILY)
                 while (given, family) in used:
-                    family = rng.choice(_FAMILY)
+                    family = rng.choice(FAMILY)
                 used.add((given, family))
                 area_codes = ["212", "718", "917", "646"] if pool == "ny" else ["312", "773", "872"]
                 has_email = rng.random() < 0.8
@@ -724,7 +287,7 @@ class _Builder:
                     birth_date=dt.date(rng.randint(1944, 2006), rng.randint(1, 12), rng.randint(1, 28)),
                     email=f"{slug}@example.{rng.choice(['com', 'net', 'org'])}" if has_email else "",
                     phone=f"({rng.choice(area_codes)}) 555-01{rng.randint(0, 99):02d}",
-                    address_line=f"{rng.randint(10, 4999)} {rng.choice(_STREETS[pool])}",
+                    address_line=f"{rng.randint(10, 4999)} {rng.choice(STREETS[pool])}",
                     city="New York, NY" if pool == "ny" else "Chicago, IL",
                     postal_code=rng.choice(["10031", "10032", "10033", "10040"])
                     if pool == "ny"
@@ -740,7 +303,7 @@ class _Builder:
                 elif r < 0.16:
                     patient.therapist_gender = "male"
                 if rng.random() < 0.08:
-                    patient.areas_to_avoid = rng.choice(_AREAS_TO_AVOID)
+                    patient.areas_to_avoid = rng.choice(AREAS_TO_AVOID)
                 rows.append((patient, pool))
         # Exactly one patient with an oil allergy, so the warning is easy to find.
         rows[5][0].oil_allergies = "Nut oils (almond, walnut): use hypoallergenic lotion"
@@ -767,7 +330,7 @@ class _Builder:
         ref_today = self.today_at(self.locations[HOSPITAL])
         self.providers: dict[str, ReferringProvider] = {}
         referrals: list[Referral] = []
-        for spec in _PROVIDERS:
+        for spec in PROVIDERS:
             provider = ReferringProvider(
                 user=self.users["referrer"] if spec["key"] == "physician" else None,
                 **{k: v for k, v in spec.items() if k not in ("key", "pool")},
@@ -780,7 +343,7 @@ class _Builder:
             ]
             chosen = rng.sample(candidates, 7)
             for i, slot in enumerate(chosen):
-                status = _REFERRAL_STATUS_CYCLE[i % len(_REFERRAL_STATUS_CYCLE)]
+                status = REFERRAL_STATUS_CYCLE[i % len(REFERRAL_STATUS_CYCLE)]
                 received = {
                     ReferralStatus.RECEIVED: 1,
                     ReferralStatus.TRIAGED: 3,
@@ -788,10 +351,10 @@ class _Builder:
                     ReferralStatus.IN_CARE: rng.randint(20, 45),
                     ReferralStatus.DISCHARGED: rng.randint(55, 70),
                 }[status]
-                reason, condition, icd10, areas = rng.choice(_REASONS[spec["kind"]])
+                reason, condition, icd10, areas = rng.choice(REASONS[spec["kind"]])
                 received_on = ref_today - dt.timedelta(days=received)
                 onset = received_on - dt.timedelta(weeks=rng.randint(3, 30))
-                diagnosis = _diagnosis(condition, icd10, areas, onset)
+                diagnosis = make_diagnosis(condition, icd10, areas, onset)
                 referrals.append(
                     Referral(
                         patient=slot.patient,
@@ -822,7 +385,7 @@ class _Builder:
             received_on=ref_today - dt.timedelta(days=PAST_DAYS + 5),
             reason="Scar tissue and shoulder stiffness after right rotator-cuff repair, 8 weeks post-op.",
             diagnoses=[
-                _diagnosis(
+                make_diagnosis(
                     "post_surgical_scar",
                     "L90.5",
                     [("shoulder", "right")],
@@ -995,7 +558,7 @@ class _Builder:
         clinical_ok = therapist.valid_licence(location.jurisdiction, day) is not None
         mix = [
             (self.services[code], weight)
-            for code, weight in _SERVICE_MIX[LocationKind(location.kind)]
+            for code, weight in SERVICE_MIX[LocationKind(location.kind)]
             if code in self.services
             and self.services[code].offered_at(location)
             and (clinical_ok or self.services[code].family == ServiceFamily.RELAXATION)
