@@ -133,8 +133,10 @@ def test_gates_from_the_document():
     assert "R48" in conditions["post_surgical_scar"].requires_clearance_basis.sources
     assert conditions["strain_sprain"].inflammation_gate
     assert "R38" in conditions["strain_sprain"].inflammation_gate_basis.sources
+    # Whiplash is a neck sprain or strain: the same first-72-hours gate (issue 7).
+    assert conditions["whiplash"].inflammation_gate
     gated = {k for k, c in conditions.items() if c.requires_clearance or c.inflammation_gate}
-    assert gated == {"post_surgical_scar", "strain_sprain"}
+    assert gated == {"post_surgical_scar", "strain_sprain", "whiplash"}
 
 
 def test_headache_conditions_screen_the_snoop4_red_flags():
@@ -203,7 +205,11 @@ def test_an_unknown_source_id_names_file_and_entry(data_dir):
 
 
 def test_an_unknown_technique_key_names_file_and_entry(data_dir):
-    _edit(data_dir / "conditions.toml", 'techniques = ["cross_fiber_friction"]', 'techniques = ["cupping"]')
+    _edit(
+        data_dir / "conditions.toml",
+        'techniques = ["swedish", "myofascial_release", "trigger_point", "passive_stretching", "cross_fiber_friction"]',
+        'techniques = ["cupping"]',
+    )
     errors = loader.load_errors(data_dir)
     assert any("conditions.toml" in e and "'tendinopathy'" in e and "cupping" in e for e in errors), errors
 

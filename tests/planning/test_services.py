@@ -27,10 +27,12 @@ def _intake(cast, condition, area):
 def test_a_draft_takes_the_evidence_dose_and_mcid_goals(cast):
     _intake(cast, "tension_headache", AreaIn(region="neck"))
     plan = care_plan_draft(actor=cast.tess_user, patient=cast.pat, starts_on=dt.date(2026, 12, 1))
-    assert (plan.frequency_per_week, plan.weeks, plan.planned_sessions) == (2, 3, 6)  # [R51]
-    assert "R51" in plan.frequency_basis
+    # Moraska 2015: 12 sessions of 45 minutes over 6 weeks [R63].
+    assert (plan.frequency_per_week, plan.weeks, plan.planned_sessions) == (2, 6, 12)
+    assert "R63" in plan.frequency_basis
+    assert "45 minutes" in plan.frequency_basis
     assert plan.therapist == cast.tess
-    assert plan.reassess_on == dt.date(2026, 12, 22)
+    assert plan.reassess_on == dt.date(2027, 1, 12)
     measures = {g.measure: g.target_change for g in plan.goals.all()}
     assert measures["nprs"] == -2
 
@@ -39,7 +41,10 @@ def test_a_condition_without_evidence_takes_the_labelled_clinic_default(cast):
     _intake(cast, "tendinopathy", AreaIn(region="forearm", side="right"))
     plan = care_plan_draft(actor=cast.desk, patient=cast.pat, starts_on=dt.date(2026, 12, 1))
     assert (plan.frequency_per_week, plan.weeks) == (1, 6)
-    assert "unverified" in plan.frequency_basis
+    # Said in plain words: a convention, not a study's finding (no "(unverified …)" notes).
+    assert "convention, not a study's finding" in plan.frequency_basis
+    assert "unverified" not in plan.frequency_basis
+    assert "REFERENCE" not in plan.frequency_basis
 
 
 def test_higher_is_better_measures_aim_upwards(cast):

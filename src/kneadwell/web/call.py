@@ -215,7 +215,7 @@ def _call_state(
     services = list(service_list())
     location = _location(request, data, locations)
     service = _service(data, services)
-    relevant = relevant_questions([*parsed.conditions, *extra], parsed.areas)
+    relevant = relevant_questions([*parsed.conditions, *extra], parsed.areas, data)
     return {
         "query": query,
         "results": results,

@@ -75,6 +75,22 @@ def area_select_choices() -> list[tuple[str, str]]:
     return out
 
 
+# The limbs people name for lymph-node removal: the armpit's arm, the groin's leg.
+LIMB_WORDS = {"arm": "arm (nodes under the arm)", "leg": "leg (nodes in the groin)"}
+
+
+def limb_choices() -> list[tuple[str, str]]:
+    """One option per limb and side ("Right arm …"), posted as the limb's first region and the side."""
+    out: list[tuple[str, str]] = []
+    for limb, words in LIMB_WORDS.items():
+        first = next((k for k, r in catalogue.regions().items() if r.limb == limb), None)
+        if first is None:
+            continue
+        for side in PAIRED_SIDES:
+            out.append((area_token(first, side), f"{side.capitalize()} {words}"))
+    return out
+
+
 def condition_choices(*, patient: bool = False) -> list[tuple[str, str]]:
     """(key, name) for a select: the patient-friendly name, with the clinical name for staff."""
     out = []
