@@ -34,7 +34,9 @@ class Question:
     id: str  # the answer's field in `HealthAnswersIn` (an area question posts a region:side token)
     staff: str  # the first-call script's wording
     patient: str  # the patient's own form's wording
-    flags: tuple[str, ...] = ()  # relevant when a chosen condition lists one of these catalogue flags
+    # The catalogue flags the answer feeds. For a question not asked always, it is also relevant when a
+    # chosen condition lists one of them.
+    flags: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()  # ... or when one of these regions is marked
     always: bool = False
     follows: str = ""  # shown only when this answer is yes (a follow-up question)
@@ -48,18 +50,21 @@ QUESTIONS: tuple[Question, ...] = (
         "fever",
         "Fever or an infection right now?",
         "Do you have a fever, or feel ill with an infection, right now?",
+        flags=("fever_infection", "headache_fever_meningitis", "sinus_fever_infection"),
         always=True,
     ),
     Question(
         "clot_signs",
         "New swelling, pain or warmth in one calf or leg (possible clot)?",
         "Is one of your calves or legs newly swollen, painful or warm?",
+        flags=("suspected_dvt",),
         always=True,
     ),
     Question(
         "suspected_dvt",
         "Known or suspected blood clot (DVT), diagnosed by a doctor?",
         "Has a doctor told you that you have, or may have, a blood clot (for example in a leg)?",
+        flags=("dvt_clot",),
         always=True,
     ),
     Question(
@@ -70,22 +75,32 @@ QUESTIONS: tuple[Question, ...] = (
         kind="area",
     ),
     Question(
-        "anticoagulants", "Takes blood thinners (anticoagulants)?", "Do you take blood thinners?", always=True
+        "anticoagulants",
+        "Takes blood thinners (anticoagulants)?",
+        "Do you take blood thinners?",
+        flags=("bleeding_anticoagulant",),
+        always=True,
     ),
     Question(
         "bleeding_disorder",
         "Bleeding disorder or low platelets?",
         "Do you bruise or bleed very easily, have a bleeding disorder, or been told your platelets are low?",
+        flags=("bleeding_anticoagulant",),
         always=True,
     ),
     Question(
         "osteoporosis",
         "Osteoporosis (weak bones)?",
         "Have you been told you have thin or weak bones (osteoporosis)?",
+        flags=("fracture_bone_weakness",),
         always=True,
     ),
     Question(
-        "cancer", "Cancer, current or past?", "Do you have cancer now, or have you had it?", always=True
+        "cancer",
+        "Cancer, current or past?",
+        "Do you have cancer now, or have you had it?",
+        flags=("cancer_tumour", "snoop_systemic"),
+        always=True,
     ),
     Question(
         "cancer_active_treatment",
@@ -111,12 +126,14 @@ QUESTIONS: tuple[Question, ...] = (
         "unexplained_pain",
         "Pain with no known cause that no doctor has looked at?",
         "Do you have pain that started without a known cause, that no doctor has looked at yet?",
+        flags=("unexplained_pain",),
         always=True,
     ),
     Question(
         "nerve_skin_heart",
         "Nerve damage, fragile skin or a heart condition?",
         "Do you have nerve damage (numb areas), fragile skin or a heart condition?",
+        flags=("consult_and_adapt",),
         always=True,
     ),
     Question(
@@ -124,6 +141,7 @@ QUESTIONS: tuple[Question, ...] = (
         "Anything that makes touch difficult (e.g. a history of abuse)?",
         "Is there anything that makes touch difficult for you, such as past physical abuse? You do not need "
         "to give details.",
+        flags=("consult_and_adapt",),
         always=True,
     ),
     # Pregnancy follow-ups (the pregnancy choice itself is its own fieldset).
@@ -131,6 +149,7 @@ QUESTIONS: tuple[Question, ...] = (
         "pregnancy_weeks",
         "Weeks of pregnancy",
         "How many weeks pregnant are you?",
+        flags=("pregnancy",),
         follows="pregnancy",
         kind="number",
     ),
@@ -139,6 +158,7 @@ QUESTIONS: tuple[Question, ...] = (
         "Bleeding, severe headache, changes in vision or sudden swelling?",
         "During this pregnancy, have you had any bleeding, a severe headache, changes in your vision, or "
         "sudden swelling of the face, hands or feet?",
+        flags=("pregnancy_warning_signs",),
         follows="pregnancy",
     ),
     # --- Headaches (SNOOP4, Ottawa SAH Rule) ---------------------------------------------------

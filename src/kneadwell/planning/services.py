@@ -76,8 +76,8 @@ def _default_goals(conditions: Sequence[str], icd10_codes: Sequence[str] = ()) -
                 measure=measure_key,
                 target_change=sign * mcid.target,
                 description=(
-                    f"{measure.name} ({measure.scale}): {'up' if sign > 0 else 'down'} {target} "
-                    f"point{'' if mcid.target == 1 else 's'} from baseline{published}"
+                    f"{measure.name}: {'up' if sign > 0 else 'down'} {target} "
+                    f"point{'' if mcid.target == 1 else 's'} from baseline, on the {measure.scale} scale{published}"
                 ),
                 basis=(
                     f"The {GOAL_KIND_WORDS[mcid.kind]} on the {measure.scale} scale: {mcid.display}, "

@@ -565,14 +565,14 @@ class _Planner:
                 "tailoring.family.therapeutic",
                 ARTICLE,
                 "Therapeutic session: no typical routine; the time goes mostly to the areas of concern, "
-                "other muscle groups with the rest (S10, S14).",
+                "other muscle groups with the rest.",
             )
         elif family == "spot_work":
             self.note(
                 "tailoring.family.spot_work",
                 ARTICLE,
                 "Spot work: the single primary area of concern for the whole (short) session, "
-                "complementing the other practitioners (S15).",
+                "complementing the other practitioners.",
             )
         else:
             self.note(
@@ -779,7 +779,7 @@ class _Planner:
             "tailoring.techniques.untrained",
             ARTICLE,
             f"No technique the conditions list for {self.where(area)} is both trained and allowed: the area is "
-            f"left out of this therapist's plan.{who} (S12)",
+            f"left out of this therapist's plan.{who}",
         )
 
     def _focus_candidate(self, area: Area, index: int) -> _Candidate | None:
@@ -969,7 +969,7 @@ class _Planner:
             CLINIC_SETTING,
             f"Focus regions get the majority: {focus_minutes} of {total} min "
             f"({float(self.s.focus_share):.0%} to the nearest minute, clinic setting); the other {rest} min go to "
-            f"{ROLE_WORDS[others[0].role].lower()} work (S14).",
+            f"{ROLE_WORDS[others[0].role].lower()} work.",
         )
         return self._fit(focus, focus_minutes) + self._fit(others, rest)
 
@@ -1049,7 +1049,7 @@ class _Planner:
             self.note(
                 "tailoring.techniques.untrained",
                 ARTICLE,
-                f"Relaxation plans use Swedish massage; it is not available here.{who} (S12)",
+                f"Relaxation plans use Swedish massage; it is not available here.{who}",
             )
         elif candidates:
             relax = self.cat.conditions.get("relaxation")
@@ -1077,7 +1077,7 @@ class _Planner:
             "tailoring.pressure.preference",
             CLINIC_SETTING,
             f"Pressure {levels[lo]} to {levels[hi]}: {preferred} from {origin}, and "
-            f"{s.pressure_band_below} level(s) below it (clinic setting).",
+            f"{_levels(s.pressure_band_below)} below it (clinic setting).",
         )
         too_deep = [f.area for f in req.last_feedback if f.feedback == "too_deep"]
         too_light = [f.area for f in req.last_feedback if f.feedback == "too_light"]
@@ -1087,7 +1087,7 @@ class _Planner:
                 "Last session the pressure felt too deep at "
                 + ", ".join(self.where(a) for a in too_deep)
                 + f": the range is lowered one level to {levels[lo]} to {levels[hi]}; the plan keeps one "
-                "range for the session, so it is lowered everywhere (S17)."
+                "range for the session, so it is lowered everywhere."
             )
             if too_light:
                 text += (
@@ -1103,7 +1103,7 @@ class _Planner:
                 ARTICLE,
                 "Last session the pressure felt too light at "
                 + ", ".join(self.where(a) for a in too_light)
-                + f": the range is raised one level to {levels[lo]} to {levels[hi]}, within any cap (S17).",
+                + f": the range is raised one level to {levels[lo]} to {levels[hi]}, within any cap.",
             )
         cap = req.screening.pressure_cap
         if cap is not None:
@@ -1168,13 +1168,12 @@ class _Planner:
         return [f for f in self.req.screening.findings if f.area is not None and _overlaps(f.area, area)]
 
     def _order_note(self, segments: Sequence[Segment]) -> None:
-        basis = self.cat.phase_order_basis or "clinic convention"
         self.note(
             "tailoring.techniques.order",
             CLINIC_SETTING,
             "Techniques in each segment follow the phase order "
             + " → ".join(p.replace("_", "-") for p in self.cat.phase_order)
-            + f" ({basis.rstrip('.')}).",
+            + ", a convention of this clinic.",
         )
 
     def _instructions(self, segments: Sequence[Segment]) -> tuple[str, ...]:
@@ -1190,7 +1189,7 @@ class _Planner:
                 "tailoring.instructions.loose_clothing",
                 ARTICLE,
                 f"Stretching is planned ({', '.join(sorted(stretching))}): wear loose-fitting clothing or "
-                "active-wear (S16).",
+                "active-wear.",
             )
         if self.req.first_visit:
             out += ["bring_referral", "arrive_early"]
@@ -1204,7 +1203,7 @@ class _Planner:
             self.note(
                 "tailoring.instructions.spot_work_timing",
                 ARTICLE,
-                "Spot work is a short session next to the host visit: timing instructions (S15).",
+                "Spot work is a short session next to the host visit: timing instructions.",
             )
         planned = [s.area for s in segments]
         for f in self.req.screening.findings:
@@ -1235,7 +1234,7 @@ class _Planner:
         self.note(
             "tailoring.ambience",
             ARTICLE,
-            f"Ambience: {lighting} lighting, music {music} ({'; '.join(origin)}) (S13).",
+            f"Ambience: {lighting} lighting, music {music} ({'; '.join(origin)}).",
         )
         return {"lighting": lighting, "music": music}
 
@@ -1263,6 +1262,10 @@ INSTRUCTION_NOTES = {
 }
 
 ROLE_WORDS = {"focus": "Focus", "related": "Related muscles", "general": "General"}
+
+
+def _levels(n: int) -> str:
+    return {0: "no level", 1: "one level"}.get(n, f"{n} levels")
 
 
 def _nearest_minute(value: Fraction) -> int:
