@@ -246,3 +246,33 @@ def test_validate_raises_a_clear_error(data_dir):
         match=re.escape("regions.toml: region 'knee': field 'paired' has the wrong type"),
     ):
         loader.validate(data_dir)
+
+
+def test_a_goal_on_a_between_group_difference_is_refused(data_dir):
+    _edit(
+        data_dir / "measures.toml",
+        'population = "Between-group difference (Smelt 2014)", sources',
+        'population = "Between-group difference (Smelt 2014)", goal_codes = ["G43.909"], sources',
+    )
+    errors = loader.load_errors(data_dir)
+    assert any("'hit6'" in e and "between_group cannot be a goal" in e for e in errors), errors
+
+
+def test_a_variant_code_outside_the_conditions_codes_is_refused(data_dir):
+    _edit(
+        data_dir / "conditions.toml", 'codes = ["G56.01", "G56.02", "G56.03"]', 'codes = ["G56.01", "M54.50"]'
+    )
+    errors = loader.load_errors(data_dir)
+    assert any("'repetitive_strain'" in e and "carpal_tunnel" in e and "M54.50" in e for e in errors), errors
+
+
+def test_an_adaptation_for_an_unknown_stage_is_refused(data_dir):
+    _edit(data_dir / "conditions.toml", 'when = ["pre_freezing", "freezing"]', 'when = ["melting"]')
+    errors = loader.load_errors(data_dir)
+    assert any("'frozen_shoulder'" in e and "melting" in e for e in errors), errors
+
+
+def test_every_flag_has_a_plain_label():
+    for flag in catalogue.flags().values():
+        assert flag.label.strip(), flag.id
+        assert "_" not in flag.label, flag.id

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from kneadwell.intake.schemas import HealthAnswersIn
 from kneadwell.intake.services import intake_record
 from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.lib.errors import DomainError
@@ -92,3 +93,70 @@ def test_a_hand_off_needs_a_colleague_and_a_note(cast):
     with pytest.raises(PermissionDenied):
         handoff_create(actor=cast.desk, patient=cast.pat, to_therapist=cast.theo, note="x")
     assert (own.value.field, silent.value.field) == ("to_therapist", "note")
+
+
+# --- Goals: within-person MCIDs on each instrument's own scale (issue 7, item 10) --------------------
+
+
+def _goals(cast, condition, area, icd10=None):  # type: ignore[no-untyped-def]
+    intake_record(
+        actor=cast.desk,
+        patient=cast.pat,
+        channel="phone",
+        chief_complaint="Sore",
+        areas=[area],
+        diagnoses=[DiagnosisIn(condition=condition, icd10=icd10, onset=dt.date(2026, 9, 1))],
+    )
+    plan = care_plan_draft(actor=cast.desk, patient=cast.pat, starts_on=dt.date(2026, 12, 1))
+    return {g.measure: g for g in plan.goals.all()}
+
+
+@pytest.mark.parametrize(
+    ("condition", "area", "icd10", "measure", "target", "scale"),
+    [
+        ("migraine", AreaIn(region="head"), None, "hit6", -6, "36–78"),
+        ("tension_headache", AreaIn(region="neck"), "G44.229", "hit6", -8, "36–78"),
+        ("frozen_shoulder", AreaIn(region="shoulder", side="right"), "M75.01", "spadi", -13, "0–100"),
+        ("whiplash", AreaIn(region="neck"), None, "ndi", -7.5, "0–50"),
+        ("low_back_pain", AreaIn(region="low_back"), None, "odi", -12, "0–100"),
+        ("strain_sprain", AreaIn(region="ankle_foot", side="left"), None, "psfs", 2, "0–10"),
+        ("strain_sprain", AreaIn(region="ankle_foot", side="left"), None, "nprs", -2, "0–10"),
+    ],
+)
+def test_default_goals_use_within_person_mcids_stated_with_the_scale(
+    cast, condition, area, icd10, measure, target, scale
+):
+    goal = _goals(cast, condition, area, icd10)[measure]
+    assert goal.target_change == target
+    assert f"on the {scale} scale" in goal.description
+    assert "between-group" not in goal.basis.lower()
+    assert "detectable" not in goal.basis.lower()
+
+
+def test_a_published_range_is_stated_with_its_top_as_the_target(cast):
+    goal = _goals(cast, "frozen_shoulder", AreaIn(region="shoulder", side="right"), "M75.01")["spadi"]
+    assert "(published range 8–13 points)" in goal.description
+    assert goal.description.startswith("Shoulder Pain and Disability Index (SPADI): down 13 points")
+
+
+# --- A held visit cannot have its plan of care approved (issue 7, item 6) ----------------------------
+
+
+def test_a_plan_of_care_cannot_be_approved_while_screening_holds_the_visit(cast):
+    _intake(cast, "low_back_pain", AreaIn(region="low_back"))
+    plan = care_plan_draft(actor=cast.desk, patient=cast.pat)
+    intake_record(
+        actor=cast.desk,
+        patient=cast.pat,
+        channel="phone",
+        chief_complaint="Back",
+        areas=[AreaIn(region="low_back")],
+        diagnoses=[DiagnosisIn(condition="low_back_pain", onset=dt.date(2026, 9, 1))],
+        answers=HealthAnswersIn(cauda_equina_signs=True),
+    )
+    with pytest.raises(DomainError) as exc:
+        care_plan_approve(actor=cast.tess_user, plan=plan)
+    assert (exc.value.code, exc.value.field) == ("screening_hold", "plan")
+    assert "Emergency care first" in exc.value.message
+    plan.refresh_from_db()
+    assert plan.status == CarePlanStatus.DRAFT
