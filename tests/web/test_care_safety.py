@@ -12,6 +12,7 @@ from kneadwell.intake.models import InflammationCheck, Intake
 from kneadwell.intake.schemas import HealthAnswersIn
 from kneadwell.intake.services import intake_record
 from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
+from kneadwell.lib.clock import now
 from kneadwell.referrals.models import Clearance
 from kneadwell.scheduling.overview import care_overview
 from tests.web.test_care_pages import call_form, live, text
@@ -55,7 +56,7 @@ def test_weeks_of_pregnancy_outside_0_to_42_save_nothing(client, cast):
 
 def test_a_future_steroid_injection_date_saves_nothing(client, cast):
     client.force_login(cast.desk)
-    future = (dt.date.today() + dt.timedelta(days=400)).isoformat()
+    future = (now().date() + dt.timedelta(days=400)).isoformat()
     response = client.post(
         reverse("desk-call"),
         call_form(
