@@ -131,8 +131,8 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "nerve_skin_heart",
-        "Nerve damage, fragile skin or a heart condition?",
-        "Do you have nerve damage (numb areas), fragile skin or a heart condition?",
+        "Nerve damage, fragile skin or a heart problem?",
+        "Do you have nerve damage (numb areas), fragile skin or a heart problem?",
         flags=("consult_and_adapt",),
         always=True,
     ),
