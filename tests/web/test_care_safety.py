@@ -140,3 +140,38 @@ def test_a_referral_out_offers_to_ask_the_referrer_for_the_flags_evaluation(clie
     assert response.status_code == 302
     asked = Clearance.objects.get()
     assert (asked.scope, asked.flag, asked.status) == ("flag", "snoop_onset_after_50", "requested")
+
+
+def test_the_referrer_grants_a_flag_clearance_from_the_portal(client, cast):
+    client.force_login(cast.rita_user)
+    url = reverse("referrer-clearance", args=[cast.pat.public_id])
+    page = text(client.get(url))
+    assert 'name="clear_flag"' in page
+    assert "Headache that began after age 50" in page
+    assert "Fever or infection" not in page  # a fever is waited out, not cleared
+    bad = client.post(url, {"clear_scope": "flag", "clear_flag": ""})
+    assert bad.status_code == 422
+    assert 'id="clear_flag-error"' in text(bad)
+    assert not Clearance.objects.exists()
+    done = client.post(
+        url, {"clear_scope": "flag", "clear_flag": "snoop_onset_after_50", "clear_note": "Evaluated; fine."}
+    )
+    assert done.status_code == 302
+    granted = Clearance.objects.get()
+    assert (granted.scope, granted.flag, granted.status, granted.note) == (
+        "flag",
+        "snoop_onset_after_50",
+        "granted",
+        "Evaluated; fine.",
+    )
+
+
+def test_the_referrer_sees_which_finding_a_requested_evaluation_is_for(client, cast):
+    from kneadwell.referrals.services import clearance_request
+
+    clearance_request(
+        actor=cast.desk, patient=cast.pat, provider=cast.rita, scope="flag", flag="snoop_onset_after_50"
+    )
+    client.force_login(cast.rita_user)
+    page = text(client.get(reverse("referrer-home")))
+    assert "Medical evaluation: headache that began after age 50" in page

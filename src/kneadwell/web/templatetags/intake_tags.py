@@ -25,3 +25,15 @@ def posted(data: Any, name: str) -> str:
 def question_choices(kind: str) -> list[tuple[str, str]]:
     """The options of an area question: every region and side, or for lymph nodes, each arm and leg."""
     return limb_choices() if kind == "limb" else area_select_choices()
+
+
+@register.simple_tag
+def clearable_flags() -> list[tuple[str, str]]:
+    """The screening findings a provider's documented evaluation can clear (a referral out or a hold)."""
+    from kneadwell.knowledge import catalogue
+    from kneadwell.referrals.services import CLEARABLE_ACTIONS
+
+    return sorted(
+        ((f.id, f.label) for f in catalogue.flags().values() if f.action in CLEARABLE_ACTIONS),
+        key=lambda pair: pair[1],
+    )
