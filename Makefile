@@ -48,6 +48,7 @@ screenshots: install chromium
 lint: install
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports --no-cache
 	KNEADWELL_TESTING=true $(BIN)/mypy src
 
 clean:

@@ -9,6 +9,10 @@ from kneadwell.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# The suite signs in front desk and therapists with force_login; the tests of the second-factor
+# requirement turn it on where they check it (tests/accounts).
+KNEADWELL_CLINICIAN_MFA_DEFAULT = False
+
 # A file-backed SQLite test database (one per test process), so that tests can
 # open several connections at once, as concurrent requests do. An in-memory
 # database would be private to one connection and hide locking behaviour.

@@ -238,3 +238,61 @@ class TestPlan:
         cli.main(["plan", "--patient", "Pat Palmer", "--service", "therapeutic-60"])
         event = AuditEvent.objects.get(channel="cli", patient_id=str(cast.pat.public_id))
         assert event.detail["os_user"]
+
+
+class TestServe:
+    """`kneadwell serve`: preloaded, threaded, recycled workers; sizes from the environment."""
+
+    def test_it_preloads_threads_and_recycles_workers(self, monkeypatch):
+        for name in ("WEB_CONCURRENCY", "KNEADWELL_THREADS", "KNEADWELL_MAX_REQUESTS", "KNEADWELL_TIMEOUT"):
+            monkeypatch.delenv(name, raising=False)
+        argv = cli.gunicorn_argv()
+        assert "--preload" in argv
+        assert argv[argv.index("--worker-class") + 1] == "gthread"
+        assert argv[argv.index("--threads") + 1] == "4"
+        assert argv[argv.index("--max-requests") + 1] == "2000"
+        assert argv[argv.index("--max-requests-jitter") + 1] == "200"
+        assert argv[argv.index("--workers") + 1] == str(cli.default_workers())
+        assert "--no-control-socket" in argv
+
+    def test_sizes_come_from_the_environment(self, monkeypatch):
+        monkeypatch.setenv("WEB_CONCURRENCY", "5")
+        monkeypatch.setenv("KNEADWELL_THREADS", "2")
+        monkeypatch.setenv("KNEADWELL_MAX_REQUESTS", "500")
+        argv = cli.gunicorn_argv()
+        assert argv[argv.index("--workers") + 1] == "5"
+        assert argv[argv.index("--threads") + 1] == "2"
+        assert argv[argv.index("--max-requests-jitter") + 1] == "50"
+
+    def test_options_override_the_environment(self, monkeypatch):
+        monkeypatch.setenv("KNEADWELL_THREADS", "2")
+        ran = []
+        monkeypatch.setattr(cli.os, "execv", lambda path, argv: ran.append(argv))
+        assert cli.main(["serve", "--workers", "3", "--threads", "6"]) == 0
+        (argv,) = ran
+        assert (argv[argv.index("--workers") + 1], argv[argv.index("--threads") + 1]) == ("3", "6")
+
+    @pytest.mark.parametrize("cores", [1, 2, 4, 64])
+    def test_the_default_worker_count_suits_the_machine(self, monkeypatch, cores):
+        monkeypatch.setattr(cli.os, "cpu_count", lambda: cores)
+        assert cli.default_workers() == max(2, min(cores, 8))
+
+    def test_a_bad_thread_count_is_a_usage_error(self, monkeypatch, capsys):
+        monkeypatch.setenv("KNEADWELL_THREADS", "many")
+        monkeypatch.setattr(cli.os, "execv", lambda path, argv: pytest.fail("must not serve"))
+        assert cli.main(["serve"]) == 2
+        assert "KNEADWELL_THREADS" in capsys.readouterr().err
+
+
+def test_token_commands_are_audited_under_the_operating_system_user(cast, capsys):
+    from kneadwell.accounts.models import AuditAction, AuditEvent
+
+    cli.main(["token", "create", "--user", "desk"])
+    prefix = ApiToken.objects.get(user=cast.desk).prefix
+    cli.main(["token", "revoke", prefix])
+    actions = list(AuditEvent.objects.order_by("seq").values_list("action", "channel", "actor_username"))
+    assert [a[:2] for a in actions] == [
+        (AuditAction.TOKEN_CREATED, "cli"),
+        (AuditAction.TOKEN_REVOKED, "cli"),
+    ]
+    assert all(a[2].startswith("os:") for a in actions)

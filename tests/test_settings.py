@@ -85,3 +85,56 @@ def test_an_unsupported_database_is_refused(tmp_path):
     result = _import_settings(tmp_path, SECRET_KEY="x" * 50, DATABASE_URL="mysql://u@db/kw")
     assert result.returncode != 0
     assert "DATABASE_URL" in result.stderr
+
+
+def test_a_bad_trusted_proxy_stops_start_up(tmp_path):
+    result = _import_settings(
+        tmp_path, SECRET_KEY="x" * 50, KNEADWELL_TRUSTED_PROXIES="10.0.0.0/8,proxy.local"
+    )
+    assert result.returncode != 0
+    assert "KNEADWELL_TRUSTED_PROXIES" in result.stderr
+    assert "proxy.local" in result.stderr
+
+
+def _setting(tmp_path, expression: str, **env: str) -> str:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("KNEADWELL_", "DEBUG", "SECRET_KEY", "DATABASE_URL"))
+    }
+    clean.update({"KNEADWELL_DATA_DIR": str(tmp_path), "SECRET_KEY": "x" * 50, **env})
+    result = subprocess.run(
+        [sys.executable, "-c", f"import kneadwell.settings as s; print({expression})"],
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_request_limits_come_from_the_environment(tmp_path):
+    assert _setting(tmp_path, "s.KNEADWELL_MAX_REQUEST_BYTES, s.KNEADWELL_MAX_ANONYMOUS_REQUEST_BYTES") == (
+        f"{12 * 1024 * 1024} {64 * 1024}"
+    )
+    assert (
+        _setting(
+            tmp_path,
+            "s.KNEADWELL_MAX_REQUEST_BYTES, s.KNEADWELL_MAX_ANONYMOUS_REQUEST_BYTES",
+            KNEADWELL_MAX_REQUEST_MB="20",
+            KNEADWELL_MAX_ANONYMOUS_REQUEST_KB="8",
+        )
+        == f"{20 * 1024 * 1024} {8 * 1024}"
+    )
+
+
+def test_the_second_factor_rule_is_on_outside_the_demo_and_off_in_it(tmp_path):
+    assert (
+        _setting(tmp_path, "s.KNEADWELL_REQUIRE_ADMIN_MFA, s.KNEADWELL_CLINICIAN_MFA_DEFAULT") == "True True"
+    )
+    assert _setting(tmp_path, "s.KNEADWELL_REQUIRE_ADMIN_MFA", KNEADWELL_DEMO="true") == "False"
+
+
+def test_passwords_need_twelve_characters(tmp_path):
+    assert "'min_length': 12" in _setting(tmp_path, "s.AUTH_PASSWORD_VALIDATORS")

@@ -1,10 +1,13 @@
 """The `kneadwell` command: demo, serve, token, manage.
 
     kneadwell demo [--no-serve] [--port N]        migrate, load the demo clinic, serve it
-    kneadwell serve [--port N] [--workers N] [--host H]
+    kneadwell serve [--port N] [--workers N] [--threads N] [--host H]
     kneadwell token create --user NAME [--name LABEL]
     kneadwell token list --user NAME
     kneadwell token revoke PREFIX
+    kneadwell audit verify                        check the audit trail's hash chain
+    kneadwell backup [--output DIR]               a verified backup of the database and uploads
+    kneadwell restore BACKUP_DIR [--yes]          restore one, and check it against its manifest
     kneadwell manage <django command> [args...]
 
 Configuration comes from the environment, as in settings.py: PORT (overridden
@@ -27,6 +30,12 @@ SETTINGS_MODULE = "kneadwell.settings"
 DEFAULT_PORT = 8000
 DEFAULT_HOST = "127.0.0.1"
 EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+# gunicorn defaults (each overridable by the environment, see docs/operations.md).
+DEFAULT_THREADS = 4
+DEFAULT_MAX_REQUESTS = 2000
+DEFAULT_TIMEOUT = 60
 
 
 class CommandError(Exception):
@@ -58,12 +67,42 @@ def _port(value: int | None) -> int:
 # --------------------------------------------------------------------------- serve
 
 
+def _env_count(name: str, default: int, *, minimum: int = 1) -> int:
+    raw = os.environ.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise CommandError(f"{name}={raw!r} is not a whole number.") from None
+    if value < minimum:
+        raise CommandError(f"{name} must be at least {minimum}.")
+    return value
+
+
+def default_workers() -> int:
+    """One process per CPU core, at least 2 (a slow request never blocks everyone), at most 8.
+
+    Each worker holds its own copy of what it imports (about 150–250 MB); past
+    8 on one machine, memory and the database's connection count matter more
+    than cores. Threads (below) give each process more concurrent requests.
+    """
+    return max(2, min(os.cpu_count() or 1, 8))
+
+
 def gunicorn_argv(
-    *, port: int | None = None, host: str | None = None, workers: int | None = None
+    *,
+    port: int | None = None,
+    host: str | None = None,
+    workers: int | None = None,
+    threads: int | None = None,
 ) -> list[str]:
     """The gunicorn command line `kneadwell serve` runs (built separately so it can be tested)."""
     if workers is None:
-        workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
+        workers = _env_count("WEB_CONCURRENCY", default_workers())
+    if threads is None:
+        threads = _env_count("KNEADWELL_THREADS", DEFAULT_THREADS)
+    max_requests = _env_count("KNEADWELL_MAX_REQUESTS", DEFAULT_MAX_REQUESTS, minimum=0)
     return [
         sys.executable,
         "-m",
@@ -73,6 +112,24 @@ def gunicorn_argv(
         f"{host or DEFAULT_HOST}:{_port(port)}",
         "--workers",
         str(workers),
+        # Threads in each worker: most of a request's time is spent waiting on the database.
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        # Load the application (and warm it up: wsgi.py) once in the master before forking,
+        # so a worker takes traffic with the ICD-10-CM code set and catalogue loaded.
+        "--preload",
+        # Recycle each worker after about this many requests (jittered, so they do not all
+        # restart together): bounds the growth of a slow leak.
+        "--max-requests",
+        str(max_requests),
+        "--max-requests-jitter",
+        str(max_requests // 10),
+        "--timeout",
+        str(_env_count("KNEADWELL_TIMEOUT", DEFAULT_TIMEOUT)),
+        "--graceful-timeout",
+        "30",
         # gunicorn 27 otherwise opens a control socket under ~/.gunicorn.
         "--no-control-socket",
         "--access-logfile",
@@ -82,8 +139,8 @@ def gunicorn_argv(
     ]
 
 
-def _serve(*, port: int | None, host: str | None, workers: int | None) -> int:
-    argv = gunicorn_argv(port=port, host=host, workers=workers)
+def _serve(*, port: int | None, host: str | None, workers: int | None, threads: int | None = None) -> int:
+    argv = gunicorn_argv(port=port, host=host, workers=workers, threads=threads)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
     from django.db import connections
 
@@ -98,10 +155,12 @@ def _serve(*, port: int | None, host: str | None, workers: int | None) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise CommandError("--workers must be at least 1.")
+    if args.threads is not None and args.threads < 1:
+        raise CommandError("--threads must be at least 1.")
     # Set up Django first so a configuration error (no SECRET_KEY, a bad
     # DATABASE_URL) is reported here, once, instead of by every worker.
     _setup_django()
-    return _serve(port=args.port, host=args.host, workers=args.workers)
+    return _serve(port=args.port, host=args.host, workers=args.workers, threads=args.threads)
 
 
 # --------------------------------------------------------------------------- demo
@@ -342,6 +401,100 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- audit
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.db import connection
+
+    from kneadwell.accounts.audit import verify_chain
+    from kneadwell.accounts.dbguard import guard_installed
+
+    report = verify_chain()
+    guard = guard_installed(connection)
+    if report.ok:
+        print(f"Audit trail: {report.count} events, every link intact.")
+    else:
+        print(f"Audit trail BROKEN at {report.problem}.")
+        print(f"The {report.count} events before it are intact.")
+    print(f"Head: seq {report.head_seq}, hash {report.head_hash}")
+    print(
+        "Guard: the database refuses UPDATE and DELETE on the audit table."
+        if guard
+        else "Guard MISSING: the audit table's triggers are not installed (re-run migrations; see docs)."
+    )
+    return 0 if report.ok and guard else EXIT_FAILED
+
+
+# --------------------------------------------------------------------------- backup
+
+
+def _backup_target():  # type: ignore[no-untyped-def]
+    from django.db import connection
+
+    from kneadwell.backups import Target
+
+    return Target.from_django(connection.settings_dict)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    _setup_django()
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from kneadwell.backups import BackupError, backup
+
+    output = Path(
+        args.output or os.environ.get("KNEADWELL_BACKUP_DIR") or Path(settings.DATA_DIR) / "backups"
+    )
+    try:
+        directory, manifest = backup(
+            _backup_target(), media_root=Path(settings.MEDIA_ROOT), output_dir=output
+        )
+    except BackupError as exc:
+        print(f"kneadwell: backup failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    snap = manifest.snapshot
+    print(directory)
+    print(
+        f"Backed up {sum(snap.tables.values())} rows in {len(snap.tables)} tables; audit chain of "
+        f"{snap.audit_count} events verified (head {snap.audit_head_hash[:16]}…).",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    _setup_django()
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.db import connections
+
+    from kneadwell.backups import BackupError, restore, target_has_data
+
+    target = _backup_target()
+    connections.close_all()
+    if target_has_data(target) and not args.yes:
+        raise CommandError(
+            "The database already holds data; restoring replaces all of it. Stop the server, then "
+            "run again with --yes."
+        )
+    try:
+        restored = restore(Path(args.backup), target, media_root=Path(settings.MEDIA_ROOT))
+    except BackupError as exc:
+        print(f"kneadwell: restore failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(
+        f"Restored {sum(restored.tables.values())} rows in {len(restored.tables)} tables; row counts and "
+        f"the audit chain ({restored.audit_count} events) match the backup.",
+        file=sys.stderr,
+    )
+    return 0
+
+
 # --------------------------------------------------------------------------- manage
 
 
@@ -373,13 +526,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="migrate, load the demo clinic and serve it (KNEADWELL_DEMO=true)")
     demo.add_argument("--no-serve", action="store_true", help="prepare the demo, then exit")
     demo.add_argument("--port", type=int, help="port to serve on (default: $PORT or 8000)")
-    demo.add_argument("--workers", type=int, help="gunicorn worker processes (default 2)")
+    demo.add_argument("--workers", type=int, help="gunicorn worker processes (default: one per core, 2–8)")
     demo.set_defaults(func=cmd_demo)
 
     serve = sub.add_parser("serve", help="run the web server (gunicorn)")
     serve.add_argument("--port", type=int, help="port (default: $PORT or 8000)")
     serve.add_argument("--host", default=DEFAULT_HOST, help="interface to bind (default 127.0.0.1)")
-    serve.add_argument("--workers", type=int, help="worker processes (default: $WEB_CONCURRENCY or 2)")
+    serve.add_argument(
+        "--workers", type=int, help="worker processes (default: $WEB_CONCURRENCY, else one per core, 2–8)"
+    )
+    serve.add_argument("--threads", type=int, help="threads per worker (default: $KNEADWELL_THREADS or 4)")
     serve.set_defaults(func=cmd_serve)
 
     token = sub.add_parser("token", help="create, list and revoke API tokens")
@@ -402,6 +558,23 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--therapist", help='public id, or "Given Family" (default: the current therapist)')
     plan.add_argument("--date", type=dt.date.fromisoformat, help="local date YYYY-MM-DD (default: today)")
     plan.set_defaults(func=cmd_plan)
+
+    audit = sub.add_parser("audit", help="check the audit trail")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    verify = audit_sub.add_parser("verify", help="walk the hash chain; exit 1 at the first broken link")
+    verify.set_defaults(func=cmd_audit_verify)
+
+    backup = sub.add_parser("backup", help="a verified backup of the database and uploads")
+    backup.add_argument(
+        "--output",
+        help="directory to put it in (default: $KNEADWELL_BACKUP_DIR or $KNEADWELL_DATA_DIR/backups)",
+    )
+    backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser("restore", help="restore a backup (replaces the database and uploads)")
+    restore.add_argument("backup", help="the directory `kneadwell backup` printed")
+    restore.add_argument("--yes", action="store_true", help="replace a database that holds data")
+    restore.set_defaults(func=cmd_restore)
 
     # Parsed by hand in main() so that every argument reaches Django untouched.
     sub.add_parser("manage", help="run a Django management command: kneadwell manage <command> [args]")

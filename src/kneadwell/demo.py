@@ -34,6 +34,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from kneadwell.accounts.models import AuditAction, Role, User
+from kneadwell.accounts.passwords import DEMO_PASSWORD
 from kneadwell.accounts.services import audit_record
 from kneadwell.clinic.models import Location, LocationKind, Room, Service, ServiceFamily
 from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
@@ -55,7 +56,6 @@ from kneadwell.scheduling.services import appointment_create
 from kneadwell.therapists.models import Expertise, Licence, Therapist, TimeOff, Training, WorkingHours
 
 # Printed by `make run`. It exists only in demo data: settings never read it.
-DEMO_PASSWORD = "kneadwell-demo"
 
 # One login per role, in the order `kneadwell demo` prints them.
 DEMO_LOGINS: tuple[tuple[str, Role], ...] = (

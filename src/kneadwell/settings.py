@@ -8,6 +8,7 @@ read from a file the operator has to write.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -66,17 +67,35 @@ def envsecret(name: str) -> str:
 DEMO = envbool("KNEADWELL_DEMO", False)
 DEBUG = envbool("DEBUG", False)
 TESTING = envbool("KNEADWELL_TESTING", False)
+# A real clinic: neither the demo, nor a developer's DEBUG, nor the test suite.
+PRODUCTION = not (DEMO or DEBUG or TESTING)
 
 DATA_DIR = Path(os.environ.get("KNEADWELL_DATA_DIR") or Path.cwd() / "var").resolve()
 
 
+def _private_dir(path: Path) -> Path:
+    """Make `path` (and parents) if missing; a directory we create is readable by its owner only."""
+    if not path.exists():
+        path.mkdir(parents=True, mode=0o700, exist_ok=True)
+        path.chmod(0o700)  # mkdir's mode is filtered by the umask
+    return path
+
+
+def _private_file(path: Path, content: str = "") -> None:
+    """Create `path` owner-only (0600) if missing, atomically: never briefly readable by others."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w") as fh:
+        fh.write(content)
+
+
 def _local_secret_key() -> str:
     """A secret kept in the data directory: good for a laptop, refused in production."""
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    _private_dir(DATA_DIR)
     key_file = DATA_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+    _private_file(key_file, secrets.token_urlsafe(50))
     return key_file.read_text().strip()
 
 
@@ -95,7 +114,8 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 SITE_NAME = os.environ.get("KNEADWELL_SITE_NAME", "Kneadwell")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The Django admin with every ModelAdmin audited (accounts/admin_site.py).
+    "kneadwell.accounts.admin_apps.KneadwellAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -110,6 +130,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "ninja",
+    "csp",
     "kneadwell.accounts",
     "kneadwell.clinic",
     "kneadwell.therapists",
@@ -122,8 +143,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, before anything could read a body: oversized requests get a 413 unread.
+    "kneadwell.serving.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session and auth layers, so the events they record are collected too.
+    "kneadwell.accounts.middleware.AuditMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -132,7 +158,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "kneadwell.accounts.middleware.RequireAdminMFAMiddleware",
+    # After authentication; sees request.user as the view left it (the API sets it per token).
+    "kneadwell.accounts.middleware.NoStoreMiddleware",
+    # An expired session is signed out before anything else is decided about it.
+    "kneadwell.accounts.middleware.SessionTimeoutMiddleware",
+    "kneadwell.accounts.middleware.RequireMFAMiddleware",
 ]
 
 ROOT_URLCONF = "kneadwell.urls"
@@ -156,18 +186,30 @@ TEMPLATES = [
 
 # Databases: SQLite in the data directory unless DATABASE_URL names another.
 # SQLite runs writers in BEGIN IMMEDIATE so concurrent bookings queue instead of
-# failing with "database is locked" (see docs/architecture.md).
+# failing with "database is locked" (see docs/architecture.md); the audit trail's
+# hash chain relies on it too (accounts/audit.py).
 _default_sqlite = f"sqlite:///{DATA_DIR / 'kneadwell.sqlite3'}"
+_database_url = os.environ.get("DATABASE_URL") or _default_sqlite
+_is_postgres = _database_url.startswith(("postgres://", "postgresql://", "pgsql://"))
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or _default_sqlite,
-        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0),
+        _database_url,
+        # PostgreSQL: keep connections between requests (a new one costs a few ms and a
+        # backend process), checked before reuse so a restarted server is not an error.
+        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60 if _is_postgres else 0),
+        conn_health_checks=envbool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
+    _sqlite_path = Path(str(DATABASES["default"]["NAME"]))
+    if str(_sqlite_path) not in ("", ":memory:"):
+        # SQLite would create the file world-readable (and its -wal/-shm files follow the
+        # file's mode): create it empty, owner-only, in an owner-only directory, first.
+        _private_dir(_sqlite_path.parent)
+        _private_file(_sqlite_path)
 elif DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must be a sqlite:// or postgres:// URL.")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -188,26 +230,61 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Common passwords dressed up ("Summer2024!"), runs, the product's name (offline; no breach API).
+    {"NAME": "kneadwell.accounts.passwords.PredictablePasswordValidator"},
+    # The demo clinic's published password, outside the demo.
+    {"NAME": "kneadwell.accounts.passwords.DemoPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "account_login"
 
 # django-allauth: username or e-mail + password, no self sign-up (accounts are
-# made by the clinic), failed logins rate-limited, TOTP available.
+# made by the clinic), failed logins rate-limited, second factors: TOTP, security
+# keys / passkeys (WebAuthn) and recovery codes.
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "kneadwell.accounts.adapter.AccountAdapter"
-ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
+# "key" is (login, client address) in our adapter: five wrong passwords lock that
+# login out from that address only, not for everyone; 30 failures from one address
+# (any logins) stop that address.
+ACCOUNT_RATE_LIMITS = {"login_failed": "30/5m/ip,5/5m/key"}
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_ADAPTER = "kneadwell.accounts.adapter.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
+# WebAuthn needs HTTPS; the demo and tests run on plain http://127.0.0.1.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
+# allauth refuses a second factor to accounts with an unverified address, against
+# someone who signs up with another person's address and then locks them out. There
+# is no sign-up here (the clinic makes every account), and staff who must add a
+# factor would otherwise be stuck.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+# Superusers, Django-admin staff and clinic admins need a second factor outside the demo;
+# SecurityPolicy.clinician_mfa extends it to front desk and therapists.
 KNEADWELL_REQUIRE_ADMIN_MFA = envbool("KNEADWELL_REQUIRE_ADMIN_MFA", not DEMO)
+# The first value of SecurityPolicy.clinician_mfa (on). The test suite starts with it off
+# so that tests about other things can sign in a therapist without an authenticator.
+KNEADWELL_CLINICIAN_MFA_DEFAULT = envbool("KNEADWELL_CLINICIAN_MFA_DEFAULT", True)
+
+# Reverse proxies whose X-Forwarded-For is believed (accounts/network.py): CIDRs.
+KNEADWELL_TRUSTED_PROXIES = envlist("KNEADWELL_TRUSTED_PROXIES", [])
+for _proxy in KNEADWELL_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"KNEADWELL_TRUSTED_PROXIES: {_proxy!r} is not an address or CIDR (e.g. 10.0.0.0/8)."
+        ) from None
+
+# Request bodies (kneadwell/serving.py): refused with 413 before they are read.
+KNEADWELL_MAX_REQUEST_BYTES = envint("KNEADWELL_MAX_REQUEST_MB", 12) * 1024 * 1024
+KNEADWELL_MAX_ANONYMOUS_REQUEST_BYTES = envint("KNEADWELL_MAX_ANONYMOUS_REQUEST_KB", 64) * 1024
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -233,6 +310,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or TESTING or DEMO
 MEDIA_ROOT = DATA_DIR / "uploads"
 MEDIA_URL = "/media/"
+# Uploaded letters are patient data: owner-only on disk.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -243,12 +323,47 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kneadwell@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not (DEBUG or DEMO or TESTING))
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", PRODUCTION)
+# Session cookies end when the browser closes; the security policy's idle and absolute
+# limits are enforced server-side by accounts.middleware.SessionTimeoutMiddleware
+# (SESSION_COOKIE_AGE only bounds how long an abandoned session row is kept).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = True  # pages carry the token (hx-headers); scripts never need the cookie
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_TLS_PROXY", False) else None
+BEHIND_TLS_PROXY = envbool("BEHIND_TLS_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+# HTTPS only, remembered by browsers (HSTS), in production. Behind a TLS proxy, plain-HTTP
+# requests are redirected; /healthz stays reachable over HTTP for load balancers.
+SECURE_HSTS_SECONDS = envint("KNEADWELL_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("KNEADWELL_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = envbool("KNEADWELL_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", PRODUCTION and BEHIND_TLS_PROXY)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# check --deploy warns whenever HSTS is on without `preload`. Preloading is a commitment
+# for the whole domain (browsers' built-in lists, slow to undo) that a clinic makes
+# deliberately with KNEADWELL_HSTS_PRELOAD=true, not a default.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# Content-Security-Policy (django-csp): scripts and styles from this site only, so
+# no inline script, no injected <script> runs; images may be data: URIs (the CSS
+# framework's icons, allauth's TOTP QR code); nothing may frame the site.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 NINJA_PAGINATION_PER_PAGE = 50
 

@@ -6,12 +6,11 @@ import datetime as dt
 
 import pytest
 
-from kneadwell.accounts.models import AuditEvent
 from kneadwell.clinic.models import Service
 from kneadwell.scheduling.models import Appointment, AppointmentStatus
 from tests.cast import _appointment
 
-from .conftest import assert_public_ids, fields_of
+from .conftest import assert_public_ids, fields_of, patient_data_events
 
 
 def test_appointment_payload_carries_utc_and_local_times_and_public_ids(api_as, cast):
@@ -128,7 +127,7 @@ def test_filters_never_widen_the_scope(api_as, cast):
 def test_reading_an_appointment_is_audited_under_its_patient(api_as, cast):
     api_as(cast.tess_user).get(f"/appointments/{cast.pat_appointment.public_id}")
 
-    event = AuditEvent.objects.get()
+    event = patient_data_events().get()
     assert (event.patient_id, event.actor, event.object_type) == (
         str(cast.pat.public_id),
         cast.tess_user,
@@ -144,6 +143,6 @@ def test_reading_an_appointment_is_audited_under_its_patient(api_as, cast):
 def test_listing_appointments_records_one_event_per_patient_on_the_page(api_as, cast, more_appointments):
     api_as(cast.desk).get("/appointments")
 
-    patient_ids = sorted(AuditEvent.objects.values_list("patient_id", flat=True))
+    patient_ids = sorted(patient_data_events().values_list("patient_id", flat=True))
     assert patient_ids == sorted([str(cast.pat.public_id), str(cast.paula.public_id)])
     assert Appointment.objects.count() == 4

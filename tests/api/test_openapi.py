@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from ninja import NinjaAPI, Schema
+from ninja.openapi.schema import OpenAPISchema
+
+from kneadwell.api.v1 import api
 
 from .conftest import API
 
@@ -112,3 +118,140 @@ def test_openapi_offers_no_null_for_fields_that_refuse_it(openapi):
 
     assert all("anyOf" not in prop and prop.get("type") != "null" for prop in patch.values())
     assert all("anyOf" not in param["schema"] for param in filters)
+
+
+# --- Every answer fully typed ---------------------------------------------------------------------
+
+# A schema with none of these keys says nothing about its value: `{}`, or only a title or description.
+_TYPING_KEYS = frozenset(
+    {"type", "$ref", "anyOf", "oneOf", "allOf", "enum", "const", "properties", "items", "prefixItems", "not"}
+)
+
+
+def untyped_answers(document: dict[str, Any]) -> list[str]:
+    """Where a schema reachable from a 2xx answer leaves its value untyped.
+
+    Untyped: `{}` (any value), an object without properties whose other keys
+    are not typed either (`dict[str, Any]`: `additionalProperties: true` or
+    nothing), or an array without items. Each place is named by the operation
+    or the component it was reached through, then the path inside it.
+    """
+    components = document.get("components", {}).get("schemas", {})
+    found: list[str] = []
+    seen: set[str] = set()
+
+    def visit(schema: Any, where: str) -> None:
+        if not isinstance(schema, dict):
+            return
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[-1]
+            if name not in seen:
+                seen.add(name)
+                visit(components[name], name)
+            return
+        if not _TYPING_KEYS & schema.keys():
+            found.append(where)
+            return
+        extra = schema.get("additionalProperties")
+        is_object = schema.get("type") == "object" or "properties" in schema or extra is not None
+        if is_object and not schema.get("properties") and not isinstance(extra, dict):
+            found.append(where)
+        if schema.get("type") == "array" and "items" not in schema and "prefixItems" not in schema:
+            found.append(where)
+        for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+            for i, option in enumerate(schema.get(key, [])):
+                visit(option, f"{where}/{key}/{i}")
+        for key in ("items", "not"):
+            if key in schema:
+                visit(schema[key], f"{where}/{key}")
+        for name, prop in schema.get("properties", {}).items():
+            visit(prop, f"{where}.{name}")
+        if isinstance(extra, dict):
+            visit(extra, f"{where}/additionalProperties")
+
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            for status, answer in operation["responses"].items():
+                if not str(status).startswith("2"):  # ints in the built document, strings in JSON
+                    continue
+                for media in answer.get("content", {}).values():
+                    visit(media["schema"], f"{method.upper()} {path} {status}")
+    return found
+
+
+def test_every_successful_answer_is_typed_throughout(openapi: dict[str, Any]) -> None:
+    # A new endpoint answering `dict[str, Any]`, `list[dict]`, `Any` or `object` fails here:
+    # give it a Schema, so the document describes what clients (and the FHIR layer) receive.
+    assert untyped_answers(openapi) == []
+
+
+class _Typed(Schema):
+    name: str
+    labels: dict[str, str]  # a mapping whose values are typed is typed
+
+
+class _Loose(Schema):
+    known: int
+    extra: dict[str, Any]
+    rows: list[dict]  # type: ignore[type-arg]
+    anything: Any
+    nested: _Typed
+
+
+def _toy_document() -> dict[str, Any]:
+    toy = NinjaAPI(urls_namespace="toy-untyped-answers")
+
+    @toy.get("/loose", response=_Loose)
+    def loose(request: Any) -> None: ...
+
+    @toy.get("/mapping", response=dict[str, Any])
+    def mapping(request: Any) -> None: ...
+
+    @toy.get("/typed", response={200: _Typed, 404: dict[str, Any]})
+    def typed(request: Any) -> None: ...
+
+    return toy.get_openapi_schema(path_prefix="")
+
+
+def test_the_typing_check_names_each_untyped_place_in_an_answer() -> None:
+    # Only 2xx answers count: the 404's dict[str, Any] is not reported.
+    assert sorted(untyped_answers(_toy_document())) == [
+        "GET /mapping 200",
+        "_Loose.anything",
+        "_Loose.extra",
+        "_Loose.rows/items",
+    ]
+
+
+@pytest.fixture
+def definition_clashes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Component names ninja gave two different schemas while building the document."""
+    clashes: list[str] = []
+    merge = OpenAPISchema.add_schema_definitions
+
+    def checked(self: OpenAPISchema, definitions: dict[str, Any]) -> None:
+        clashes.extend(k for k, v in definitions.items() if k in self.schemas and self.schemas[k] != v)
+        merge(self, definitions)
+
+    monkeypatch.setattr(OpenAPISchema, "add_schema_definitions", checked)
+    return clashes
+
+
+def test_each_component_name_stands_for_one_schema(definition_clashes: list[str]) -> None:
+    # ninja merges every operation's definitions by name, the last one winning: two schemas
+    # (or enums) sharing a class name would silently publish one shape for both.
+    api.get_openapi_schema(path_prefix=f"{API}/")
+
+    assert definition_clashes == []
+
+
+def test_the_clash_check_sees_two_schemas_sharing_a_name(definition_clashes: list[str]) -> None:
+    toy = NinjaAPI(urls_namespace="toy-clashing-names")
+    first = type("Shared", (Schema,), {"__annotations__": {"a": int}})
+    second = type("Shared", (Schema,), {"__annotations__": {"b": str}})
+    toy.get("/first", response=list[first])(lambda request: [])  # type: ignore[valid-type]
+    toy.get("/second", response=list[second])(lambda request: [])  # type: ignore[valid-type]
+
+    toy.get_openapi_schema(path_prefix="")
+
+    assert definition_clashes == ["Shared"]

@@ -11,7 +11,7 @@ import time_machine
 from kneadwell.accounts.models import AuditEvent
 from kneadwell.patients.models import Patient
 
-from .conftest import assert_public_ids, fields_of, row_counts
+from .conftest import assert_public_ids, fields_of, patient_data_events, row_counts
 
 VALID = {
     "given_name": "Nia",
@@ -114,13 +114,13 @@ BAD_CREATES = [
 
 @pytest.mark.parametrize(("body", "status", "fields"), BAD_CREATES)
 def test_bad_patient_input_names_the_field_and_writes_nothing(api_as, cast, body, status, fields):
-    before = row_counts(Patient, AuditEvent)
+    before = (row_counts(Patient), patient_data_events().count())
 
     response = api_as(cast.desk).post("/patients", body)
 
     assert response.status_code == status, response.content
     assert fields_of(response) == fields
-    assert row_counts(Patient, AuditEvent) == before
+    assert (row_counts(Patient), patient_data_events().count()) == before
 
 
 BAD_PATCHES = [
@@ -188,14 +188,17 @@ def test_front_desk_reading_a_patient_is_audited(api_as, cast):
 def test_listing_patients_records_one_event_per_patient_on_the_page(api_as, cast):
     api_as(cast.desk).get("/patients", limit=1, offset=1)
 
-    events = list(AuditEvent.objects.all())
+    events = list(patient_data_events())
     assert [event.patient_id for event in events] == [str(cast.paula.public_id)]
 
 
-def test_an_out_of_scope_read_records_nothing(api_as, cast):
-    api_as(cast.pat_user).get(f"/patients/{cast.paula.public_id}")
+def test_an_out_of_scope_read_records_the_attempt_and_no_read(api_as, cast):
+    response = api_as(cast.pat_user).get(f"/patients/{cast.paula.public_id}")
 
-    assert not AuditEvent.objects.filter(patient_id=str(cast.paula.public_id)).exists()
+    assert response.status_code == 404
+    events = AuditEvent.objects.filter(patient_id=str(cast.paula.public_id))
+    # The attempt is on the record (who tried, which id); no read of Paula's data is.
+    assert [(e.action, e.actor, e.channel) for e in events] == [("denied", cast.pat_user, "api")]
 
 
 def test_creating_and_changing_a_patient_are_audited(api_as, cast):

@@ -95,6 +95,18 @@ def test_a_hand_off_needs_a_colleague_and_a_note(cast):
     assert (own.value.field, silent.value.field) == ("to_therapist", "note")
 
 
+def test_a_therapist_cannot_approve_a_draft_made_for_a_colleague(cast):
+    _intake(cast, "low_back_pain", AreaIn(region="low_back"))
+    draft = care_plan_draft(actor=cast.tess_user, patient=cast.pat)  # drafted in Tess's name
+    assert draft.therapist == cast.tess
+    with pytest.raises(PermissionDenied):
+        care_plan_approve(actor=cast.theo_user, plan=draft)
+    draft.refresh_from_db()
+    assert draft.status == CarePlanStatus.DRAFT
+    care_plan_approve(actor=cast.tess_user, plan=draft)
+    assert draft.status == CarePlanStatus.ACTIVE
+
+
 # --- Goals: within-person MCIDs on each instrument's own scale (issue 7, item 10) --------------------
 
 

@@ -10,7 +10,21 @@ from kneadwell.referrals.models import Clearance
 from kneadwell.referrals.services import clearance_grant
 from tests.cast import PASSWORD
 
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n"
+
+def _pdf() -> bytes:
+    """A real one-page PDF, as the upload check opens it with pypdf."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(612, 792)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF = _pdf()
 
 
 @pytest.fixture

@@ -53,17 +53,17 @@ def test_sign_out_is_a_post_from_the_user_menu(client, cast):
     assert client.get(reverse("desk-today")).status_code == 302
 
 
-def test_admin_without_an_authenticator_is_sent_to_totp_activation(client, cast):
+def test_admin_without_an_authenticator_is_sent_to_set_up_a_second_factor(client, cast):
     client.force_login(cast.admin)
     response = client.get(reverse("admin-home"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("mfa_activate_totp")
+    assert response["Location"] == reverse("mfa_index")
 
 
 def test_admin_without_an_authenticator_cannot_reach_the_django_admin(client, cast):
     client.force_login(cast.admin)
     response = client.get("/admin/")
-    assert response["Location"] == reverse("mfa_activate_totp")
+    assert response["Location"] == reverse("mfa_index")
 
 
 def reach_totp_activation(client):  # type: ignore[no-untyped-def]

@@ -255,7 +255,7 @@ def test_ask_the_referrer_for_scar_clearance_when_screening_needs_it(client, cas
         diagnoses=[DiagnosisIn(condition="post_surgical_scar", areas=(AreaIn(region="knee", side="right"),))],
     )
     page = text(page_for(client, cast.tess_user, cast.pat))
-    assert "Ask the referrer for clearance" in page
+    assert "Ask for clearance" in page
     response = client.post(
         reverse("patient-clearance-request", args=[cast.pat.public_id]),
         {

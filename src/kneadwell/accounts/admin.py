@@ -4,7 +4,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import ApiToken, AuditEvent, User
+from .models import ApiToken, AuditEvent, SecurityPolicy, User
 
 # The admin's own password-only login would skip allauth's two-factor stage and
 # rate limits: send it through the allauth sign-in instead.
@@ -46,7 +46,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 class AuditEventAdmin(admin.ModelAdmin):
     """The audit trail is append-only: readable here, never added, changed or deleted, not even by superusers."""
 
-    list_display = ("at", "actor_username", "action", "object_type", "patient_id", "channel", "ip")
+    list_display = ("seq", "at", "actor_username", "action", "object_type", "patient_id", "channel", "ip")
     list_filter = ("action", "channel", "object_type")
     search_fields = ("actor_username", "patient_id", "object_id", "path")
     date_hierarchy = "at"
@@ -57,6 +57,26 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(SecurityPolicy)
+class SecurityPolicyAdmin(admin.ModelAdmin):
+    """Sign-in and session rules (one row). Changes are audited like every admin change."""
+
+    list_display = (
+        "__str__",
+        "clinician_mfa",
+        "staff_idle_minutes",
+        "patient_idle_minutes",
+        "session_max_hours",
+    )
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        # One row: until it is saved, the defaults apply (SecurityPolicy.current()).
+        return not SecurityPolicy.objects.exists()
 
     def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False

@@ -1,10 +1,12 @@
-"""Users and their role, API tokens, and the append-only audit trail."""
+"""Users and their role, API tokens, the security policy, and the append-only, hash-chained audit trail."""
 
 from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -16,7 +18,11 @@ class Role(models.TextChoices):
     CLINIC_ADMIN = "clinic_admin", "Clinic admin"
 
 
+# The clinic's staff: they see every patient. Defined once; pages, endpoints and rules use these.
 STAFF_ROLES = frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN})
+# Those who treat or run the clinic: the staff and the therapists (clinical sections, plans of care).
+# They read other people's charts as part of their work, so they also get the shorter idle timeout.
+CARE_ROLES = STAFF_ROLES | {Role.THERAPIST}
 
 
 class User(AbstractUser):
@@ -64,6 +70,23 @@ class AuditAction(models.TextChoices):
     CREATE = "create", "Create"
     UPDATE = "update", "Update"
     DELETE = "delete", "Delete"
+    # An attempt to reach an object outside the actor's scope (answered 404).
+    DENIED = "denied", "Denied (out of scope)"
+    # Sign-in and session events.
+    LOGIN = "login", "Signed in"
+    LOGIN_FAILED = "login_failed", "Sign-in failed"
+    LOCKOUT = "lockout", "Locked out (too many failures)"
+    LOGOUT = "logout", "Signed out"
+    SESSION_EXPIRED = "session_expired", "Session expired"
+    # Second factors (django-allauth MFA).
+    MFA_ADDED = "mfa_added", "Second factor added"
+    MFA_REMOVED = "mfa_removed", "Second factor removed"
+    MFA_RESET = "mfa_reset", "Recovery codes regenerated"
+    MFA_FAILED = "mfa_failed", "Second factor failed"
+    # API tokens.
+    TOKEN_CREATED = "token_created", "Token created"
+    TOKEN_USED = "token_used", "Token used (first use of the day)"
+    TOKEN_REVOKED = "token_revoked", "Token revoked"
 
 
 class AuditQuerySet(models.QuerySet["AuditEvent"]):
@@ -78,13 +101,21 @@ class AuditEvent(models.Model):
     """Who read or wrote which patient's data, when, and from where. Never updated or deleted.
 
     The actor and patient are kept as text as well as links, so the record
-    survives the deletion of either.
+    survives the deletion of either. Rows form a hash chain in `seq` order:
+    `hash` covers the row's content and `prev_hash` (see accounts/auditchain.py),
+    so a changed, removed or inserted row breaks the chain at that point
+    (`kneadwell audit verify`). The database itself refuses UPDATE and DELETE on
+    this table (triggers, accounts/dbguard.py), except clearing `actor` when the
+    user is deleted; `actor` is outside the hash for that reason.
     """
 
+    seq = models.BigIntegerField(
+        unique=True, editable=False, help_text="Position in the hash chain (1, 2, …)."
+    )
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
     actor_username = models.CharField(max_length=150)
-    action = models.CharField(max_length=10, choices=AuditAction.choices)
+    action = models.CharField(max_length=20, choices=AuditAction.choices)
     object_type = models.CharField(max_length=50)
     object_id = models.CharField(max_length=64, blank=True)
     patient_id = models.CharField(
@@ -94,6 +125,8 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     path = models.CharField(max_length=500, blank=True)
     detail = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
 
     objects = AuditQuerySet.as_manager()
 
@@ -111,3 +144,67 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise TypeError("The audit trail is append-only.")
+
+
+def clinician_mfa_default() -> bool:
+    """The first value of SecurityPolicy.clinician_mfa: on, unless the deployment says otherwise.
+
+    KNEADWELL_CLINICIAN_MFA_DEFAULT exists so the test suite (and only it, by
+    default) starts without the requirement; a clinic admin changes the
+    stored value in the admin.
+    """
+    return bool(getattr(settings, "KNEADWELL_CLINICIAN_MFA_DEFAULT", True))
+
+
+class SecurityPolicy(models.Model):
+    """The clinic's sign-in and session rules (one row, edited in the Django admin).
+
+    Superusers, Django-admin staff and clinic admins always need a second
+    factor outside the demo (KNEADWELL_REQUIRE_ADMIN_MFA); `clinician_mfa`
+    extends that to front desk and therapists. Patients and referrers are
+    never forced. Idle timeouts log a session out after that long without a
+    request; `session_max_hours` ends any session that long after sign-in.
+    """
+
+    clinician_mfa = models.BooleanField(
+        "two-factor authentication for front desk and therapists",
+        default=clinician_mfa_default,
+        help_text="They read other people's charts: leave this on unless every device they use is otherwise protected.",
+    )
+    staff_idle_minutes = models.PositiveSmallIntegerField(
+        "idle timeout for clinic staff (minutes)",
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="Front desk, therapists, clinic admins and Django-admin staff.",
+    )
+    patient_idle_minutes = models.PositiveSmallIntegerField(
+        "idle timeout for patients and referrers (minutes)",
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+    )
+    session_max_hours = models.PositiveSmallIntegerField(
+        "longest session (hours)",
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text="After this long since signing in, everyone signs in again, active or not.",
+    )
+
+    class Meta:
+        verbose_name = "security policy"
+        verbose_name_plural = "security policy"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(staff_idle_minutes__gte=1, staff_idle_minutes__lte=120)
+                & models.Q(patient_idle_minutes__gte=1, patient_idle_minutes__lte=240)
+                & models.Q(session_max_hours__gte=1, session_max_hours__lte=24),
+                name="accounts_securitypolicy_ranges",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return "Security policy"
+
+    @classmethod
+    def current(cls) -> SecurityPolicy:
+        """The policy row, or (unsaved) the defaults until a clinic admin saves it. Read on every request."""
+        return cls.objects.order_by("pk").first() or cls(pk=1)

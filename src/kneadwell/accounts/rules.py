@@ -1,47 +1,98 @@
-"""Action permissions (who may do what), as `rules` predicates.
+"""Action permissions (who may do what), as `rules` predicates, checked with `user.has_perm(...)`.
 
-Reading is governed by the scopes in each app's selectors; these rules decide
-the actions on top of that.
+Reading is governed by the scopes in each app's selectors; these rules decide the actions on top of
+that. Services check them (so every interface gets the same answer); pages and endpoints may check
+them first to hide what a role cannot do. Object-level rules take the object the action is about.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import rules
 
-from .models import Role
+from .models import CARE_ROLES, STAFF_ROLES, Role
+
+# A user as the rules see it: a User, or Django's AnonymousUser (role-less).
+Actor = Any
+
+
+def _role(user: Actor) -> str | None:
+    return getattr(user, "role", None)
 
 
 @rules.predicate
-def is_front_desk(user) -> bool:  # type: ignore[no-untyped-def]
-    return getattr(user, "role", None) == Role.FRONT_DESK
+def is_front_desk(user: Actor) -> bool:
+    return _role(user) == Role.FRONT_DESK
 
 
 @rules.predicate
-def is_clinic_admin(user) -> bool:  # type: ignore[no-untyped-def]
-    return getattr(user, "role", None) == Role.CLINIC_ADMIN
+def is_clinic_admin(user: Actor) -> bool:
+    return _role(user) == Role.CLINIC_ADMIN
 
 
 @rules.predicate
-def is_therapist(user) -> bool:  # type: ignore[no-untyped-def]
-    return getattr(user, "role", None) == Role.THERAPIST
+def is_therapist(user: Actor) -> bool:
+    return _role(user) == Role.THERAPIST
 
 
 @rules.predicate
-def is_patient(user) -> bool:  # type: ignore[no-untyped-def]
-    return getattr(user, "role", None) == Role.PATIENT
+def is_patient(user: Actor) -> bool:
+    return _role(user) == Role.PATIENT
 
 
 @rules.predicate
-def is_referrer(user) -> bool:  # type: ignore[no-untyped-def]
-    return getattr(user, "role", None) == Role.REFERRER
+def is_referrer(user: Actor) -> bool:
+    return _role(user) == Role.REFERRER
 
 
-is_clinic_staff = is_front_desk | is_clinic_admin
+@rules.predicate
+def is_clinic_staff(user: Actor) -> bool:
+    return _role(user) in STAFF_ROLES
+
+
+@rules.predicate
+def is_care_staff(user: Actor) -> bool:
+    """Those who treat or run the clinic: front desk, clinic admins and therapists."""
+    return _role(user) in CARE_ROLES
+
+
+@rules.predicate
+def is_own_record(user: Actor, patient: Any) -> bool:
+    """The patient record is the user's own."""
+    return patient is not None and patient.user_id is not None and patient.user_id == user.pk
+
+
+@rules.predicate
+def is_the_asked_provider(user: Actor, clearance: Any) -> bool:
+    """The clearance was asked of this referrer (their provider record)."""
+    return clearance is not None and clearance.provider.user_id == user.pk
+
+
+@rules.predicate
+def is_plans_therapist(user: Actor, plan: Any) -> bool:
+    """The plan of care is drafted for this therapist, or for no one yet (whoever approves it treats)."""
+    if plan is None:
+        return False
+    return plan.therapist_id is None or plan.therapist.user_id == user.pk
+
 
 rules.add_perm("patients.add_patient", is_clinic_staff)
 rules.add_perm("patients.change_patient", is_clinic_staff)
+rules.add_perm("patients.change_own_patient", is_patient & is_own_record)
 rules.add_perm("patients.add_referred_patient", is_clinic_staff | is_referrer)
 rules.add_perm("therapists.add_therapist", is_clinic_admin)
 rules.add_perm("therapists.change_therapist", is_clinic_admin)
 rules.add_perm("accounts.view_auditevent", is_clinic_admin)
 rules.add_perm("clinic.change_settings", is_clinic_admin)
+rules.add_perm("intake.add_intake", is_care_staff | (is_patient & is_own_record))
+rules.add_perm("referrals.add_referral", is_clinic_staff | is_referrer)
+rules.add_perm("referrals.change_referral", is_clinic_staff)
+rules.add_perm("referrals.add_clearance", is_clinic_staff | is_referrer)
+rules.add_perm("referrals.request_clearance", is_care_staff)
+rules.add_perm("referrals.decide_clearance", is_referrer & is_the_asked_provider)
+rules.add_perm("referrals.add_careteam", is_clinic_staff)
+rules.add_perm("planning.add_careplan", is_care_staff)
+rules.add_perm("planning.change_careplan", is_care_staff)
+rules.add_perm("planning.approve_careplan", is_therapist & is_plans_therapist)
+rules.add_perm("planning.add_handoff", is_therapist)

@@ -11,7 +11,7 @@ from kneadwell.accounts.services import token_authenticate
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = token_authenticate(token)
+        user = token_authenticate(token, request=request)
         if user is None:
             return None
         # Permission checks, scopes and the audit trail all read request.user.

@@ -8,7 +8,7 @@ here as everywhere: the session plan comes from the same screening.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
 import pydantic
@@ -16,25 +16,38 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from kneadwell.accounts.models import AuditAction, Role, User
+from kneadwell.accounts.models import CARE_ROLES, AuditAction, Role, User
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
 from kneadwell.clinic.models import Location, Service
 from kneadwell.clinic.selectors import clinic_today, location_today
 from kneadwell.intake.models import Intake, IntakeChannel
 from kneadwell.intake.schemas import HealthAnswersIn
+from kneadwell.intake.screening.types import ScreeningResult
 from kneadwell.intake.selectors import intake_scope, screening_for, screening_input
 from kneadwell.intake.services import inflammation_check_record, intake_record
 from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.lib.errors import DomainError
 from kneadwell.patients.models import Lighting, Music, Patient, Pressure, TherapistGenderPreference
 from kneadwell.patients.selectors import patient_scope
-from kneadwell.planning.models import CarePlan
+from kneadwell.planning.models import CarePlan, CarePlanStatus
 from kneadwell.planning.selectors import patient_matches, screened_session_plan
 from kneadwell.planning.services import GoalIn, care_plan_approve, care_plan_draft, care_plan_update
 from kneadwell.scheduling.selectors import visit_history
 from kneadwell.therapists.models import Therapist
 
+from .clinical import (
+    AreaOut,
+    DiagnosisOut,
+    HealthAnswersOut,
+    MatchesOut,
+    ScreeningOut,
+    SessionPlanOut,
+    TherapistRef,
+    matches_out,
+    screening_out,
+    session_plan_out,
+)
 from .schemas import (
     DETAIL_ERRORS,
     WRITE_ERRORS,
@@ -47,11 +60,9 @@ from .schemas import (
 
 router = Router(tags=["care pathway"])
 
-CLINICAL_ROLES = (Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.THERAPIST)
-
 
 def _patient(request: HttpRequest, id: UUID) -> Patient:
-    return get_in_scope_or_404(patient_scope(request.user), id)
+    return get_in_scope_or_404(patient_scope(request.user), id, request=request)
 
 
 def _audit(
@@ -69,7 +80,7 @@ def _audit(
 
 
 def _require_clinical(request: HttpRequest) -> None:
-    if getattr(request.user, "role", None) not in CLINICAL_ROLES:
+    if getattr(request.user, "role", None) not in CARE_ROLES:
         raise PermissionDenied(
             "You do not have permission to see this: it is for the clinic's staff and therapists."
         )
@@ -114,16 +125,16 @@ class IntakeIn(InSchema):
 
 class IntakeOut(Schema):
     id: UUID
-    channel: str
+    channel: IntakeChannel
     recorded_at: dt.datetime
     chief_complaint: str
     referral_reason: str
-    areas: list[dict[str, Any]]
-    diagnoses: list[dict[str, Any]]
+    areas: list[AreaOut]
+    diagnoses: list[DiagnosisOut]
     onset: dt.date | None
     prior_treatments: str
     goals: str
-    answers: dict[str, Any]
+    answers: HealthAnswersOut
 
 
 class IntakePage(Schema):
@@ -131,25 +142,21 @@ class IntakePage(Schema):
     count: int
 
 
-def _intake_out(i: Intake) -> dict[str, Any]:
-    return {
-        "id": i.public_id,
-        "channel": i.channel,
-        "recorded_at": i.created_at,
-        **{
-            f: getattr(i, f)
-            for f in (
-                "chief_complaint",
-                "referral_reason",
-                "areas",
-                "diagnoses",
-                "onset",
-                "prior_treatments",
-                "goals",
-                "answers",
-            )
-        },
-    }
+def _intake_out(i: Intake) -> IntakeOut:
+    # areas, diagnoses and answers are the JSON the intake service stored (validated on the way in).
+    return IntakeOut(
+        id=i.public_id,
+        channel=IntakeChannel(i.channel),
+        recorded_at=i.created_at,
+        chief_complaint=i.chief_complaint,
+        referral_reason=i.referral_reason,
+        areas=i.areas,
+        diagnoses=i.diagnoses,
+        onset=i.onset,
+        prior_treatments=i.prior_treatments,
+        goals=i.goals,
+        answers=i.answers,
+    )
 
 
 @router.post(
@@ -189,13 +196,13 @@ def create_intake(request: HttpRequest, id: UUID, payload: IntakeIn) -> Status:
     response={200: IntakePage, **DETAIL_ERRORS},
     summary="A patient's intakes, newest first",
 )
-def list_intakes(request: HttpRequest, id: UUID, page: Query[PageParams]) -> dict[str, Any]:
+def list_intakes(request: HttpRequest, id: UUID, page: Query[PageParams]) -> IntakePage:
     patient = _patient(request, id)
     items, count = paginate(
         intake_scope(request.user).filter(patient=patient).order_by("-created_at", "-id"), page
     )
     _audit(request, AuditAction.READ, "intake_list", patient)
-    return {"items": [_intake_out(i) for i in items], "count": count}
+    return IntakePage(items=[_intake_out(i) for i in items], count=count)
 
 
 # --- Screening -------------------------------------------------------------------------------------
@@ -205,16 +212,7 @@ class DateQuery(Schema):
     date: dt.date | None = Field(None, description="The session's local date; default today.")
 
 
-class ScreeningOut(Schema):
-    decision: str
-    blocked: bool
-    chronicity: list[dict[str, Any]]
-    findings: list[dict[str, Any]]
-    restricted_regions: list[dict[str, Any]]
-    pressure_cap: str | None
-
-
-def _screen(patient: Patient, on: dt.date) -> Any:
+def _screen(patient: Patient, on: dt.date) -> ScreeningResult:
     try:
         return screening_for(patient, on)
     except ValueError as exc:  # e.g. an onset after the date asked about
@@ -226,11 +224,11 @@ def _screen(patient: Patient, on: dt.date) -> Any:
     response={200: ScreeningOut, **DETAIL_ERRORS},
     summary="The screening decision, with every finding, its rule and source",
 )
-def get_screening(request: HttpRequest, id: UUID, query: Query[DateQuery]) -> dict[str, Any]:
+def get_screening(request: HttpRequest, id: UUID, query: Query[DateQuery]) -> ScreeningOut:
     patient = _patient(request, id)
     result = _screen(patient, _day(query.date))
     _audit(request, AuditAction.READ, "screening", patient)
-    return result.to_dict(for_patient=getattr(request.user, "role", None) == Role.PATIENT)
+    return screening_out(result, for_patient=getattr(request.user, "role", None) == Role.PATIENT)
 
 
 # --- Matching --------------------------------------------------------------------------------------
@@ -243,19 +241,12 @@ class MatchQuery(StorableText):
     intraoral: bool = Field(False, description="The plan needs intraoral (TMJ) work.")
 
 
-class MatchesOut(Schema):
-    matches: list[dict[str, Any]]
-    excluded: list[dict[str, Any]]
-    current_is_poor_match: bool
-    suggestions: list[dict[str, Any]]
-
-
 @router.get(
     "/patients/{id}/matches",
     response={200: MatchesOut, 403: ErrorOut, **DETAIL_ERRORS},
     summary="Therapists for this patient, best first, and the excluded with why (staff, therapists)",
 )
-def get_matches(request: HttpRequest, id: UUID, query: Query[MatchQuery]) -> dict[str, Any]:
+def get_matches(request: HttpRequest, id: UUID, query: Query[MatchQuery]) -> MatchesOut:
     _require_clinical(request)
     patient = _patient(request, id)
     location = Location.objects.filter(public_id=query.location, active=True).first()
@@ -275,7 +266,7 @@ def get_matches(request: HttpRequest, id: UUID, query: Query[MatchQuery]) -> dic
     except ValueError as exc:
         raise DomainError(str(exc)) from exc
     _audit(request, AuditAction.READ, "matches", patient)
-    return result.to_dict()
+    return matches_out(result)
 
 
 # --- Session plan ----------------------------------------------------------------------------------
@@ -287,25 +278,12 @@ class PlanQuery(StorableText):
     date: dt.date | None = None
 
 
-class SessionPlanOut(Schema):
-    blocked: bool
-    reasons: list[str]
-    unblock: list[str] = Field(default=[], description="What would let a held visit go ahead.")
-    segments: list[dict[str, Any]]
-    pressure: dict[str, str] | None
-    instructions: list[str]
-    ambience: dict[str, str]
-    precautions: list[dict[str, Any]]
-    rationale: list[dict[str, Any]]
-    screening_decision: str
-
-
 @router.get(
     "/patients/{id}/session-plan",
     response={200: SessionPlanOut, 403: ErrorOut, **DETAIL_ERRORS},
     summary="The tailored session plan, rule by rule (staff, therapists)",
 )
-def get_session_plan(request: HttpRequest, id: UUID, query: Query[PlanQuery]) -> dict[str, Any]:
+def get_session_plan(request: HttpRequest, id: UUID, query: Query[PlanQuery]) -> SessionPlanOut:
     _require_clinical(request)
     patient = _patient(request, id)
     therapist = Therapist.objects.filter(public_id=query.therapist, active=True).first()
@@ -321,7 +299,7 @@ def get_session_plan(request: HttpRequest, id: UUID, query: Query[PlanQuery]) ->
     except ValueError as exc:
         raise DomainError(str(exc), field="date") from exc
     _audit(request, AuditAction.READ, "session_plan", patient)
-    return {**plan.to_dict(), "screening_decision": screening.decision.value}
+    return session_plan_out(plan, screening.decision)
 
 
 # --- Plans of care ---------------------------------------------------------------------------------
@@ -346,19 +324,29 @@ class CarePlanIn(InSchema):
     notes: str = Field("", max_length=4000)
 
 
+class GoalOut(Schema):
+    measure: str = Field(description="Measure key from the catalogue, e.g. `nprs`.")
+    baseline: float | None
+    target_change: float = Field(
+        description="Change from baseline in the measure's units (negative = lower)."
+    )
+    description: str
+    basis: str = Field(description="Why this target: the MCID and its source, or a clinic default.")
+
+
 class CarePlanOut(Schema):
     id: UUID
-    status: str
-    therapist: dict[str, Any] | None
-    conditions: list[str]
-    areas: list[dict[str, Any]]
+    status: CarePlanStatus
+    therapist: TherapistRef | None
+    conditions: list[str] = Field(description="Condition keys from the catalogue.")
+    areas: list[AreaOut]
     frequency_per_week: int
     weeks: int
     planned_sessions: int
-    frequency_basis: str
+    frequency_basis: str = Field(description="Where the frequency came from (source or clinic default).")
     starts_on: dt.date
     reassess_on: dt.date
-    goals: list[dict[str, Any]]
+    goals: list[GoalOut]
     notes: str
     approved_at: dt.datetime | None
 
@@ -368,32 +356,32 @@ class CarePlanPage(Schema):
     count: int
 
 
-def _plan_out(p: CarePlan) -> dict[str, Any]:
-    return {
-        "id": p.public_id,
-        "status": p.status,
-        "therapist": {"id": p.therapist.public_id, "name": p.therapist.full_name} if p.therapist else None,
-        "conditions": p.conditions,
-        "areas": p.areas,
-        "frequency_per_week": p.frequency_per_week,
-        "weeks": p.weeks,
-        "planned_sessions": p.planned_sessions,
-        "frequency_basis": p.frequency_basis,
-        "starts_on": p.starts_on,
-        "reassess_on": p.reassess_on,
-        "goals": [
-            {
-                "measure": g.measure,
-                "baseline": g.baseline,
-                "target_change": g.target_change,
-                "description": g.description,
-                "basis": g.basis,
-            }
+def _plan_out(p: CarePlan) -> CarePlanOut:
+    return CarePlanOut(
+        id=p.public_id,
+        status=CarePlanStatus(p.status),
+        therapist=TherapistRef(id=p.therapist.public_id, name=p.therapist.full_name) if p.therapist else None,
+        conditions=p.conditions,
+        areas=p.areas,
+        frequency_per_week=p.frequency_per_week,
+        weeks=p.weeks,
+        planned_sessions=p.planned_sessions,
+        frequency_basis=p.frequency_basis,
+        starts_on=p.starts_on,
+        reassess_on=p.reassess_on,
+        goals=[
+            GoalOut(
+                measure=g.measure,
+                baseline=g.baseline,
+                target_change=g.target_change,
+                description=g.description,
+                basis=g.basis,
+            )
             for g in p.goals.all()
         ],
-        "notes": p.notes,
-        "approved_at": p.approved_at,
-    }
+        notes=p.notes,
+        approved_at=p.approved_at,
+    )
 
 
 @router.post(
@@ -431,7 +419,7 @@ def create_care_plan(request: HttpRequest, id: UUID, payload: CarePlanIn) -> Sta
     response={200: CarePlanPage, **DETAIL_ERRORS},
     summary="A patient's plans of care",
 )
-def list_care_plans(request: HttpRequest, id: UUID, page: Query[PageParams]) -> dict[str, Any]:
+def list_care_plans(request: HttpRequest, id: UUID, page: Query[PageParams]) -> CarePlanPage:
     patient = _patient(request, id)
     qs = (
         patient.care_plans.select_related("therapist")
@@ -440,7 +428,7 @@ def list_care_plans(request: HttpRequest, id: UUID, page: Query[PageParams]) -> 
     )
     items, count = paginate(qs, page)
     _audit(request, AuditAction.READ, "care_plan_list", patient)
-    return {"items": [_plan_out(p) for p in items], "count": count}
+    return CarePlanPage(items=[_plan_out(p) for p in items], count=count)
 
 
 class CarePlanPatch(InSchema):
@@ -456,8 +444,10 @@ class CarePlanPatch(InSchema):
     response={200: CarePlanOut, 404: ErrorOut, **WRITE_ERRORS},
     summary="Edit a draft plan of care (staff, therapists)",
 )
-def update_care_plan(request: HttpRequest, id: UUID, payload: CarePlanPatch) -> dict[str, Any]:
-    plan = get_in_scope_or_404(CarePlan.objects.filter(patient__in=patient_scope(request.user)), id)
+def update_care_plan(request: HttpRequest, id: UUID, payload: CarePlanPatch) -> CarePlanOut:
+    plan = get_in_scope_or_404(
+        CarePlan.objects.filter(patient__in=patient_scope(request.user)), id, request=request
+    )
     goals = [GoalIn(**g.model_dump()) for g in payload.goals] if payload.goals is not None else None
     care_plan_update(
         actor=request.user,  # type: ignore[arg-type]
@@ -477,8 +467,10 @@ def update_care_plan(request: HttpRequest, id: UUID, payload: CarePlanPatch) -> 
     response={200: CarePlanOut, 404: ErrorOut, **WRITE_ERRORS},
     summary="Approve a draft plan of care (the treating therapist)",
 )
-def approve_care_plan(request: HttpRequest, id: UUID) -> dict[str, Any]:
-    plan = get_in_scope_or_404(CarePlan.objects.filter(patient__in=patient_scope(request.user)), id)
+def approve_care_plan(request: HttpRequest, id: UUID) -> CarePlanOut:
+    plan = get_in_scope_or_404(
+        CarePlan.objects.filter(patient__in=patient_scope(request.user)), id, request=request
+    )
     care_plan_approve(actor=request.user, plan=plan)  # type: ignore[arg-type]
     _audit(request, AuditAction.UPDATE, "care_plan", plan.patient, plan)
     return _plan_out(plan)

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.http import HttpRequest
 from ninja import Router, Schema
 
 from kneadwell.knowledge import catalogue as cat
+from kneadwell.knowledge.vocabulary import Side
 
 from .schemas import READ_ERRORS
 
 router = Router(tags=["catalogue"])
+
+# The closed vocabularies the catalogue loader enforces (kneadwell.knowledge.types); tests/api
+# fails when these and the loader's lists drift apart.
+IcdRole = Literal["diagnosis", "secondary_only", "red_flag_context", "related"]
+FlagKind = Literal["red_flag", "precaution"]
+FlagAction = Literal["refer_out", "defer", "needs_clearance", "local_contraindication", "precaution"]
+Urgency = Literal["", "emergency", "urgent"]  # "": not urgent
+Phase = Literal["warm_up", "specific", "stretching", "finishing"]
+Direction = Literal["higher_is_worse", "higher_is_better"]
+# mcid, mic, mid: within-person changes; between_group: a trial's group difference (never an MCID).
+McidKind = Literal["mcid", "mic", "mid", "between_group", "mdc", "sdc", "responder"]
 
 
 class Provenance(Schema):
@@ -21,17 +35,18 @@ class Provenance(Schema):
 class CodeOut(Schema):
     code: str
     title: str
-    role: str
+    role: IcdRole
     note: str
 
 
 class FlagOut(Provenance):
     id: str
-    kind: str
+    label: str
+    kind: FlagKind
     text: str
-    action: str
+    action: FlagAction
     local: bool
-    urgency: str
+    urgency: Urgency
 
 
 class ConditionOut(Provenance):
@@ -55,7 +70,7 @@ class TechniqueOut(Provenance):
     key: str
     name: str
     description: str
-    phases: list[str]
+    phases: list[Phase]
     is_stretching: bool
     scope_restricted: bool
     scope_note: str
@@ -66,11 +81,11 @@ class RegionOut(Provenance):
     name: str
     patient_name: str
     paired: bool
-    sides: list[str]
+    sides: list[Side]
 
 
 class McidOut(Schema):
-    kind: str
+    kind: McidKind
     display: str
     population: str
     sources: list[str]
@@ -83,7 +98,7 @@ class MeasureOut(Provenance):
     patient_name: str
     range_min: float
     range_max: float
-    direction: str
+    direction: Direction
     mcids: list[McidOut]
 
 

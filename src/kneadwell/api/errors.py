@@ -9,7 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    ValidationError,
+)
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -25,6 +31,11 @@ _PARAMETERS = frozenset({"payload", "page", "filters"})
 FORBIDDEN = "You do not have permission to perform this action."
 
 
+def envelope_body(detail: str, errors: Iterable[tuple[str | None, str]] = ()) -> dict[str, Any]:
+    """The error envelope as data (also used outside ninja, e.g. the 413 before a body is read)."""
+    return {"detail": detail, "errors": [{"field": field, "message": message} for field, message in errors]}
+
+
 def _envelope(
     api: NinjaAPI,
     request: HttpRequest,
@@ -32,8 +43,7 @@ def _envelope(
     detail: str,
     errors: Iterable[tuple[str | None, str]] = (),
 ) -> HttpResponse:
-    body = {"detail": detail, "errors": [{"field": field, "message": message} for field, message in errors]}
-    return api.create_response(request, body, status=status)
+    return api.create_response(request, envelope_body(detail, errors), status=status)
 
 
 def field_path(loc: Sequence[Any]) -> str:
@@ -107,8 +117,21 @@ def _on_http_error(api: NinjaAPI, request: HttpRequest, exc: HttpError) -> HttpR
     return _envelope(api, request, exc.status_code, str(exc))
 
 
+def _on_too_big(api: NinjaAPI, request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    # Django refused to hold more of the body in memory (DATA_UPLOAD_MAX_MEMORY_SIZE).
+    detail = "The request body is too large."
+    return _envelope(api, request, 413, detail, [("body", detail)])
+
+
+def _on_too_many_fields(api: NinjaAPI, request: HttpRequest, exc: TooManyFieldsSent) -> HttpResponse:
+    detail = "The request has too many fields."
+    return _envelope(api, request, 400, detail, [("body", detail)])
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     handlers = {
+        RequestDataTooBig: _on_too_big,
+        TooManyFieldsSent: _on_too_many_fields,
         NinjaValidationError: _on_ninja_validation,
         ValidationError: _on_django_validation,
         DomainError: _on_domain_error,

@@ -135,7 +135,7 @@ def create_patient(request: HttpRequest, payload: PatientIn) -> Status:
 
 @router.get("/patients/{id}", response={200: PatientOut, **DETAIL_ERRORS}, summary="One patient")
 def get_patient(request: HttpRequest, id: UUID) -> Patient:
-    patient = get_in_scope_or_404(patient_scope(request.user), id)
+    patient = get_in_scope_or_404(patient_scope(request.user), id, request=request)
     _audit(request, AuditAction.READ, [patient], patient.public_id)
     return patient
 
@@ -146,7 +146,7 @@ def get_patient(request: HttpRequest, id: UUID) -> Patient:
     summary="Change some of a patient's fields",
 )
 def update_patient(request: HttpRequest, id: UUID, payload: PatientPatch) -> Patient:
-    patient = get_in_scope_or_404(patient_scope(request.user), id)
+    patient = get_in_scope_or_404(patient_scope(request.user), id, request=request)
     data = payload.model_dump(exclude_unset=True)
     patient = patient_update(actor=request.user, patient=patient, data=data)  # type: ignore[arg-type]
     # Which fields changed, not their values: the trail must not become a copy of the chart.

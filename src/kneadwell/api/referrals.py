@@ -36,6 +36,7 @@ from kneadwell.referrals.services import (
     referral_set_status,
 )
 
+from .clinical import AreaOut, DiagnosisOut
 from .schemas import DETAIL_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut, InSchema, PageParams, paginate
 
 router = Router(tags=["referrals"])
@@ -51,12 +52,12 @@ class ReferralOut(Schema):
     patient: Ref
     provider: Ref
     received_on: dt.date
-    channel: str
-    status: str
+    channel: ReferralChannel
+    status: ReferralStatus
     status_note: str
-    reason: str
-    diagnoses: list[dict]  # type: ignore[type-arg]
-    areas: list[dict]  # type: ignore[type-arg]
+    reason: str = Field(description="Why massage is recommended.")
+    diagnoses: list[DiagnosisOut]
+    areas: list[AreaOut] = Field(description="Where to work.")
     requested_sessions: int | None
     requested_frequency_per_week: int | None
     precautions: str
@@ -101,11 +102,11 @@ class ClearanceOut(Schema):
     patient: Ref
     provider: Ref
     referral: UUID | None
-    scope: str
+    scope: ClearanceScope
     flag: str = Field("", description="For scope “flag”: the screening flag the evaluation clears.")
-    region: str
-    side: str
-    status: str
+    region: str = Field(description="Region key from the catalogue; empty for the whole body.")
+    side: Literal["left", "right", "bilateral", ""] = Field(description="Empty when the region has none.")
+    status: ClearanceStatus
     granted_on: dt.date | None
     expires_on: dt.date | None
     note: str
@@ -262,7 +263,7 @@ def create_referral(request: HttpRequest, payload: ReferralIn) -> Status:
 
 @router.get("/referrals/{id}", response={200: ReferralOut, **DETAIL_ERRORS}, summary="One referral")
 def get_referral(request: HttpRequest, id: UUID) -> dict[str, object]:
-    referral = get_in_scope_or_404(referral_scope(request.user), id)
+    referral = get_in_scope_or_404(referral_scope(request.user), id, request=request)
     _audit(request, AuditAction.READ, "referral", referral, [referral.patient.public_id])
     return _referral_out(referral)
 
@@ -273,7 +274,7 @@ def get_referral(request: HttpRequest, id: UUID) -> dict[str, object]:
     summary="Triage, schedule, decline or discharge a referral (clinic staff)",
 )
 def set_referral_status(request: HttpRequest, id: UUID, payload: StatusIn) -> dict[str, object]:
-    referral = get_in_scope_or_404(referral_scope(request.user), id)
+    referral = get_in_scope_or_404(referral_scope(request.user), id, request=request)
     referral_set_status(actor=request.user, referral=referral, status=payload.status, note=payload.note)  # type: ignore[arg-type]
     _audit(request, AuditAction.UPDATE, "referral", referral, [referral.patient.public_id])
     return _referral_out(referral)
@@ -285,7 +286,7 @@ def set_referral_status(request: HttpRequest, id: UUID, payload: StatusIn) -> di
     summary="Grant a clearance for this referral's patient (the referrer, or staff from a letter)",
 )
 def grant_clearance(request: HttpRequest, id: UUID, payload: ClearanceIn) -> Status:
-    referral = get_in_scope_or_404(referral_scope(request.user), id)
+    referral = get_in_scope_or_404(referral_scope(request.user), id, request=request)
     clearance = clearance_grant(
         actor=request.user,  # type: ignore[arg-type]
         patient=referral.patient,
@@ -317,7 +318,7 @@ def list_clearances(request: HttpRequest, page: Query[PageParams]) -> dict[str, 
     summary="Ask a provider for a clearance (clinic staff, therapists)",
 )
 def request_clearance(request: HttpRequest, id: UUID, payload: ClearanceRequestIn) -> Status:
-    patient = get_in_scope_or_404(patient_scope(request.user), id)
+    patient = get_in_scope_or_404(patient_scope(request.user), id, request=request)
     provider = ReferringProvider.objects.filter(public_id=payload.provider).first()
     if provider is None:
         raise DomainError("No such referring provider.", field="provider")
@@ -341,7 +342,7 @@ def request_clearance(request: HttpRequest, id: UUID, payload: ClearanceRequestI
 )
 def decide_clearance(request: HttpRequest, id: UUID, payload: DecisionIn) -> dict[str, object]:
     clearance = get_in_scope_or_404(
-        clearance_scope(request.user).filter(status=ClearanceStatus.REQUESTED), id
+        clearance_scope(request.user).filter(status=ClearanceStatus.REQUESTED), id, request=request
     )
     clearance_decide(
         actor=request.user,  # type: ignore[arg-type]

@@ -158,6 +158,6 @@ def list_appointments(
 
 @router.get("/appointments/{id}", response={200: AppointmentOut, **DETAIL_ERRORS}, summary="One appointment")
 def get_appointment(request: HttpRequest, id: UUID) -> Appointment:
-    appointment = get_in_scope_or_404(appointment_scope(request.user), id)
+    appointment = get_in_scope_or_404(appointment_scope(request.user), id, request=request)
     _audit(request, [appointment], appointment.public_id)
     return appointment

@@ -6,8 +6,11 @@ import datetime as dt
 from typing import Annotated, Any, TypeVar
 
 from django.db import models
+from django.http import HttpRequest
 from ninja import Field, Schema
 from pydantic import AfterValidator, AwareDatetime, ConfigDict, WithJsonSchema, field_validator
+
+from kneadwell.clinic.selectors import clinic_today
 
 M = TypeVar("M", bound=models.Model)
 
@@ -136,3 +139,12 @@ def _as_utc(value: dt.datetime) -> dt.datetime:
 
 UtcInstant = Annotated[AwareDatetime, AfterValidator(_as_utc)]
 """An instant with its offset, normalised to UTC before it reaches a query."""
+
+
+def request_today(request: HttpRequest) -> dt.date:
+    """Today in the clinic's zone, looked up once per request (a list resolves it for every row)."""
+    today: dt.date | None = getattr(request, "_kneadwell_today", None)
+    if today is None:
+        today = clinic_today()
+        setattr(request, "_kneadwell_today", today)  # noqa: B010 - a per-request memo
+    return today

@@ -15,7 +15,6 @@ from pydantic import StringConstraints, field_validator
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.clinic.models import Location
 from kneadwell.clinic.selectors import location_list
-from kneadwell.lib.clock import now
 from kneadwell.therapists.models import Gender, Licence, Therapist, Weekday, WorkingHours
 from kneadwell.therapists.selectors import therapist_scope
 from kneadwell.therapists.services import (
@@ -34,6 +33,7 @@ from .schemas import (
     PageParams,
     WallClockTime,
     paginate,
+    request_today,
 )
 
 router = Router(tags=["therapists"])
@@ -49,11 +49,13 @@ class LicenceOut(Schema):
     issued: dt.date
     expires: dt.date
     verified: bool
-    valid_today: bool = Field(description="Issued on or before today and not yet expired (UTC date).")
+    valid_today: bool = Field(
+        description="Issued on or before today and not yet expired (today in the clinic's zone)."
+    )
 
     @staticmethod
-    def resolve_valid_today(licence: Licence) -> bool:
-        today = now().date()
+    def resolve_valid_today(licence: Licence, context: dict[str, Any]) -> bool:
+        today = request_today(context["request"])
         return licence.issued <= today <= licence.expires
 
 
@@ -209,7 +211,7 @@ def list_therapists(request: HttpRequest, page: Query[PageParams]) -> dict[str, 
 
 @router.get("/therapists/{id}", response={200: TherapistOut, **DETAIL_ERRORS}, summary="One therapist")
 def get_therapist(request: HttpRequest, id: UUID) -> Therapist:
-    return get_in_scope_or_404(therapist_scope(request.user), id)
+    return get_in_scope_or_404(therapist_scope(request.user), id, request=request)
 
 
 @router.post(
@@ -221,4 +223,6 @@ def create_therapist(request: HttpRequest, payload: TherapistIn) -> Status:
     if not request.user.has_perm("therapists.add_therapist"):
         raise PermissionDenied("You do not have permission to add therapists.")
     therapist = therapist_create(**_create_arguments(payload))
-    return Status(201, get_in_scope_or_404(therapist_scope(request.user), therapist.public_id))
+    return Status(
+        201, get_in_scope_or_404(therapist_scope(request.user), therapist.public_id, request=request)
+    )

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from kneadwell.accounts.models import Role, User
+from kneadwell.knowledge import catalogue
 from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.lib.clock import latest_possible_today
 from kneadwell.lib.errors import DomainError, FieldErrors
@@ -20,6 +21,12 @@ from kneadwell.referrals.models import Referral
 from .models import InflammationCheck, Intake, IntakeChannel
 from .schemas import HealthAnswersIn
 from .selectors import screening_gate
+
+
+def _whole_body(diagnoses: Sequence[DiagnosisIn]) -> bool:
+    """Every condition is worked on the whole body (relaxation): there is no area of concern to mark."""
+    conditions = catalogue.conditions()
+    return bool(diagnoses) and all(conditions[d.condition].regions_scope == "whole_body" for d in diagnoses)
 
 
 @dataclass(frozen=True)
@@ -74,15 +81,13 @@ def intake_record(
                 "The new patient's details need fixing.",
                 errors={f"new_{name}": msgs for name, msgs in exc.message_dict.items()},
             ) from exc
+    if not actor.has_perm("intake.add_intake", patient):
+        raise PermissionDenied("You do not have permission to record this intake.")
     if actor.role == Role.PATIENT:
-        if patient.user_id != actor.pk:
-            raise PermissionDenied("You do not have permission to fill in another patient's intake.")
         channel = IntakeChannel.ONLINE
-    elif actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.THERAPIST):
-        raise PermissionDenied("You do not have permission to record an intake.")
     if not chief_complaint.strip():
         raise DomainError("Say what should be worked on.", field="chief_complaint")
-    if not areas and not any(d.areas for d in diagnoses):
+    if not areas and not any(d.areas for d in diagnoses) and not _whole_body(diagnoses):
         raise DomainError("Mark at least one area to work on.", field="areas")
     if referral is not None and referral.patient_id != patient.pk:
         raise DomainError("That referral is for another patient.", field="referral")

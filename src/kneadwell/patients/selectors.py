@@ -1,8 +1,12 @@
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from typing import Any
+
+from django.db.models import Max, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from kneadwell.accounts.models import Role
+from kneadwell.lib.clock import now
 
 from .models import Patient
 
@@ -30,3 +34,16 @@ def patient_scope(user) -> QuerySet[Patient]:  # type: ignore[no-untyped-def]
     if role == Role.REFERRER:
         return Patient.objects.filter(referrals__provider__user=user).distinct()
     return Patient.objects.none()
+
+
+def recent_patients(user: Any, *, limit: int) -> list[Patient]:
+    """The patients in `user`'s scope with the latest activity: a visit up to now, else registration.
+
+    For the search page before anything is typed: who the desk most likely wants next.
+    """
+    latest_visit = Max("appointments__start", filter=Q(appointments__start__lte=now()))
+    return list(
+        patient_scope(user)
+        .annotate(active_at=Coalesce(latest_visit, "created_at"))
+        .order_by("-active_at", "family_name")[:limit]
+    )

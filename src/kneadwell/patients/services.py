@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from kneadwell.accounts.models import Role, User
+from kneadwell.accounts.models import User
 from kneadwell.lib.clock import latest_possible_today
 
 from .models import Patient
@@ -89,7 +89,7 @@ def patient_update(*, actor: User, patient: Patient, data: Mapping[str, object])
     _reject_unknown(data)
     if actor.has_perm("patients.change_patient"):
         allowed = WRITABLE_FIELDS
-    elif actor.role == Role.PATIENT and patient.user_id is not None and patient.user_id == actor.pk:
+    elif actor.has_perm("patients.change_own_patient", patient):
         allowed = SELF_SERVICE_FIELDS
     else:
         raise PermissionDenied("You do not have permission to change this patient.")

@@ -124,7 +124,7 @@ def care_plan_draft(
     notes: str = "",
 ) -> CarePlan:
     """Draft a plan of care from the open referral and latest intake; anything given overrides the defaults."""
-    if actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.THERAPIST):
+    if not actor.has_perm("planning.add_careplan", patient):
         raise PermissionDenied("You do not have permission to draft a plan of care: the clinic does that.")
     if actor.role == Role.THERAPIST:
         own = Therapist.objects.filter(user=actor).first()
@@ -185,9 +185,9 @@ def care_plan_approve(*, actor: User, plan: CarePlan) -> CarePlan:
     Refused (422, code "screening_hold") while screening holds the visit, saying what would unblock it.
     """
     therapist = Therapist.objects.filter(user=actor).first()
-    if actor.role != Role.THERAPIST or therapist is None:
+    if therapist is None or not actor.has_perm("planning.approve_careplan", plan):
         raise PermissionDenied(
-            "You do not have permission to approve a plan of care: the treating therapist does that."
+            "You do not have permission to approve this plan of care: the therapist it is drafted for does that."
         )
     if plan.status != CarePlanStatus.DRAFT:
         raise DomainError("Only a draft can be approved.", field="status")
@@ -211,7 +211,7 @@ def handoff_create(
 ) -> HandOff:  # type: ignore[type-arg]
     """The treating therapist hands `patient` to a colleague, saying why."""
     from_therapist = Therapist.objects.filter(user=actor).first()
-    if actor.role != Role.THERAPIST or from_therapist is None:
+    if from_therapist is None or not actor.has_perm("planning.add_handoff", patient):
         raise PermissionDenied(
             "You do not have permission to hand off a patient: the treating therapist does that."
         )
@@ -245,7 +245,7 @@ def care_plan_update(
     notes: str | None = None,
 ) -> CarePlan:
     """Edit a draft before approval (staff and therapists); an approved plan is changed by drafting a new one."""
-    if actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.THERAPIST):
+    if not actor.has_perm("planning.change_careplan", plan):
         raise PermissionDenied("You do not have permission to edit a plan of care: the clinic does that.")
     if plan.status != CarePlanStatus.DRAFT:
         raise DomainError(

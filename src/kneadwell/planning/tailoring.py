@@ -77,6 +77,11 @@ RULES: dict[str, tuple[str, str]] = {
         ARTICLE,
         "Spot work: the single primary area of concern, all the time (S15).",
     ),
+    "tailoring.family.whole_body": (
+        ARTICLE,
+        "A therapeutic visit whose only condition is relaxation, with no area of concern, covers the whole body "
+        "without a focus.",
+    ),
     "tailoring.family.relaxation": (
         CLINIC_SETTING,
         "Relaxation: the clinic's whole-body template, Swedish work.",
@@ -489,7 +494,7 @@ class _Planner:
         self._family_note()
         self.pressure = self._pressure()
         self._adaptations()
-        if req.service_family == "relaxation":
+        if req.service_family == "relaxation" or self._whole_body_visit():
             segments = self._relaxation()
         elif req.service_family == "spot_work":
             segments = self._spot_work()
@@ -510,6 +515,22 @@ class _Planner:
         segments = [self._segment_pressure(s) for s in segments]
         self._order_note(segments)
         return self._finish(blocked=False, segments=tuple(segments))
+
+    def _whole_body_visit(self) -> bool:
+        """A clinical service booked for relaxation alone: no area of concern, so the whole body, no focus."""
+        req = self.req
+        whole = bool(req.diagnoses) and not req.areas
+        whole = whole and all(
+            self.cat.conditions[d.condition].regions_scope == "whole_body" for d in req.diagnoses
+        )
+        if whole:
+            self.note(
+                "tailoring.family.whole_body",
+                ARTICLE,
+                "The only condition is worked on the whole body (relaxation) and no area of concern was "
+                "named: the whole-body template, with no focus region.",
+            )
+        return whole
 
     def _finish(
         self, *, blocked: bool, segments: tuple[Segment, ...], unblock: tuple[str, ...] = ()

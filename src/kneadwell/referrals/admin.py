@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import Clearance, Referral, ReferringProvider
+from .models import CareTeamMember, Clearance, Referral, ReferringProvider
 
 
 @admin.register(ReferringProvider)
@@ -35,3 +35,12 @@ class ClearanceAdmin(admin.ModelAdmin):
     raw_id_fields = ("patient", "provider", "referral", "requested_by", "decided_by")
     date_hierarchy = "granted_on"
     readonly_fields = ("public_id", "created_at", "updated_at")
+
+
+@admin.register(CareTeamMember)
+class CareTeamMemberAdmin(admin.ModelAdmin):
+    list_display = ("patient", "provider", "role", "note", "created_at")
+    list_filter = ("role",)
+    list_select_related = ("patient", "provider")
+    raw_id_fields = ("patient", "provider", "created_by")
+    search_fields = ("patient__family_name", "provider__name")

@@ -53,7 +53,10 @@ class ReferringProvider(PublicIdModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["npi"], condition=~models.Q(npi=""), name="referrals_provider_npi_unique"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ProviderKind.values), name="referrals_provider_kind_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -101,6 +104,15 @@ class Referral(PublicIdModel):
 
     class Meta:
         ordering = ["-received_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ReferralStatus.values), name="referrals_referral_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(channel__in=ReferralChannel.values),
+                name="referrals_referral_channel_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.patient} ← {self.provider} ({self.received_on})"
@@ -160,6 +172,12 @@ class Clearance(PublicIdModel):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
+                condition=models.Q(status__in=ClearanceStatus.values), name="referrals_clearance_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(scope__in=ClearanceScope.values), name="referrals_clearance_scope_valid"
+            ),
+            models.CheckConstraint(
                 condition=~models.Q(status="granted") | models.Q(granted_on__isnull=False),
                 name="referrals_clearance_granted_has_date",
             ),
@@ -180,3 +198,34 @@ class Clearance(PublicIdModel):
     def __str__(self) -> str:
         where = f" at {self.side} {self.region}".replace("  ", " ") if self.region else ""
         return f"{self.get_scope_display()}{where} ({self.get_status_display()})"
+
+
+class CareTeamRole(models.TextChoices):
+    REFERRING = "referring", "Referring provider"
+    TREATING = "treating", "Treating provider (e.g. the surgeon)"
+
+
+class CareTeamMember(models.Model):
+    """A provider outside the clinic who cares for the patient: who referred them, or who treats them
+    (the surgeon whose clearance scar work needs). Clearances are asked only of these providers."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="care_team")
+    provider = models.ForeignKey(ReferringProvider, on_delete=models.PROTECT, related_name="care_team_links")
+    role = models.CharField(max_length=20, choices=CareTeamRole.choices)
+    note = models.CharField(max_length=200, blank=True, help_text="e.g. Orthopaedic surgeon, right knee")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "provider"], name="referrals_care_team_unique"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=CareTeamRole.values), name="referrals_care_team_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} ({self.get_role_display()}) for {self.patient}"

@@ -8,19 +8,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q, QuerySet
 
 from kneadwell.accounts.models import Role, User
+from kneadwell.clinic.selectors import clinic_today
 from kneadwell.knowledge import catalogue
 from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
-from kneadwell.lib.clock import latest_possible_today, now
-from kneadwell.lib.errors import DomainError
+from kneadwell.lib.clock import latest_possible_today
+from kneadwell.lib.errors import DomainError, FieldErrors
+from kneadwell.lib.uploads import KINDS, DocumentLimits, UploadRejected, parse_document
 from kneadwell.patients.models import Patient
 
 from .models import (
+    CareTeamMember,
+    CareTeamRole,
     Clearance,
     ClearanceScope,
     ClearanceStatus,
@@ -66,6 +72,8 @@ def referral_create(
     precautions: str = "",
 ) -> Referral:
     """Record a referral. A referrer sends their own; the front desk enters faxed or phoned ones for any provider."""
+    if not actor.has_perm("referrals.add_referral"):
+        raise PermissionDenied("You do not have permission to record referrals.")
     if actor.role == Role.REFERRER:
         own = _provider_of(actor)
         if own is None:
@@ -75,8 +83,6 @@ def referral_create(
         if provider is not None and provider != own:
             raise PermissionDenied("You do not have permission to send referrals in another provider's name.")
         provider = own
-    elif actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
-        raise PermissionDenied("You do not have permission to record referrals.")
     if provider is None:
         raise DomainError("Name the referring provider.", field="provider")
     if not diagnoses:
@@ -85,7 +91,7 @@ def referral_create(
     referral = Referral(
         patient=patient,
         provider=provider,
-        received_on=received_on or now().date(),
+        received_on=received_on or clinic_today(),
         channel=channel,
         reason=reason,
         diagnoses=[d.model_dump(mode="json") for d in diagnoses],
@@ -102,7 +108,7 @@ def referral_create(
 
 def referral_set_status(*, actor: User, referral: Referral, status: str, note: str = "") -> Referral:
     """Move a referral along its journey (front desk and admins only)."""
-    if actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
+    if not actor.has_perm("referrals.change_referral", referral):
         raise PermissionDenied(
             "You do not have permission to change a referral's status: the clinic does that."
         )
@@ -120,7 +126,7 @@ def referral_set_status(*, actor: User, referral: Referral, status: str, note: s
 
 def referral_ask_more(*, actor: User, referral: Referral, note: str) -> Referral:
     """Note what the clinic asked the referrer for; the referral keeps its status and shows the question."""
-    if actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
+    if not actor.has_perm("referrals.change_referral", referral):
         raise PermissionDenied("You do not have permission to change a referral: the clinic does that.")
     if not note.strip():
         raise DomainError("Say what the referrer should send.", field="note")
@@ -183,22 +189,29 @@ _CLEARANCE_NOT_CLEANED = ["patient", "provider", "referral", "decided_by", "requ
 
 
 # A scanned letter or a photo of it: what clinics receive clearances as.
-DOCUMENT_TYPES = {".pdf": b"%PDF", ".png": b"\x89PNG", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff"}
-DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+DOCUMENT_LIMITS = DocumentLimits(max_bytes=10 * 1024 * 1024, max_pages=50)
+DOCUMENT_MAX_BYTES = DOCUMENT_LIMITS.max_bytes
 
 
 def _check_document(document: UploadedFile) -> None:
-    """A PDF, PNG or JPEG of at most 10 MB, whose first bytes match its name: no scripts or archives on file."""
+    """A PDF, PNG or JPEG of at most 10 MB that opens as what its name says (see lib/uploads.py).
+
+    Parsed, not sniffed: no scripts, attachments, appended archives or pages,
+    or images too large to decode safely.
+    """
     name = (document.name or "").lower()
     suffix = name[name.rfind(".") :] if "." in name else ""
-    if suffix not in DOCUMENT_TYPES:
+    if suffix not in KINDS:
         raise DomainError("Attach the clearance as a PDF, PNG or JPEG file.", field="document")
-    if document.size is None or document.size > DOCUMENT_MAX_BYTES:
+    if document.size is None or document.size > DOCUMENT_LIMITS.max_bytes:
         raise DomainError("The document is larger than 10 MB.", field="document")
-    head = document.read(8)
     document.seek(0)
-    if not head.startswith(DOCUMENT_TYPES[suffix]):
-        raise DomainError(f"The file is not a {suffix[1:].upper()} document.", field="document")
+    data = document.read(DOCUMENT_LIMITS.max_bytes + 1)
+    document.seek(0)
+    try:
+        parse_document(data, suffix, DOCUMENT_LIMITS)
+    except UploadRejected as exc:
+        raise DomainError(str(exc), field="document") from None
 
 
 def _clearance_save(clearance: Clearance, area: AreaIn | None) -> Clearance:
@@ -230,19 +243,19 @@ def clearance_grant(
     served only to those who may see it. With scope "flag", `flag` names the screening flag the
     provider evaluated (a catalogue flag id); its `note` states the precautions to follow.
     """
+    if not actor.has_perm("referrals.add_clearance"):
+        raise PermissionDenied(
+            "You do not have permission to record a clearance: the referring provider or the clinic does that."
+        )
     if actor.role == Role.REFERRER:
         provider = _provider_of(actor)
         if provider is None:
             raise PermissionDenied(
                 "You do not have permission to act as a referrer: your account is not linked to a referring provider."
             )
-    elif actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
-        raise PermissionDenied(
-            "You do not have permission to record a clearance: the referring provider or the clinic does that."
-        )
     if provider is None:
         raise DomainError("Name the provider who gave the clearance.", field="provider")
-    granted_on = granted_on or now().date()
+    granted_on = granted_on or clinic_today()
     _clearance_fields(scope, area, granted_on, expires_on, flag)
     if document is not None:
         _check_document(document)
@@ -275,8 +288,13 @@ def clearance_request(
     flag: str = "",
 ) -> Clearance:
     """Ask the referrer for a clearance (clinic staff and therapists); it waits in the referrer's portal."""
-    if actor.role not in (Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.THERAPIST):
+    if not actor.has_perm("referrals.request_clearance", patient):
         raise PermissionDenied("You do not have permission to ask for a clearance: the clinic does that.")
+    if not patient_providers(patient).filter(pk=provider.pk).exists():
+        raise DomainError(
+            "Ask a provider who referred or treats this patient; add them to the patient's care team first.",
+            field="provider",
+        )
     _clearance_fields(scope, area, None, None, flag)
     return _clearance_save(
         Clearance(
@@ -296,13 +314,13 @@ def clearance_decide(
     *, actor: User, clearance: Clearance, grant: bool, expires_on: dt.date | None = None, note: str = ""
 ) -> Clearance:
     """The referrer grants or declines a requested clearance, in one step."""
-    if actor.role != Role.REFERRER or clearance.provider.user_id != actor.pk:
+    if not actor.has_perm("referrals.decide_clearance", clearance):
         raise PermissionDenied(
             "You do not have permission to decide this clearance: only the provider asked can."
         )
     if clearance.status != ClearanceStatus.REQUESTED:
         raise DomainError("This clearance has already been decided.", field="status")
-    today = now().date()
+    today = clinic_today()
     if grant and expires_on and expires_on < today:
         raise DomainError("The clearance cannot expire before it is granted.", field="expires_on")
     clearance.status = ClearanceStatus.GRANTED if grant else ClearanceStatus.DECLINED
@@ -313,3 +331,59 @@ def clearance_decide(
     clearance.full_clean(exclude=_CLEARANCE_NOT_CLEANED)
     clearance.save()
     return clearance
+
+
+def patient_providers(patient: Patient) -> QuerySet[ReferringProvider]:
+    """The providers who referred or treat `patient`: the only ones a clearance may be asked of."""
+    return ReferringProvider.objects.filter(
+        Q(referrals__patient=patient) | Q(care_team_links__patient=patient)
+    ).distinct()
+
+
+@dataclass(frozen=True)
+class NewProvider:
+    name: str
+    kind: str
+    organisation: str = ""
+    phone: str = ""
+    fax: str = ""
+    email: str = ""
+    npi: str = ""
+
+
+@transaction.atomic
+def care_team_add(
+    *,
+    actor: User,
+    patient: Patient,
+    role: str,
+    provider: ReferringProvider | None = None,
+    new_provider: NewProvider | None = None,
+    note: str = "",
+) -> CareTeamMember:
+    """Add a referring or treating provider to the patient's care team (front desk), registering a new
+    provider when they are not on file yet: both saved, or neither."""
+    if not actor.has_perm("referrals.add_careteam", patient):
+        raise PermissionDenied(
+            "You do not have permission to change a patient's care team: the clinic does that."
+        )
+    if role not in CareTeamRole.values:
+        raise DomainError("Say whether this provider refers or treats the patient.", field="role")
+    if provider is None:
+        if new_provider is None or not new_provider.name.strip():
+            raise DomainError("Choose a provider on file, or give the new provider's name.", field="provider")
+        provider = ReferringProvider(**{k: v.strip() for k, v in asdict(new_provider).items()})
+        try:
+            provider.full_clean(exclude=["user"])
+        except ValidationError as exc:
+            raise FieldErrors(
+                "The new provider's details need fixing.",
+                errors={f"new_{name}": msgs for name, msgs in exc.message_dict.items()},
+            ) from exc
+        provider.save()
+    elif CareTeamMember.objects.filter(patient=patient, provider=provider).exists():
+        raise DomainError(f"{provider.name} is already on the care team.", field="provider")
+    member = CareTeamMember(patient=patient, provider=provider, role=role, note=note[:200], created_by=actor)
+    member.full_clean(exclude=["patient", "provider", "created_by"])
+    member.save()
+    return member

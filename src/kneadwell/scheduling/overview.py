@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from kneadwell.accounts.models import Role, User
 from kneadwell.clinic.models import Location, Service
 from kneadwell.clinic.selectors import local_day_of, location_list, location_today, service_list
+from kneadwell.intake.models import Intake
 from kneadwell.intake.screening import screen
 from kneadwell.intake.screening.types import ScreeningInput, ScreeningResult
-from kneadwell.intake.selectors import OPEN_REFERRAL_STATUSES, screening_input
+from kneadwell.intake.selectors import latest_intake, open_referrals, screening_input
 from kneadwell.lib.clock import now
 from kneadwell.patients.models import Patient
 from kneadwell.planning.matching import MatchResult
@@ -29,8 +30,9 @@ from kneadwell.planning.selectors import (
     therapist_trainings,
 )
 from kneadwell.planning.tailoring import SessionPlan
-from kneadwell.referrals.models import Clearance, ReferringProvider
+from kneadwell.referrals.models import CareTeamMember, Clearance, ReferringProvider
 from kneadwell.referrals.selectors import clearance_scope
+from kneadwell.referrals.services import patient_providers
 from kneadwell.therapists.models import Therapist
 
 from .models import Appointment, AppointmentStatus
@@ -55,9 +57,14 @@ class CareOverview:
     plan_error: str = ""
     matches: MatchResult | None = None  # for a therapist viewer: colleagues who may serve better
     clearances: list[Clearance] = field(default_factory=list)
-    providers: list[ReferringProvider] = field(default_factory=list)
+    providers: list[ReferringProvider] = field(default_factory=list)  # who a clearance may be asked of
+    care_team: list[CareTeamMember] = field(default_factory=list)
+    all_providers: list[ReferringProvider] = field(default_factory=list)  # to add one to the care team
     care_plans: list[CarePlan] = field(default_factory=list)
     handoffs: list[HandOff] = field(default_factory=list)
+    latest_intake: Intake | None = None  # what the patient told us last (complaint, goals, tried)
+    # (provider, precautions) from the open referrals: shown among the patient's alerts
+    referral_precautions: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def active_plan(self) -> CarePlan | None:
@@ -150,12 +157,17 @@ def care_overview(*, patient: Patient, viewer: User, service_code: str = "") -> 
         .select_related("provider")
         .order_by("-created_at")[:20]
     )
-    overview.providers = list(
-        ReferringProvider.objects.filter(
-            referrals__patient=patient, referrals__status__in=OPEN_REFERRAL_STATUSES
-        ).distinct()
-    ) or list(ReferringProvider.objects.filter(referrals__patient=patient).distinct())
+    overview.providers = list(patient_providers(patient).order_by("name"))
+    overview.care_team = list(
+        CareTeamMember.objects.filter(patient=patient).select_related("provider").order_by("created_at")
+    )
+    if viewer.has_perm("referrals.add_careteam", patient):
+        overview.all_providers = list(ReferringProvider.objects.order_by("name"))
     overview.care_plans = care_plans(patient)
+    overview.latest_intake = latest_intake(patient)
+    overview.referral_precautions = [
+        (r.provider.name, r.precautions) for r in open_referrals(patient) if r.precautions.strip()
+    ]
     overview.handoffs = list(
         HandOff.objects.filter(patient=patient)
         .select_related("from_therapist", "to_therapist")

@@ -8,6 +8,7 @@ from django.db import IntegrityError, OperationalError, transaction
 
 from kneadwell.accounts.models import User
 from kneadwell.clinic.models import Location, Room, Service
+from kneadwell.clinic.selectors import local_day_of
 from kneadwell.intake.services import require_clear
 from kneadwell.lib.errors import Conflict, DomainError
 from kneadwell.lib.zones import zone
@@ -71,7 +72,7 @@ def appointment_create(
     if not therapist.locations.filter(pk=location.pk).exists():
         raise DomainError(f"{therapist.full_name} does not work at {location.name}.", field="therapist")
     if service.is_clinical:
-        local_day = start.astimezone(zone(location.time_zone)).date()
+        local_day = local_day_of(start, location)
         if therapist.valid_licence(location.jurisdiction, local_day) is None:
             raise DomainError(
                 f"{therapist.full_name} has no valid licence for {location.jurisdiction} on {local_day}.",
@@ -84,12 +85,7 @@ def appointment_create(
     # the visit on its local date (a referral out, a deferral, or a clearance the whole visit waits
     # for), whatever the service: REFERENCE's global screening is about massage of any kind. The
     # message names what holds it and what would unblock it.
-    require_clear(
-        patient=patient,
-        on=start.astimezone(zone(location.time_zone)).date(),
-        what="The booking",
-        field="patient",
-    )
+    require_clear(patient=patient, on=local_day_of(start, location), what="The booking", field="patient")
 
     if idempotency_key and booked_by is not None:
         existing = Appointment.objects.filter(booked_by=booked_by, idempotency_key=idempotency_key).first()

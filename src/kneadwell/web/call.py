@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from kneadwell.accounts.models import AuditAction, Role
+from kneadwell.accounts.models import STAFF_ROLES, AuditAction
 from kneadwell.accounts.scoping import get_in_scope_or_404, parse_public_id
 from kneadwell.accounts.services import audit_record
 from kneadwell.clinic.models import Location, Service, ServiceFamily
@@ -57,13 +57,11 @@ from kneadwell.web.presenters import (
     condition_choices,
     decision_view,
     diagnosis_rows,
+    intake_said,
     match_view,
     plan_view,
 )
 from kneadwell.web.templatetags.kneadwell_tags import LOCATION_SESSION_KEY
-
-DESK = (Role.FRONT_DESK, Role.CLINIC_ADMIN)
-
 
 SEARCH_LIMIT = 20
 
@@ -91,6 +89,11 @@ def _location(request: AuthenticatedRequest, data: FormData, locations: list[Loc
         return by_id[asked]
     remembered = request.session.get(LOCATION_SESSION_KEY, "")
     return by_id.get(remembered) or (locations[0] if locations else None)
+
+
+def offered_services(location: Location | None) -> list[Service]:
+    """The services bookable at `location`: the same rule as booking (no spot work at a hospital)."""
+    return [s for s in service_list() if location is None or s.offered_at(location)]
 
 
 def _service(data: FormData, services: list[Service]) -> Service | None:
@@ -191,7 +194,7 @@ def _call_state(
     choice = (data.get("patient") or "").strip()
     patient: Patient | None = None
     if choice and choice != "new":
-        patient = get_in_scope_or_404(patient_scope(user), choice)
+        patient = get_in_scope_or_404(patient_scope(user), choice, request=request)
     results = _search(request, query)
     if patient is not None and patient not in results:
         results.insert(0, patient)
@@ -212,8 +215,8 @@ def _call_state(
     parsed = read_intake(data, extra_conditions=extra, require_complaint=require_complaint)
     errors.update(parsed.errors)
     locations = list(location_list())
-    services = list(service_list())
     location = _location(request, data, locations)
+    services = offered_services(location)
     service = _service(data, services)
     relevant = relevant_questions([*parsed.conditions, *extra], parsed.areas, data)
     return {
@@ -318,11 +321,15 @@ def _initial_data(request: AuthenticatedRequest) -> Any:
                 )
             first = next(iter(referral.diagnoses), None)
             if first and not data.get("condition"):
+                # The referral's first diagnosis as written: condition, code and onset.
                 data["condition"] = first.get("condition", "")
+                data["icd10"] = first.get("icd10") or ""
+                if first.get("onset") and not data.get("onset"):
+                    data["onset"] = first["onset"]
     return data
 
 
-@role_required(*DESK)
+@role_required(*STAFF_ROLES)
 def desk_call(request: AuthenticatedRequest) -> HttpResponse:
     if request.method != "POST":
         state = _call_state(request, _initial_data(request))
@@ -430,7 +437,7 @@ def _audit_read(request: AuthenticatedRequest, patients: list[Patient | None], v
         )
 
 
-@role_required(*DESK)
+@role_required(*STAFF_ROLES)
 def desk_call_live(request: AuthenticatedRequest) -> HttpResponse:
     """The live panel for the answers so far, plus the sections whose questions changed (htmx out-of-band)."""
     if request.method != "POST":
@@ -447,7 +454,7 @@ def desk_call_live(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "intake/call_live.html", context)
 
 
-@role_required(*DESK)
+@role_required(*STAFF_ROLES)
 def desk_call_patients(request: AuthenticatedRequest) -> HttpResponse:
     """The caller search results as choices (htmx, as the desk types)."""
     query = (request.GET.get("q") or "").strip()[:100]
@@ -459,13 +466,13 @@ def desk_call_patients(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-@role_required(*DESK)
+@role_required(*STAFF_ROLES)
 def desk_call_done(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
     """After the call: what was recorded, in the caller's words, and the screening and matches it gives."""
-    intake = get_in_scope_or_404(intake_scope(request.user), public_id)
+    intake = get_in_scope_or_404(intake_scope(request.user), public_id, request=request)
     patient = intake.patient
     location = _location(request, request.GET, list(location_list()))
-    service = _service(request.GET, list(service_list()))
+    service = _service(request.GET, offered_services(location))
     live = live_results(
         patient=patient,
         birth_date=patient.birth_date,
@@ -475,4 +482,5 @@ def desk_call_done(request: AuthenticatedRequest, public_id: str) -> HttpRespons
         service=service,
     )
     _audit_read(request, [patient], "desk-call-done")
-    return render(request, "intake/call_done.html", {"intake": intake, "patient": patient, **live})
+    context = {"intake": intake, "patient": patient, "said": intake_said(intake), **live}
+    return render(request, "intake/call_done.html", context)

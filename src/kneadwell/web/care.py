@@ -10,24 +10,21 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from kneadwell.accounts.models import AuditAction, Role, User
+from kneadwell.accounts.models import CARE_ROLES, STAFF_ROLES, AuditAction, Role, User
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
-from kneadwell.lib.errors import DomainError
+from kneadwell.lib.errors import DomainError, FieldErrors
 from kneadwell.patients.models import Patient
 from kneadwell.patients.selectors import patient_scope
 from kneadwell.planning.models import CarePlan, CarePlanStatus
 from kneadwell.planning.services import care_plan_approve, care_plan_draft, care_plan_update, handoff_create
 from kneadwell.referrals.models import ReferringProvider
-from kneadwell.referrals.selectors import referral_scope
-from kneadwell.referrals.services import clearance_request
+from kneadwell.referrals.services import NewProvider, care_team_add, clearance_request
 from kneadwell.scheduling.overview import care_overview
 from kneadwell.therapists.models import Therapist
 from kneadwell.web.base import AuthenticatedRequest, role_required
 from kneadwell.web.intake_forms import parse_area
 from kneadwell.web.presenters import care_sections
-
-CARE_ROLES = (Role.THERAPIST, Role.FRONT_DESK, Role.CLINIC_ADMIN)
 
 
 def care_context(
@@ -48,7 +45,7 @@ def care_context(
 
 
 def _patient(request: AuthenticatedRequest, public_id: str) -> Patient:
-    return get_in_scope_or_404(patient_scope(request.user), public_id)
+    return get_in_scope_or_404(patient_scope(request.user), public_id, request=request)
 
 
 def _audit(
@@ -69,10 +66,20 @@ def _audit(
 def _rerender(
     request: AuthenticatedRequest, patient: Patient, form: str, exc: DomainError, values: dict[str, str]
 ) -> HttpResponse:
-    from kneadwell.web.patients import patient_detail_response
+    return _rerender_fields(request, patient, form, {exc.field or "general": [exc.message]}, values)
 
-    errors = {form: {exc.field or "general": [exc.message]}}
-    return patient_detail_response(request, patient, errors=errors, values={form: values}, status=422)
+
+def _rerender_fields(
+    request: AuthenticatedRequest,
+    patient: Patient,
+    form: str,
+    errors: dict[str, list[str]],
+    values: dict[str, str],
+) -> HttpResponse:
+    """The patient page again with the form's errors by field and what was typed (422)."""
+    from kneadwell.web.patients import patient_detail_response  # the patient page includes these sections
+
+    return patient_detail_response(request, patient, errors={form: errors}, values={form: values}, status=422)
 
 
 @role_required(*CARE_ROLES)
@@ -134,7 +141,7 @@ def care_plan_create(request: AuthenticatedRequest, public_id: str) -> HttpRespo
 @role_required(Role.THERAPIST)
 def care_plan_approve_view(request: AuthenticatedRequest, public_id: str, plan_id: str) -> HttpResponse:
     patient = _patient(request, public_id)
-    plan = get_in_scope_or_404(CarePlan.objects.filter(patient=patient), plan_id)
+    plan = get_in_scope_or_404(CarePlan.objects.filter(patient=patient), plan_id, request=request)
     if request.method != "POST":
         return redirect("patient-detail", patient.public_id)
     try:
@@ -186,12 +193,10 @@ def clearance_request_view(request: AuthenticatedRequest, public_id: str) -> Htt
         return redirect("patient-detail", patient.public_id)
     values = {k: request.POST.get(k, "").strip() for k in ("provider", "scope", "area", "note", "flag")}
     try:
-        provider = ReferringProvider.objects.filter(
-            public_id=_uuid(values["provider"]),
-            referrals__in=referral_scope(request.user).filter(patient=patient),
-        ).first()
+        # The service refuses a provider outside the patient's care team; this only resolves the id.
+        provider = ReferringProvider.objects.filter(public_id=_uuid(values["provider"])).first()
         if provider is None:
-            raise DomainError("Choose the referring provider to ask.", field="provider")
+            raise DomainError("Choose the provider to ask.", field="provider")
         area = None
         if values["area"]:
             try:
@@ -212,6 +217,43 @@ def clearance_request_view(request: AuthenticatedRequest, public_id: str) -> Htt
     _audit(request, patient, AuditAction.CREATE, "clearance", clearance, "clearance-request")
     messages.success(request, f"Asked {provider.name} for the clearance; it waits in their portal.")
     return redirect("patient-detail", patient.public_id)
+
+
+NEW_PROVIDER_FIELDS = ("name", "kind", "organisation", "phone", "fax", "email", "npi")
+
+
+@role_required(*STAFF_ROLES)
+def care_team_add_view(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
+    """Add a referring or treating provider (e.g. the surgeon) to the patient's care team."""
+    patient = _patient(request, public_id)
+    if request.method != "POST":
+        return redirect("patient-detail", patient.public_id)
+    values = {k: request.POST.get(k, "").strip()[:200] for k in ("provider", "role", "note")}
+    values |= {f"new_{k}": request.POST.get(f"new_{k}", "").strip()[:150] for k in NEW_PROVIDER_FIELDS}
+    try:
+        provider = None
+        if values["provider"]:
+            provider = ReferringProvider.objects.filter(public_id=_uuid(values["provider"])).first()
+            if provider is None:
+                raise DomainError("Choose a provider from the list.", field="provider")
+        new = None
+        if provider is None and values["new_name"]:
+            new = NewProvider(**{k: values[f"new_{k}"] for k in NEW_PROVIDER_FIELDS})
+        member = care_team_add(
+            actor=request.user,
+            patient=patient,
+            role=values["role"],
+            provider=provider,
+            new_provider=new,
+            note=values["note"],
+        )
+    except FieldErrors as exc:
+        return _rerender_fields(request, patient, "care_team", exc.errors, values)
+    except DomainError as exc:
+        return _rerender(request, patient, "care_team", exc, values)
+    _audit(request, patient, AuditAction.CREATE, "care_team_member", member.provider, "care-team-add")
+    messages.success(request, f"{member.provider.name} is on {patient.full_name}'s care team.")
+    return redirect(f"/patients/{patient.public_id}/?care=1#care-team-heading")
 
 
 def user_is_care_staff(user: User) -> bool:

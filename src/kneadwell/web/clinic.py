@@ -1,16 +1,18 @@
-"""The clinic admin's pages: settings home with licence warnings, and the audit log."""
+"""The clinic admin's pages (settings home with licence warnings, the audit log) and the session status."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
 from kneadwell.accounts.models import AuditEvent, Role
-from kneadwell.lib.clock import now
+from kneadwell.clinic.selectors import clinic_today
 from kneadwell.therapists.models import Licence
 from kneadwell.web.base import AuthenticatedRequest, role_required
 
@@ -25,7 +27,12 @@ ADMIN_LINKS = [
     (
         "Clinic settings",
         "admin:clinic_clinicsettings_changelist",
-        "How a session's time is shared between the areas of concern and the rest.",
+        "How a session's time is shared between the areas of concern and the rest; the clinic's time zone.",
+    ),
+    (
+        "Security policy",
+        "admin:accounts_securitypolicy_changelist",
+        "Second factors for front desk and therapists, idle and absolute session limits.",
     ),
     ("Therapists", "admin:therapists_therapist_changelist", "Trainings, expertise and working hours."),
     ("Licences", "admin:therapists_licence_changelist", "Numbers, jurisdictions and expiry dates."),
@@ -41,7 +48,7 @@ ADMIN_LINKS = [
 
 @role_required(Role.CLINIC_ADMIN)
 def admin_home(request: AuthenticatedRequest) -> HttpResponse:
-    today = now().date()
+    today = clinic_today()
     licences = list(
         Licence.objects.filter(expires__lte=today + LICENCE_WARNING, therapist__active=True)
         .select_related("therapist")
@@ -72,3 +79,17 @@ def audit_log(request: AuthenticatedRequest) -> HttpResponse:
     filters = urlencode({key: value for key, value in (("patient", patient), ("user", username)) if value})
     context = {"page": page, "patient": patient, "username": username, "filters": filters}
     return render(request, "accounts/audit_log.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def session_status(request: HttpRequest) -> JsonResponse:
+    """How long this session has before it is signed out (GET), or keep it alive (POST).
+
+    The page's timeout warning (static/kneadwell/session-timeout.js) asks this.
+    A GET is not activity; a POST is (SessionTimeoutMiddleware stamps it), so
+    "Stay signed in" extends the session.
+    """
+    if not request.user.is_authenticated:
+        return JsonResponse({"signed_in": False}, status=401)
+    return JsonResponse({"signed_in": True, "seconds_left": getattr(request, "session_seconds_left", None)})

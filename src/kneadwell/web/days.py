@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from kneadwell.accounts.models import AuditAction, Role
+from kneadwell.accounts.models import STAFF_ROLES, AuditAction, Role
 from kneadwell.accounts.services import audit_record
 from kneadwell.clinic.models import Location, Room
-from kneadwell.clinic.selectors import location_list
-from kneadwell.lib.clock import now
-from kneadwell.lib.zones import local_day_bounds, zone
+from kneadwell.clinic.selectors import clinic_time_zone, location_list, location_today
+from kneadwell.lib.clock import today_in
+from kneadwell.lib.zones import local_day_bounds
 from kneadwell.referrals.models import Referral, ReferralStatus
 from kneadwell.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 from kneadwell.scheduling.selectors import appointment_scope
@@ -79,7 +79,7 @@ def _template(request: AuthenticatedRequest, name: str, partial: str) -> str:
     return f"{name}#{partial}" if getattr(request, "htmx", False) else name
 
 
-@role_required(Role.FRONT_DESK, Role.CLINIC_ADMIN)
+@role_required(*STAFF_ROLES)
 def desk_today(request: AuthenticatedRequest) -> HttpResponse:
     locations = list(location_list())
     location = selected_location(request, locations)
@@ -87,7 +87,7 @@ def desk_today(request: AuthenticatedRequest) -> HttpResponse:
     if location is None:
         return render(request, "scheduling/desk_today.html", context)
 
-    today = now().astimezone(zone(location.time_zone)).date()
+    today = location_today(location)
     day = requested_day(request, today)
     start, end = local_day_bounds(day, location.time_zone)
     appointments = list(
@@ -125,8 +125,8 @@ def therapist_day(request: AuthenticatedRequest) -> HttpResponse:
         return render(request, "scheduling/therapist_day.html", {"therapist": None})
     # The day follows the therapist's first location; each card shows its own location's local time.
     home = min(therapist.locations.all(), key=lambda loc: loc.name, default=None)
-    tz_name = home.time_zone if home is not None else "UTC"
-    today = now().astimezone(zone(tz_name)).date()
+    tz_name = home.time_zone if home is not None else clinic_time_zone()
+    today = today_in(tz_name)
     day = requested_day(request, today)
     start, end = local_day_bounds(day, tz_name)
     appointments = list(

@@ -8,17 +8,16 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from kneadwell.accounts.models import Role
+from kneadwell.accounts.models import CARE_ROLES, Role
 from kneadwell.education.content import condition_page, index_entries
 from kneadwell.knowledge import icd10
 from kneadwell.knowledge.schemas import check_icd10
 from kneadwell.web.base import AuthenticatedRequest
-from kneadwell.web.call import DESK
 
 
 def icd10_hint(request: AuthenticatedRequest) -> HttpResponse:
     """Checks a typed ICD-10-CM code: its title, or why not and (for a header) its billable children."""
-    if not request.user.is_authenticated or request.user.role not in (*DESK, Role.REFERRER, Role.THERAPIST):
+    if not request.user.is_authenticated or request.user.role not in (*CARE_ROLES, Role.REFERRER):
         raise Http404
     code = (request.GET.get("icd10") or request.GET.get(request.GET.get("field", ""), "") or "").strip()[:8]
     context: dict[str, Any] = {"code": code}

@@ -6,12 +6,12 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from kneadwell.accounts.models import AuditAction, Role
+from kneadwell.accounts.models import CARE_ROLES, STAFF_ROLES, AuditAction, Role
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
 from kneadwell.lib.clock import now
 from kneadwell.patients.models import Patient
-from kneadwell.patients.selectors import patient_scope
+from kneadwell.patients.selectors import patient_scope, recent_patients
 from kneadwell.referrals.selectors import referral_scope
 from kneadwell.scheduling.models import AppointmentStatus
 from kneadwell.scheduling.selectors import appointment_scope
@@ -25,6 +25,7 @@ PAST_LIMIT = 20
 
 
 SEARCH_LIMIT = 50
+RECENT_LIMIT = 12
 
 
 def _audit_read(request: HttpRequest, patient: Patient, view: str) -> None:
@@ -51,7 +52,7 @@ def _split_appointments(appointments):  # type: ignore[no-untyped-def]
 
 @role_required(*Role)
 def patient_detail(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
-    patient = get_in_scope_or_404(patient_scope(request.user), public_id)
+    patient = get_in_scope_or_404(patient_scope(request.user), public_id, request=request)
     return patient_detail_response(request, patient, service_code=request.GET.get("service", ""))
 
 
@@ -88,10 +89,10 @@ def patient_detail_response(
     return render(request, "patients/detail.html", context, status=status)
 
 
-@role_required(Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.THERAPIST)
+@role_required(*CARE_ROLES)
 def patient_care_sections(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
     """The clinical sections of the patient page on their own (loaded by htmx after the page)."""
-    patient = get_in_scope_or_404(patient_scope(request.user), public_id)
+    patient = get_in_scope_or_404(patient_scope(request.user), public_id, request=request)
     context = {
         "patient": patient,
         **care_context(request, patient, service_code=request.GET.get("service", "")),
@@ -100,7 +101,7 @@ def patient_care_sections(request: AuthenticatedRequest, public_id: str) -> Http
     return render(request, "patients/includes/care_block.html", context)
 
 
-@role_required(Role.FRONT_DESK, Role.CLINIC_ADMIN)
+@role_required(*STAFF_ROLES)
 def patient_search(request: AuthenticatedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     results: list[Patient] = []
@@ -121,6 +122,19 @@ def patient_search(request: AuthenticatedRequest) -> HttpResponse:
                 request=request,
                 detail={"view": "patient-search"},
             )
-    context = {"query": query, "results": results, "limit": SEARCH_LIMIT}
+    recent: list[Patient] = []
+    if not query:
+        recent = recent_patients(request.user, limit=RECENT_LIMIT)
+        if recent:
+            audit_record(
+                actor=request.user,
+                action=AuditAction.READ,
+                object_type="patient",
+                patient_ids=[p.public_id for p in recent],
+                channel="web",
+                request=request,
+                detail={"view": "patient-search-recent"},
+            )
+    context = {"query": query, "results": results, "limit": SEARCH_LIMIT, "recent": recent}
     template = "patients/search.html#results" if getattr(request, "htmx", False) else "patients/search.html"
     return render(request, template, context)

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from kneadwell.accounts.models import Role
 from kneadwell.intake.models import IntakeChannel
 from kneadwell.intake.questions import relevant_questions
+from kneadwell.intake.selectors import latest_intake
 from kneadwell.lib.errors import DomainError
 from kneadwell.patients.models import Patient
 from kneadwell.planning.models import CarePlan, CarePlanStatus
@@ -20,7 +21,13 @@ from kneadwell.scheduling.selectors import appointment_scope
 from kneadwell.web.base import AuthenticatedRequest, role_required
 from kneadwell.web.bodymap import body_map_context
 from kneadwell.web.call import audit_intake, form_field, prefs_values, questions_context, record_intake
-from kneadwell.web.intake_forms import PREFERENCE_CHOICES, FormData, IntakeInput, read_intake
+from kneadwell.web.intake_forms import (
+    PREFERENCE_CHOICES,
+    FormData,
+    IntakeInput,
+    intake_form_data,
+    read_intake,
+)
 from kneadwell.web.patients import _audit_read, _split_appointments
 from kneadwell.web.presenters import INSTRUCTION_WORDS, condition_choices, plan_conditions
 
@@ -95,11 +102,12 @@ def _patient_form_context(patient: Patient, data: FormData, parsed: IntakeInput)
 def patient_intake(request: AuthenticatedRequest) -> HttpResponse:
     patient = _own_patient(request)
     if request.method != "POST":
-        parsed = read_intake(request.GET, require_complaint=False)
+        # A returning patient starts from their last answers; the first time, from a blank form.
+        last = latest_intake(patient)
+        data = intake_form_data(last) if last is not None and not request.GET else request.GET
+        parsed = read_intake(data, require_complaint=False)
         parsed.errors.clear()
-        return render(
-            request, "intake/patient_form.html", _patient_form_context(patient, request.GET, parsed)
-        )
+        return render(request, "intake/patient_form.html", _patient_form_context(patient, data, parsed))
     parsed = read_intake(request.POST)
     if request.POST.get("action") != "save" or parsed.errors:
         status = 422 if request.POST.get("action") == "save" else 200

@@ -7,13 +7,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from kneadwell.intake.models import Intake
 from kneadwell.intake.screening.gate import SCOPE_WORDS, visit_gate
 from kneadwell.intake.screening.types import Decision, Finding, ScreeningResult
 from kneadwell.knowledge import catalogue, icd10
 from kneadwell.planning.matching import Match, MatchResult
 from kneadwell.planning.models import CarePlan
 from kneadwell.planning.tailoring import SessionPlan
-from kneadwell.referrals.models import ClearanceScope, ClearanceStatus, Referral
+from kneadwell.referrals.models import CareTeamRole, ClearanceScope, ClearanceStatus, ProviderKind, Referral
 from kneadwell.scheduling.overview import CareOverview
 
 SIDE_WORDS = {"left": "left", "right": "right", "bilateral": "both sides"}
@@ -441,6 +442,24 @@ def _chronicity_verified(condition_key: str) -> bool:
     return condition.chronicity.acute_below.verified and condition.chronicity.chronic_above.verified
 
 
+def intake_said(intake: Intake | None) -> dict[str, Any] | None:
+    """What the patient told us at intake, in their words: shown after the call and on the patient page."""
+    if intake is None:
+        return None
+    names = catalogue.conditions()
+    return {
+        "recorded": intake.created_at,
+        "channel": intake.get_channel_display(),
+        "complaint": intake.chief_complaint,
+        "referral_reason": intake.referral_reason,
+        "goals": intake.goals,
+        "prior_treatments": intake.prior_treatments,
+        "onset": intake.onset,
+        "areas": area_words(intake.areas),
+        "conditions": [names[d["condition"]].name for d in intake.diagnoses if d.get("condition") in names],
+    }
+
+
 def care_sections(overview: CareOverview) -> dict[str, Any]:
     """Template context for the clinical sections of the patient page."""
     handoff = None
@@ -471,6 +490,10 @@ def care_sections(overview: CareOverview) -> dict[str, Any]:
             _clearance_row(c) for c in clearances if c.status == ClearanceStatus.REQUESTED
         ],
         "providers": overview.providers,
+        "care_team": overview.care_team,
+        "care_team_roles": CareTeamRole.choices,
+        "provider_kinds": ProviderKind.choices,
+        "all_providers": overview.all_providers,
         "scope_choices": ClearanceScope.choices,
         "active_basis": cited_text(overview.active_plan.frequency_basis) if overview.active_plan else None,
         "draft_basis": cited_text(overview.draft_plan.frequency_basis) if overview.draft_plan else None,
@@ -481,6 +504,8 @@ def care_sections(overview: CareOverview) -> dict[str, Any]:
         "draft_goals": _goals(overview.draft_plan),
         "handoffs": overview.handoffs,
         "measures": catalogue.measures(),
+        "intake_said": intake_said(overview.latest_intake),
+        "referral_precautions": overview.referral_precautions,
     }
 
 

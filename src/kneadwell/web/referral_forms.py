@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
+from kneadwell.clinic.selectors import clinic_today
 from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
-from kneadwell.lib.clock import now
 from kneadwell.referrals.models import ClearanceScope
 from kneadwell.web.intake_forms import Errors, FormData, parse_area, read_areas, read_date, read_diagnosis
 
@@ -83,7 +83,7 @@ def read_clearance(
                 str(e["msg"]).removeprefix("Value error, ") for e in exc.errors()
             )
             return None
-    if expires is not None and expires < now().date():
+    if expires is not None and expires < clinic_today():
         errors.setdefault(f"{prefix}expires", []).append("The expiry date has already passed.")
     return ClearanceInput(
         scope=scope,

@@ -15,9 +15,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from kneadwell.accounts.models import AuditAction, Role
+from kneadwell.accounts.models import STAFF_ROLES, AuditAction, Role
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
+from kneadwell.clinic.selectors import clinic_today
 from kneadwell.lib.clock import now
 from kneadwell.lib.errors import DomainError
 from kneadwell.patients.models import Patient
@@ -61,9 +62,6 @@ from kneadwell.web.referral_forms import (
     read_clearance,
     read_referral,
 )
-
-DESK = (Role.FRONT_DESK, Role.CLINIC_ADMIN)
-
 
 NEW_PATIENT_FIELDS = ("given_name", "family_name", "birth_date", "phone", "email")
 
@@ -123,17 +121,24 @@ def referrer_home(request: AuthenticatedRequest) -> HttpResponse:
     context = {
         "provider": provider,
         "rows": [
-            {
-                "referral": r,
-                "visits": r.visits_attended or 0,  # type: ignore[attr-defined]
-                "next": next(iter(r.patient.upcoming), None),  # type: ignore[attr-defined]
-            }
+            _referral_row(r, visits=r.visits_attended or 0, next_visit=next(iter(r.patient.upcoming), None))  # type: ignore[attr-defined]
             for r in referrals
         ],
         "waiting": [{"clearance": c, "words": clearance_words(c)} for c in waiting],
-        "today": current.date(),
+        "today": clinic_today(),
     }
     return render(request, "referrals/referrer_home.html", context)
+
+
+def _referral_row(referral: Referral, *, visits: int, next_visit: Appointment | None) -> dict[str, Any]:
+    """One row of the referrer's table; visits beyond the sessions requested are flagged, not hidden."""
+    requested = referral.requested_sessions
+    return {
+        "referral": referral,
+        "visits": visits,
+        "next": next_visit,
+        "over_request": bool(requested) and visits > (requested or 0),
+    }
 
 
 def _referral_form_context(
@@ -249,7 +254,7 @@ def referrer_referral_new(request: AuthenticatedRequest) -> HttpResponse:
     patient = None
     new_patient = None
     if choice != "new":
-        patient = get_in_scope_or_404(patient_scope(request.user), choice)
+        patient = get_in_scope_or_404(patient_scope(request.user), choice, request=request)
     else:
         new_patient = _new_patient(request, request.POST, errors)
     referral = (
@@ -281,7 +286,7 @@ def referrer_referral_new(request: AuthenticatedRequest) -> HttpResponse:
 
 @role_required(Role.REFERRER)
 def clearance_decide_view(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
-    clearance = get_in_scope_or_404(clearance_scope(request.user), public_id)
+    clearance = get_in_scope_or_404(clearance_scope(request.user), public_id, request=request)
     if request.method != "POST":
         return redirect("referrer-home")
     decision = request.POST.get("decision", "")
@@ -313,7 +318,7 @@ def clearance_decide_view(request: AuthenticatedRequest, public_id: str) -> Http
 
 @role_required(Role.REFERRER)
 def referrer_clearance_grant(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
-    patient = get_in_scope_or_404(patient_scope(request.user), public_id)
+    patient = get_in_scope_or_404(patient_scope(request.user), public_id, request=request)
     referrals = list(referral_scope(request.user).filter(patient=patient).order_by("-received_on"))
     context: dict[str, Any] = {
         "patient": patient,
@@ -372,14 +377,14 @@ def _inbox_context(request: AuthenticatedRequest, errors: dict[str, Any] | None 
     }
 
 
-@role_required(*DESK)
+@role_required(*STAFF_ROLES)
 def referral_inbox(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "referrals/inbox.html", _inbox_context(request))
 
 
-@role_required(*DESK)
+@role_required(*STAFF_ROLES)
 def referral_triage(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
-    referral = get_in_scope_or_404(referral_scope(request.user), public_id)
+    referral = get_in_scope_or_404(referral_scope(request.user), public_id, request=request)
     if request.method != "POST":
         return redirect("referral-inbox")
     action = request.POST.get("action", "")
@@ -421,7 +426,7 @@ def referral_triage(request: AuthenticatedRequest, public_id: str) -> HttpRespon
     return redirect("referral-inbox")
 
 
-@role_required(*DESK)
+@role_required(*STAFF_ROLES)
 def desk_referral_new(request: AuthenticatedRequest) -> HttpResponse:
     """A referral received by fax or phone, entered by the front desk for an existing patient."""
     providers = list(ReferringProvider.objects.order_by("name"))
@@ -435,7 +440,7 @@ def desk_referral_new(request: AuthenticatedRequest) -> HttpResponse:
         results = list(patient_scope(request.user).filter(cond).order_by("family_name", "given_name")[:20])
     chosen = None
     if data.get("patient"):
-        chosen = get_in_scope_or_404(patient_scope(request.user), data.get("patient"))
+        chosen = get_in_scope_or_404(patient_scope(request.user), data.get("patient"), request=request)
         if chosen not in results:
             results.insert(0, chosen)
     if results:
@@ -489,7 +494,9 @@ def desk_referral_new(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def clearance_document(request: AuthenticatedRequest, public_id: str) -> FileResponse:
     """The clearance letter, to those who may see the clearance; never a public media URL."""
-    clearance = get_in_scope_or_404(clearance_scope(request.user).exclude(document=""), public_id)
+    clearance = get_in_scope_or_404(
+        clearance_scope(request.user).exclude(document=""), public_id, request=request
+    )
     _audit(
         request, AuditAction.READ, "clearance_document", clearance, [clearance.patient.public_id], "document"
     )

@@ -28,6 +28,7 @@ urlpatterns = [
         name="patient-care-plan-approve",
     ),
     path("patients/<str:public_id>/handoff/", care.handoff_view, name="patient-handoff"),
+    path("patients/<str:public_id>/care-team/", care.care_team_add_view, name="patient-care-team"),
     path(
         "patients/<str:public_id>/clearance-request/",
         care.clearance_request_view,
@@ -59,6 +60,7 @@ urlpatterns = [
     # Clinic admin
     path("settings/", clinic.admin_home, name="admin-home"),
     path("settings/audit/", clinic.audit_log, name="audit-log"),
+    path("session/status", clinic.session_status, name="session-status"),
     # Everyone
     path("icd10/", education.icd10_hint, name="icd10-hint"),
     path("learn/", education.learn_index, name="learn-index"),
