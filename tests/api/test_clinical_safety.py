@@ -209,3 +209,13 @@ class TestBadInput:
         assert response.status_code == 422
         assert fields_of(response) == ["flag"]
         assert row_counts(*self.MODELS) == before
+
+
+@pytest.mark.parametrize("who", ["pat_user", "rita_user"])
+def test_only_the_clinic_records_a_clinicians_examination(api_as, cast, who):
+    response = api_as(getattr(cast, who)).post(
+        f"/patients/{cast.pat.public_id}/inflammation-checks",
+        {"region": "ankle_foot", "side": "right", "clinician_name": "Me", "reason": "Looks fine"},
+    )
+    assert response.status_code == 403
+    assert not InflammationCheck.objects.exists()
