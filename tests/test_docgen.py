@@ -43,3 +43,22 @@ def test_check_mode_detects_drift(tmp_path):
     assert docs.main(["--check", "--output", str(target)]) == 1
     assert docs.main(["--output", str(target)]) == 0
     assert docs.main(["--check", "--output", str(target)]) == 0
+
+
+def test_every_flag_is_listed_with_the_question_that_asks_it():
+    from kneadwell.knowledge import catalogue
+
+    text = docs.render()
+    section = text.split("## Health questions", 1)[1].split("\n## ", 1)[0]
+    for flag_id in catalogue.flags():
+        row = next(line for line in section.splitlines() if line.startswith(f"| `{flag_id}` |"))
+        assert "`?`" not in row, row
+
+
+def test_the_gate_doses_and_stage_adaptations_are_documented():
+    text = docs.render()
+    assert "## The clinical gate" in text
+    assert "screening_hold" in text
+    assert "| Tension-type headache | 2×/week × 6 weeks, 45 min |" in text
+    assert "**Adaptations by stage or chronicity** (tailoring)" in text
+    assert "Cervical radiculopathy (M54.12, M50.121, M50.122, M50.123)" in text

@@ -13,10 +13,12 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from kneadwell.intake import questions
 from kneadwell.intake.screening import rules as screening_rules
+from kneadwell.intake.screening.gate import SCOPE_WORDS
 from kneadwell.knowledge import catalogue as cat
 from kneadwell.knowledge import chronicity as chron
-from kneadwell.knowledge import icd10
+from kneadwell.knowledge import dosing, icd10
 from kneadwell.knowledge import types as ktypes
 from kneadwell.planning import matching, tailoring
 
@@ -135,6 +137,29 @@ def _condition(c: ktypes.Condition) -> list[str]:
     for stage in c.stages:
         span = f"{stage.start or '…'} – {stage.end or '…'}"
         out.append(f"- Stage {stage.label}: {span}{_mark(stage)}")
+    if c.adaptations:
+        out += ["", "**Adaptations by stage or chronicity** (tailoring)", ""]
+        for a in c.adaptations:
+            when = ", ".join(a.when) + (", or no onset recorded" if a.when_unknown else "")
+            parts = []
+            if a.forbidden_techniques:
+                parts.append("not used: " + _names(a.forbidden_techniques, cat.techniques()))
+            if a.pressure_max:
+                parts.append(f"pressure at most {a.pressure_max}")
+            out.append(f"- When {when}: {a.text} _({'; '.join(parts)})_{_mark(a)}")
+    if c.variants:
+        out += ["", "**Regions by diagnosis code** (variants)", ""]
+        regions = cat.regions()
+        for v in c.variants:
+            extra = (
+                f"; no sustained pressure at {_names(v.no_sustained_pressure, regions)}"
+                if v.no_sustained_pressure
+                else ""
+            )
+            out.append(
+                f"- {v.label} ({', '.join(v.codes)}): focus {_names(v.regions, regions)}; related "
+                f"{_names(v.related_regions, regions)}{extra}{_mark(v)}"
+            )
     return [*out, ""]
 
 
@@ -191,6 +216,68 @@ def _rom_value(v: ktypes.RomValue, unit: str) -> str:
     )
     sd = f" ± {ktypes.fmt_number(v.sd)}" if v.sd is not None else ""
     return f"{number}{sd}{symbol} ({v.label}){_mark(v)}"
+
+
+def _questions_section() -> list[str]:
+    """Which question asks each flag, in the first-call script's words (patients get their own)."""
+    out = [
+        "Every catalogue flag is asked by a question of `intake/questions.py` (worded for staff in the",
+        "first-call script and for patients in their form, shown when relevant) or read from the",
+        "diagnosis or an area field; `tests/intake/test_flag_coverage.py` fails otherwise.",
+        "",
+        "| Flag | Asked by |",
+        "|---|---|",
+    ]
+    for flag_id in cat.flags():
+        asked = [q for q in questions.QUESTIONS if flag_id in q.flags]
+        if asked:
+            how = "; ".join(f"“{q.staff}”" + (f" (after `{q.follows}`)" if q.follows else "") for q in asked)
+        elif flag_id in questions.FLAGS_FROM_THE_DIAGNOSIS:
+            how = f"From {questions.FLAGS_FROM_THE_DIAGNOSIS[flag_id]}."
+        else:
+            how = f"The `{questions.FLAGS_FROM_OTHER_FIELDS.get(flag_id, '?')}` field."
+        out.append(f"| `{flag_id}` | {_cell(how)} |")
+    return out
+
+
+def _gate_section() -> list[str]:
+    return [
+        "One gate (`intake.screening.visit_gate`) answers for the session plan, the plan of care's",
+        "approval (`planning.services.care_plan_approve`) and booking",
+        "(`scheduling.services.appointment_create`): a visit is **held** when screening refers the",
+        "patient out, defers the visit, or finds something the whole visit waits a clearance for (a",
+        "finding with no area and `needs_clearance`). A held visit gets no session plan (the plan says",
+        "what unblocks it), its plan of care cannot be approved, and nothing can be booked: `422` with",
+        "code `screening_hold`. Findings that restrict one area never hold the visit.",
+        "",
+        "The gate is the same for every service, relaxation included: REFERENCE §1.3's global screening",
+        "lists risks of massage in general [R37] and §9 fact 6 asks hard stops to block or defer booking.",
+        "Relaxation is spared the clinical paperwork (referral, plan of care), not the safety gate.",
+        "",
+        "What unblocks a hold:",
+        "",
+        "- a deferral (fever): rebook once the patient is well, with new health answers;",
+        "- a referral out: the referrer's clearance for that flag (scope `flag`, a documented medical",
+        "  evaluation), after emergency care or a same-day assessment where the flag is urgent; the",
+        "  visit then goes ahead with the precautions the clearance states;",
+        "- a clearance the visit waits for: the referrer's clearance for "
+        + ", ".join(f"{words} (`{scope}`)" for scope, words in SCOPE_WORDS.items() if scope != "general")
+        + ".",
+    ]
+
+
+def _doses_section() -> list[str]:
+    out = ["| Condition | Frequency | Basis |", "|---|---|---|"]
+    for key, dose in dosing.doses().items():
+        name = cat.conditions()[key].name if key else "Clinic default"
+        minutes = f", {dose.session_minutes} min" if dose.session_minutes else ""
+        mark = _cite(dose.sources) + (
+            f" {UNVERIFIED} — {dose.unverified_reason}" if not dose.verified else ""
+        )
+        out.append(
+            f"| {name} | {dose.frequency_per_week}×/week × {dose.weeks} weeks{minutes} | {_cell(dose.text + mark)} |"
+        )
+    return out
 
 
 def _rules_section() -> list[str]:
@@ -330,6 +417,18 @@ def render() -> str:
     out += [
         "",
         "Record side, active vs passive, instrument and pain at end-range; norms differ by method, age and sex [R45].",
+        "",
+        "## Health questions",
+        "",
+        *_questions_section(),
+        "",
+        "## The clinical gate",
+        "",
+        *_gate_section(),
+        "",
+        "## Plan-of-care doses",
+        "",
+        *_doses_section(),
         "",
         "## Screening rules",
         "",

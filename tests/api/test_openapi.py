@@ -46,6 +46,7 @@ OPERATIONS = [
     ("get", "/patients/{id}/care-plans", {"200", "401", "404", "422"}),
     ("patch", "/care-plans/{id}", {"200", "400", "401", "403", "404", "422"}),
     ("post", "/care-plans/{id}/approve", {"200", "400", "401", "403", "404", "422"}),
+    ("post", "/patients/{id}/inflammation-checks", {"201", "400", "401", "403", "404", "422"}),
 ]
 
 

@@ -45,7 +45,9 @@ def test_front_desk_takes_a_first_call_and_sees_the_panel_update_live(page: Page
     page.get_by_label("Takes blood thinners (anticoagulants)?").check()
     expect(panel.locator(".decision-line")).to_contain_text("Precautions")
     panel.locator(".findings details.why summary").first.click()
-    expect(panel.locator(".findings")).to_contain_text("R37")
+    # The "Why?" names what was checked in plain words and opens the primary source.
+    expect(panel.locator(".findings")).to_contain_text("Blood thinners or a bleeding disorder")
+    expect(panel.locator(".findings a[href^='https://www.mayoclinic.org/']")).to_be_visible()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.get_by_role("heading", name="What would you like worked on?").scroll_into_view_if_needed()
     page.screenshot(path=str(SCREENSHOTS / "front-desk-call-script.png"))

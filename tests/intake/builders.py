@@ -12,6 +12,7 @@ from kneadwell.intake.screening import (
     Diagnosis,
     HealthAnswers,
     InflamedArea,
+    InflammationCheck,
     RecentSurgery,
     ScreeningInput,
 )
@@ -50,6 +51,7 @@ def make(
     areas: Iterable[Area] = (),
     clearances: Iterable[ClearanceGrant] = (),
     birth_date: date | None = None,
+    inflammation_checks: Iterable[InflammationCheck] = (),
     **answers: Any,
 ) -> ScreeningInput:
     """A screening input: `conditions` become diagnoses without detail; keyword args are answers."""
@@ -60,4 +62,5 @@ def make(
         areas=tuple(areas),
         answers=HealthAnswers(**answers),
         clearances=tuple(clearances),
+        inflammation_checks=tuple(inflammation_checks),
     )

@@ -90,3 +90,27 @@ def test_lookup_rejects_what_is_not_a_code(code):
 def test_every_condition_except_relaxation_has_a_diagnosis_code():
     for c in CONDITIONS.values():
         assert any(code.role == "diagnosis" for code in c.icd10), c.key
+
+
+# --- Issue 7, item 10: the 7th character the encounter needs, and every side ------------------------
+
+
+def test_visits_after_the_first_take_the_d_character_of_an_injury_code():
+    from kneadwell.knowledge.icd10 import encounter_code
+
+    assert encounter_code("S93.401A", initial=False) == "S93.401D"
+    assert encounter_code("S93.401D", initial=True) == "S93.401A"
+    assert encounter_code("S13.4XXS", initial=False) == "S13.4XXS"  # a sequela stays a sequela
+    assert encounter_code("M54.50", initial=False) == "M54.50"  # no 7th character
+
+
+def test_injury_codes_are_offered_with_a_and_d_and_left_right_and_unspecified_sides():
+    from kneadwell.knowledge import catalogue
+
+    codes = {c.code for c in catalogue.conditions()["strain_sprain"].icd10}
+    for stem in ("S93.40", "S43.40", "S46.01", "S63.50", "S76.01", "S76.31", "S86.01"):
+        for side in "129":
+            for seventh in "AD":
+                assert f"{stem}{side}{seventh}" in codes, f"{stem}{side}{seventh}"
+    whiplash = {c.code for c in catalogue.conditions()["whiplash"].icd10}
+    assert {"S13.4XXA", "S13.4XXD", "S16.1XXA", "S16.1XXD", "S14.2XXA", "S14.2XXD"} <= whiplash

@@ -133,8 +133,10 @@ def test_gates_from_the_document():
     assert "R48" in conditions["post_surgical_scar"].requires_clearance_basis.sources
     assert conditions["strain_sprain"].inflammation_gate
     assert "R38" in conditions["strain_sprain"].inflammation_gate_basis.sources
+    # Whiplash is a neck sprain or strain: the same first-72-hours gate (issue 7).
+    assert conditions["whiplash"].inflammation_gate
     gated = {k for k, c in conditions.items() if c.requires_clearance or c.inflammation_gate}
-    assert gated == {"post_surgical_scar", "strain_sprain"}
+    assert gated == {"post_surgical_scar", "strain_sprain", "whiplash"}
 
 
 def test_headache_conditions_screen_the_snoop4_red_flags():
@@ -203,7 +205,11 @@ def test_an_unknown_source_id_names_file_and_entry(data_dir):
 
 
 def test_an_unknown_technique_key_names_file_and_entry(data_dir):
-    _edit(data_dir / "conditions.toml", 'techniques = ["cross_fiber_friction"]', 'techniques = ["cupping"]')
+    _edit(
+        data_dir / "conditions.toml",
+        'techniques = ["swedish", "myofascial_release", "trigger_point", "passive_stretching", "cross_fiber_friction"]',
+        'techniques = ["cupping"]',
+    )
     errors = loader.load_errors(data_dir)
     assert any("conditions.toml" in e and "'tendinopathy'" in e and "cupping" in e for e in errors), errors
 
@@ -240,3 +246,33 @@ def test_validate_raises_a_clear_error(data_dir):
         match=re.escape("regions.toml: region 'knee': field 'paired' has the wrong type"),
     ):
         loader.validate(data_dir)
+
+
+def test_a_goal_on_a_between_group_difference_is_refused(data_dir):
+    _edit(
+        data_dir / "measures.toml",
+        'population = "Between-group difference (Smelt 2014)", sources',
+        'population = "Between-group difference (Smelt 2014)", goal_codes = ["G43.909"], sources',
+    )
+    errors = loader.load_errors(data_dir)
+    assert any("'hit6'" in e and "between_group cannot be a goal" in e for e in errors), errors
+
+
+def test_a_variant_code_outside_the_conditions_codes_is_refused(data_dir):
+    _edit(
+        data_dir / "conditions.toml", 'codes = ["G56.01", "G56.02", "G56.03"]', 'codes = ["G56.01", "M54.50"]'
+    )
+    errors = loader.load_errors(data_dir)
+    assert any("'repetitive_strain'" in e and "carpal_tunnel" in e and "M54.50" in e for e in errors), errors
+
+
+def test_an_adaptation_for_an_unknown_stage_is_refused(data_dir):
+    _edit(data_dir / "conditions.toml", 'when = ["pre_freezing", "freezing"]', 'when = ["melting"]')
+    errors = loader.load_errors(data_dir)
+    assert any("'frozen_shoulder'" in e and "melting" in e for e in errors), errors
+
+
+def test_every_flag_has_a_plain_label():
+    for flag in catalogue.flags().values():
+        assert flag.label.strip(), flag.id
+        assert "_" not in flag.label, flag.id

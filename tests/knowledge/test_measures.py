@@ -78,3 +78,65 @@ def test_ankle_norms_are_marked_unverified():
     roms = catalogue.rom_motions()
     assert not roms["ankle_dorsiflexion"].verified
     assert not roms["ankle_plantarflexion"].verified
+
+
+# --- Issue 7, item 10: what is an MCID, and what a goal may use -----------------------------------
+
+
+def test_between_group_differences_have_their_own_kind():
+    kinds = {m.population: m.kind for m in MEASURES["hit6"].mcids}
+    between = [k for p, k in kinds.items() if p.startswith("Between-group")]
+    assert between == ["between_group", "between_group"]
+    assert all(not m.within_person for m in MEASURES["hit6"].mcids if m.kind == "between_group")
+
+
+def test_abbott_and_schmitt_mids_are_within_person():
+    for key in ("nprs", "ndi", "odi", "psfs", "lefs"):
+        abbott = [m for m in MEASURES[key].mcids if m.sources == ("R22",)]
+        assert abbott, key
+        assert all(m.kind == "mid" and m.within_person for m in abbott), key
+
+
+def test_every_goal_value_is_a_within_person_value_in_points():
+    for key, measure in MEASURES.items():
+        for m in measure.mcids:
+            if m.goal or m.goal_codes:
+                assert m.within_person, key
+                assert m.unit == "points", key
+
+
+@pytest.mark.parametrize(
+    ("key", "codes", "target"),
+    [
+        ("hit6", (), 6),
+        ("hit6", ("G44.229",), 8),
+        ("spadi", (), 13),
+        ("psfs", (), 2),
+        ("ndi", (), 7.5),
+        ("odi", (), 12),
+        ("nprs", (), 2),
+        ("lefs", (), 9),
+    ],
+)
+def test_default_goals(key, codes, target):
+    goal = MEASURES[key].default_goal(codes)
+    assert goal is not None
+    assert goal.target == target
+
+
+def test_the_odi_bands_of_the_scoring_rules_are_in_the_catalogue():
+    bands = [(b.min, b.max, b.label) for b in MEASURES["odi"].bands]
+    assert bands == [
+        (None, 20, "minimal disability"),
+        (21, 40, "moderate disability"),
+        (41, 60, "severe disability"),
+        (61, 80, "crippled"),
+        (81, None, "bed-bound"),
+    ]
+
+
+def test_a_single_point_is_not_points():
+    nprs_back = next(m for m in MEASURES["nprs"].mcids if m.baseline_max == 4)
+    assert nprs_back.display == "1 point"
+    assert next(m for m in MEASURES["ndi"].mcids if m.kind == "mcid").display == "7.5 points"
+    assert MEASURES["ndi"].scale == "0–50"

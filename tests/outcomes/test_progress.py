@@ -84,7 +84,10 @@ def test_a_detectable_change_is_never_called_an_mcid() -> None:
 
 def test_a_between_group_difference_is_never_called_an_mcid() -> None:
     result = change("hit6", 62, 60)  # 2 points: past Smelt's between-group 1.5
-    smelt = next(c for c in result.checks if c.threshold.population == "Between-group (Smelt)")
+    smelt = next(
+        c for c in result.checks if c.threshold.population.startswith("Between-group difference (Smelt")
+    )
+    assert smelt.kind == "between_group"
     assert smelt.reached
     assert not smelt.is_mcid
     assert result.mcid_reached is False
@@ -101,11 +104,17 @@ def test_a_published_range_is_reached_only_at_its_top() -> None:
 def test_the_default_mcid_is_the_headline_verified_value() -> None:
     assert default_mcid("nprs", 6) == mcid_entry("nprs", "mcid", value=2, unit="points", baseline_min=None)
     assert default_mcid("lefs", 40) == mcid_entry("lefs", "mcid")
-    # ODI's only within-person values are unverified (Ostelo): used, and labelled as such.
+    # ODI: Abbott & Schmitt's verified within-person 12 points (REFERENCE §9 "ODI ≈ 12"), not
+    # the unverified Ostelo consensus.
     odi = change("odi", 40, 28)
     assert odi.mcid is not None
-    assert not odi.mcid.threshold.verified
-    assert "(unverified)" in odi.mcid.label
+    assert (odi.mcid.kind, odi.mcid.high, odi.mcid.threshold.verified) == ("mid", 12, True)
+    assert odi.mcid_reached is True
+    # PSFS: the plans' 2 points (shoulder MIC 1.9–2.0), not the small-change 1.3.
+    assert default_mcid("psfs", 4) == mcid_entry("psfs", "mic")
+    # An unverified value, when used, stays labelled.
+    ostelo = mcid_entry("odi", "mcid", unit="points")
+    assert "(unverified)" in change("odi", 40, 28, mcid=ostelo).mcid.label  # type: ignore[union-attr]
 
 
 def test_baseline_dependent_mcids_apply_only_in_their_band() -> None:
@@ -228,4 +237,4 @@ def test_an_mcid_is_reached_only_by_improving(case: tuple[str, float, float]) ->
     result = change(key, baseline, current)
     if result.mcid_reached:
         assert result.improvement > 0
-    assert all(c.is_mcid == (c.kind in {"mcid", "mic"}) for c in result.checks)
+    assert all(c.is_mcid == (c.kind in {"mcid", "mic", "mid"}) for c in result.checks)

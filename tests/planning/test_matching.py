@@ -239,7 +239,7 @@ def test_a_therapist_untrained_for_whiplash_is_excluded_with_the_techniques_it_n
     assert names["trigger_point"].name in reason.text
     # Whiplash's technique list is unverified in the catalogue, so the reason says so.
     assert reason.verified is False
-    assert "unverified" in reason.text
+    assert "not yet confirmed by a published source" in reason.text
 
 
 def test_one_specific_technique_is_enough_for_whiplash() -> None:

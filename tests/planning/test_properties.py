@@ -195,3 +195,26 @@ def test_every_rationale_rule_is_in_the_registry(req):
     for r in plan.rationale:
         assert r.rule in RULES or r.rule.startswith("screening."), r.rule
         assert r.source is None or r.source == "clinic_setting" or r.source in CAT.sources, r
+
+
+@PROPERTY
+@given(requests())
+def test_no_segment_is_ever_without_a_technique(req):
+    """Issue 7: an area the therapist cannot work is left out and said, never planned empty."""
+    plan = plan_session(req)
+    assert all(s.techniques for s in plan.segments)
+
+
+@PROPERTY
+@given(requests())
+def test_a_segment_ceiling_is_below_the_sessions_range_and_within_any_local_cap(req):
+    plan = plan_session(req)
+    if plan.pressure is None:
+        return
+    for seg in plan.segments:
+        if seg.pressure_max is not None:
+            assert seg.pressure_max.rank < plan.pressure[1].rank
+        local = req.screening.pressure_cap_at(seg.area)
+        if local is not None:
+            top = seg.pressure_max or plan.pressure[1]
+            assert top.rank <= local.rank

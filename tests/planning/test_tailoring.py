@@ -11,7 +11,14 @@ from kneadwell.intake.screening.types import Decision
 from kneadwell.knowledge.catalogue import catalogue
 from kneadwell.knowledge.vocabulary import Area, Pressure
 from kneadwell.planning.settings import CLINIC_SETTING, TailoringSettings
-from kneadwell.planning.tailoring import PressureFeedback, Segment, SessionPlan, apportion, plan_session
+from kneadwell.planning.tailoring import (
+    Colleague,
+    PressureFeedback,
+    Segment,
+    SessionPlan,
+    apportion,
+    plan_session,
+)
 from tests.planning.builders import CLEAR, dx, finding, request, screening
 
 RIGHT_SHOULDER = Area("shoulder", "right")
@@ -89,7 +96,10 @@ def test_scar_without_clearance_plans_no_scar_mobilization():
     assert "scar_mobilization" not in plan.techniques
     assert by_region(plan)["knee"].techniques == ("myofascial_release",)
     assert [f.code for f in plan.precautions] == ["scar_closure_clearance"]
-    assert any("forbidden by screening: scar_closure_clearance" in r.text for r in plan.rationale)
+    assert any(
+        "Scar tissue mobilisation (not allowed here: Scar work before the surgeon's approval)" in r.text
+        for r in plan.rationale
+    )
 
 
 def test_scar_with_clearance_plans_scar_mobilization_at_the_scar():
@@ -281,16 +291,23 @@ def test_without_related_regions_the_rest_goes_to_general_swedish():
     assert "tailoring.allocation.general" in rules(plan)
 
 
-def test_untrained_therapist_for_the_focus_area_is_told_to_match_another():
+def test_untrained_therapist_for_the_focus_area_gets_no_empty_segment_and_colleagues_are_named():
     plan = plan_session(
         request(
             diagnoses=(dx("tension_headache"),),
             areas=(Area("neck"),),
             therapist_trainings=frozenset({"swedish"}),
+            colleagues=(
+                Colleague("Theo Tanaka", frozenset({"swedish", "trigger_point"})),
+                Colleague("Sam Swede", frozenset({"swedish"})),
+            ),
         )
     )
-    assert by_region(plan)["neck"].techniques == ()
-    assert any("match another therapist" in r for r in plan.reasons)
+    assert "neck" not in by_region(plan)  # never a segment without a technique
+    assert all(s.techniques for s in plan.segments)
+    assert any(
+        "Neck (cervical)" in r and "Colleagues trained for it: Theo Tanaka." in r for r in plan.reasons
+    )
     assert "tailoring.techniques.untrained" in rules(plan)
 
 
@@ -350,7 +367,7 @@ def test_too_deep_feedback_lowers_the_pressure():
     assert after.pressure[1].rank < before.pressure[1].rank
     assert after.pressure == (Pressure.LIGHT, Pressure.MEDIUM)
     feedback = next(r for r in after.rationale if r.rule == "tailoring.pressure.feedback")
-    assert "upper_back" in feedback.text
+    assert "Upper back (thoracic)" in feedback.text
 
 
 def test_too_light_feedback_raises_the_pressure_within_the_cap():
@@ -392,12 +409,29 @@ def test_screening_block_gives_a_blocked_plan_with_the_reasons():
     assert plan.reasons == ("staff: fever_infection",)
 
 
-def test_needs_clearance_is_not_a_block():
+def test_a_clearance_the_whole_visit_waits_for_blocks_the_plan_and_says_what_unblocks_it():
+    held = finding("pregnancy_high_risk", severity=Decision.NEEDS_CLEARANCE)
+    held = type(held)(
+        **{**{f: getattr(held, f) for f in held.__dataclass_fields__}, "clearance_scope": "pregnancy"}
+    )
+    plan = plan_session(request(screening=screening(held)))
+    assert plan.blocked
+    assert plan.segments == ()
+    assert plan.unblock == ("The referrer's clearance for massage during the high-risk pregnancy on file.",)
+
+
+def test_a_local_needs_clearance_is_not_a_block():
     plan = plan_session(
-        request(screening=screening(finding("pregnancy_high_risk", severity=Decision.NEEDS_CLEARANCE)))
+        request(
+            areas=(RIGHT_KNEE, Area("neck")),
+            screening=screening(
+                finding("recent_surgery", severity=Decision.NEEDS_CLEARANCE, area=RIGHT_KNEE, off_limits=True)
+            ),
+        )
     )
     assert not plan.blocked
-    assert [f.code for f in plan.precautions] == ["pregnancy_high_risk"]
+    assert "knee" not in by_region(plan)
+    assert [f.code for f in plan.precautions] == ["recent_surgery"]
 
 
 def test_first_visit_instructions():
@@ -428,6 +462,7 @@ def test_to_dict_is_plain_json_in_the_api_shape():
     assert set(data) == {
         "blocked",
         "reasons",
+        "unblock",
         "segments",
         "pressure",
         "instructions",
@@ -435,7 +470,15 @@ def test_to_dict_is_plain_json_in_the_api_shape():
         "precautions",
         "rationale",
     }
-    assert set(data["segments"][0]) == {"region", "side", "minutes", "techniques", "role"}
+    assert set(data["segments"][0]) == {
+        "region",
+        "side",
+        "minutes",
+        "techniques",
+        "role",
+        "pressure_max",
+        "notes",
+    }
     assert data["pressure"] == {"min": "light", "max": "medium"}
     assert {"code", "severity", "message_staff", "sources"} <= set(data["precautions"][0])
     assert {"rule", "source", "text"} <= set(data["rationale"][0])

@@ -8,8 +8,10 @@ here as everywhere: the session plan comes from the same screening.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 from uuid import UUID
 
+import pydantic
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
@@ -18,12 +20,12 @@ from kneadwell.accounts.models import CARE_ROLES, AuditAction, Role, User
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
 from kneadwell.clinic.models import Location, Service
-from kneadwell.clinic.selectors import location_today
+from kneadwell.clinic.selectors import clinic_today, location_today
 from kneadwell.intake.models import Intake, IntakeChannel
 from kneadwell.intake.schemas import HealthAnswersIn
 from kneadwell.intake.screening.types import ScreeningResult
 from kneadwell.intake.selectors import intake_scope, screening_for, screening_input
-from kneadwell.intake.services import intake_record
+from kneadwell.intake.services import inflammation_check_record, intake_record
 from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.lib.errors import DomainError
 from kneadwell.patients.models import Lighting, Music, Patient, Pressure, TherapistGenderPreference
@@ -472,3 +474,59 @@ def approve_care_plan(request: HttpRequest, id: UUID) -> CarePlanOut:
     care_plan_approve(actor=request.user, plan=plan)  # type: ignore[arg-type]
     _audit(request, AuditAction.UPDATE, "care_plan", plan.patient, plan)
     return _plan_out(plan)
+
+
+# --- A clinician's examination of a fresh injury ---------------------------------------------------
+
+
+class InflammationCheckIn(InSchema):
+    region: str = Field(max_length=40, description="Region key of the injured area, e.g. `ankle_foot`.")
+    side: Literal["left", "right", "bilateral"] | None = None
+    checked_on: dt.date | None = Field(None, description="Date of the examination; default today.")
+    clinician_name: str = Field(max_length=150, description="Who examined the area (required).")
+    reason: str = Field(max_length=2000, description="What the examination found (required).")
+
+
+class InflammationCheckOut(Schema):
+    id: UUID
+    region: str
+    side: str
+    checked_on: dt.date
+    clinician_name: str
+    reason: str
+
+
+@router.post(
+    "/patients/{id}/inflammation-checks",
+    response={201: InflammationCheckOut, 404: ErrorOut, **WRITE_ERRORS},
+    summary="Record that a clinician found no inflammation signs at a fresh injury (staff, therapists)",
+)
+def create_inflammation_check(request: HttpRequest, id: UUID, payload: InflammationCheckIn) -> Status:
+    _require_clinical(request)
+    patient = _patient(request, id)
+    try:
+        area = AreaIn(region=payload.region, side=payload.side)
+    except pydantic.ValidationError as exc:
+        # AreaIn checks the region against the catalogue after ninja's own validation: a 422 here.
+        message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        raise DomainError(message, field="region") from None
+    check = inflammation_check_record(
+        actor=request.user,  # type: ignore[arg-type]
+        patient=patient,
+        area=area,
+        checked_on=payload.checked_on or clinic_today(),
+        clinician_name=payload.clinician_name,
+        reason=payload.reason,
+    )
+    _audit(request, AuditAction.CREATE, "inflammation_check", patient, check)
+    return Status(
+        201,
+        {
+            "id": check.public_id,
+            "region": check.region,
+            "side": check.side,
+            "checked_on": check.checked_on,
+            "clinician_name": check.clinician_name,
+            "reason": check.reason,
+        },
+    )

@@ -22,7 +22,8 @@ FlagAction = Literal["refer_out", "defer", "needs_clearance", "local_contraindic
 Urgency = Literal["", "emergency", "urgent"]  # "": not urgent
 Phase = Literal["warm_up", "specific", "stretching", "finishing"]
 Direction = Literal["higher_is_worse", "higher_is_better"]
-McidKind = Literal["mcid", "mic", "mid", "mdc", "sdc", "responder"]
+# mcid, mic, mid: within-person changes; between_group: a trial's group difference (never an MCID).
+McidKind = Literal["mcid", "mic", "mid", "between_group", "mdc", "sdc", "responder"]
 
 
 class Provenance(Schema):
@@ -40,6 +41,7 @@ class CodeOut(Schema):
 
 class FlagOut(Provenance):
     id: str
+    label: str
     kind: FlagKind
     text: str
     action: FlagAction

@@ -85,10 +85,12 @@ class InflamedAreaOut(AreaOut):
 
 
 class HealthAnswersOut(StoredJson):
-    """The screening answers as recorded (REFERENCE §1.3); the ids are those of the intake's `answers`."""
+    """The screening answers as recorded (REFERENCE §1.3, §10); the ids are those of the intake's `answers`."""
 
     fever: bool = False
     suspected_dvt: bool = False
+    clot_regions: list[AreaOut] = []
+    clot_signs: bool = False
     anticoagulants: bool = False
     bleeding_disorder: bool = False
     recent_surgery: list[RecentSurgeryOut] = []
@@ -96,16 +98,44 @@ class HealthAnswersOut(StoredJson):
     fracture_regions: list[AreaOut] = []
     osteoporosis: bool = False
     cancer: bool = False
+    cancer_active_treatment: bool | None = Field(
+        None, description="null: not asked (treated as in treatment)."
+    )
+    cancer_bone_regions: list[AreaOut] = []
+    lymph_node_regions: list[AreaOut] = []
     pregnancy: Literal["no", "low_risk", "high_risk"] = "no"
+    pregnancy_weeks: int | None = Field(None, description="Completed weeks of gestation, 0–42.")
+    pregnancy_warning_signs: bool = False
     inflamed_regions: list[InflamedAreaOut] = []
+    unexplained_pain: bool = False
+    nerve_skin_heart: bool = False
+    touch_history: bool = False
     thunderclap_headache: bool = False
+    headache_peak_within_hour: bool = False
+    headache_pattern_change: bool = False
+    headache_positional: bool = False
+    headache_valsalva: bool = False
+    papilledema: bool = False
+    headache_cognitive_change: bool = False
     neuro_deficit: bool = False
     headache_onset_after_50: bool = False
     systemic_symptoms: bool = False
     cervical_arterial_signs: bool = False
     whiplash_high_risk: bool = False
+    neck_injury_unassessed: bool = False
+    neck_midline_tenderness: bool = False
+    neck_dangerous_mechanism: bool = False
+    limb_paresthesia: bool = False
+    neck_rotation_limited: bool = False
     cauda_equina_signs: bool = False
     progressive_weakness: bool = False
+    ottawa_ankle: bool = False
+    ottawa_knee: bool = False
+    steroid_injection_date: dt.date | None = None
+    tendon_rupture_signs: bool = False
+    jaw_trauma: bool = False
+    jaw_locked: bool = False
+    shoulder_not_examined: bool = False
 
 
 # --- Screening -----------------------------------------------------------------------------------
@@ -116,6 +146,9 @@ class ChronicityOut(Schema):
     label: ChronicityLabel
     rule: str = Field(description="The thresholds applied, with their source ids.")
     sources: list[str] = Field(description="Catalogue source ids.")
+    stage: str = Field(
+        "", description="The condition's stage key on the date (e.g. `freezing`), when it has stages."
+    )
 
 
 class FindingOut(Schema):
@@ -132,12 +165,23 @@ class FindingOut(Schema):
     forbidden_techniques: list[str] = Field(
         description="Technique keys not to be used at the region (everywhere when region is null)."
     )
-    pressure_cap: Pressure | None = Field(description="The deepest pressure allowed, if capped.")
+    pressure_cap: Pressure | None = Field(
+        description="The deepest pressure allowed, if capped (at the region, or the whole visit when null)."
+    )
+    holds_visit: bool = Field(
+        description="The whole visit is held: refer out, defer, or a clearance the whole visit waits for."
+    )
+    clearance_scope: str = Field(
+        description="The clearance scope that would lift it (`flag`: a clearance naming this finding's "
+        "flag); empty when no clearance can."
+    )
 
 
 class ScreeningOut(Schema):
     decision: Decision = Field(description="The most restrictive decision of all findings.")
-    blocked: bool = Field(description="No session at all: the visit is deferred or referred out.")
+    blocked: bool = Field(
+        description="No session at all: the visit is deferred, referred out, or waits for a clearance."
+    )
     chronicity: list[ChronicityOut]
     findings: list[FindingOut]
     restricted_regions: list[AreaOut] = Field(description="Areas off limits for this visit.")
@@ -165,6 +209,7 @@ def screening_out(result: ScreeningResult, *, for_patient: bool) -> ScreeningOut
                 label=c.label,  # type: ignore[arg-type]
                 rule=c.rule_text,
                 sources=list(c.sources),
+                stage=c.stage,
             )
             for c in result.chronicity
         ],
@@ -182,6 +227,8 @@ def screening_out(result: ScreeningResult, *, for_patient: bool) -> ScreeningOut
                 area_off_limits=f.area_off_limits,
                 forbidden_techniques=sorted(f.forbidden_techniques),
                 pressure_cap=_pressure(f.pressure_cap),
+                holds_visit=f.holds_visit,
+                clearance_scope=f.clearance_scope,
             )
             for f in result.findings
         ],
@@ -276,6 +323,8 @@ class SegmentOut(Schema):
     minutes: int = Field(ge=0)
     techniques: list[str] = Field(description="Technique keys, warm-up → specific → stretching → finishing.")
     role: SegmentRole
+    pressure_max: Pressure | None = Field(description="A ceiling below the session's range here, if any.")
+    notes: list[str] = Field(description="Plain sentences for the therapist at this area.")
 
 
 class PressureRangeOut(Schema):
@@ -312,14 +361,18 @@ class RationaleOut(Schema):
 
 
 class SessionPlanOut(Schema):
-    blocked: bool = Field(description="No plan: screening defers or refers out, or nothing can be worked.")
+    blocked: bool = Field(
+        description="No plan: screening holds the visit (defer, refer out, a clearance awaited), or nothing "
+        "can be worked."
+    )
     reasons: list[str] = Field(description="Why the plan is blocked or limited, in words.")
+    unblock: list[str] = Field(description="What would let a held visit go ahead, in words.")
     segments: list[SegmentOut] = Field(description="The minutes add up to the service's hands-on minutes.")
     pressure: PressureRangeOut | None = Field(description="Null when blocked.")
     instructions: list[str] = Field(
         description=(
-            "Visit instruction codes: loose_clothing, bring_referral, arrive_early, spot_work_timing. "
-            "New codes may be added."
+            "Visit instruction codes: loose_clothing, bring_referral, arrive_early, spot_work_timing, "
+            "side_lying, lymphatic_proximal. New codes may be added."
         )
     )
     ambience: AmbienceOut
@@ -354,6 +407,7 @@ def session_plan_out(plan: SessionPlan, screening_decision: Decision) -> Session
     return SessionPlanOut(
         blocked=plan.blocked,
         reasons=list(plan.reasons),
+        unblock=list(plan.unblock),
         segments=[
             SegmentOut(
                 region=s.region,
@@ -361,6 +415,8 @@ def session_plan_out(plan: SessionPlan, screening_decision: Decision) -> Session
                 minutes=s.minutes,
                 techniques=list(s.techniques),
                 role=s.role,  # type: ignore[arg-type]
+                pressure_max=_pressure(s.pressure_max),
+                notes=list(s.notes),
             )
             for s in plan.segments
         ],

@@ -103,6 +103,7 @@ class ClearanceOut(Schema):
     provider: Ref
     referral: UUID | None
     scope: ClearanceScope
+    flag: str = Field("", description="For scope “flag”: the screening flag the evaluation clears.")
     region: str = Field(description="Region key from the catalogue; empty for the whole body.")
     side: Literal["left", "right", "bilateral", ""] = Field(description="Empty when the region has none.")
     status: ClearanceStatus
@@ -118,6 +119,12 @@ class ClearancePage(Schema):
 
 class ClearanceIn(InSchema):
     scope: ClearanceScope
+    flag: str = Field(
+        "",
+        max_length=60,
+        description="With scope `flag`: the catalogue flag a documented medical evaluation clears, e.g. "
+        "`snoop_onset_after_50`; it lifts that referral out.",
+    )
     region: str | None = Field(None, max_length=40)
     side: Literal["left", "right", "bilateral"] | None = None
     granted_on: dt.date | None = None
@@ -181,7 +188,7 @@ def _clearance_out(c: Clearance) -> dict[str, object]:
         "referral": c.referral.public_id if c.referral_id else None,  # type: ignore[union-attr]
         **{
             f: getattr(c, f)
-            for f in ("scope", "region", "side", "status", "granted_on", "expires_on", "note")
+            for f in ("scope", "flag", "region", "side", "status", "granted_on", "expires_on", "note")
         },
     }
 
@@ -290,6 +297,7 @@ def grant_clearance(request: HttpRequest, id: UUID, payload: ClearanceIn) -> Sta
         granted_on=payload.granted_on,
         expires_on=payload.expires_on,
         note=payload.note,
+        flag=payload.flag,
     )
     _audit(request, AuditAction.CREATE, "clearance", clearance, [referral.patient.public_id])
     return Status(201, _clearance_out(clearance))
@@ -321,6 +329,7 @@ def request_clearance(request: HttpRequest, id: UUID, payload: ClearanceRequestI
         scope=payload.scope,
         area=payload.area(),
         note=payload.note,
+        flag=payload.flag,
     )
     _audit(request, AuditAction.CREATE, "clearance", clearance, [patient.public_id])
     return Status(201, _clearance_out(clearance))

@@ -50,3 +50,37 @@ class Intake(PublicIdModel):
 
     def __str__(self) -> str:
         return f"Intake for {self.patient} ({self.created_at:%Y-%m-%d})"
+
+
+class InflammationCheck(PublicIdModel):
+    """A clinician's examination of an acute injury: no signs of inflammation at the area on that date.
+
+    It lifts the first-72-hours hold on a strain, sprain or whiplash at that area (issue 7; REFERENCE §7A:
+    documented signs plus a clinician's override, not a timer alone). The clinician's name and the reason
+    are required and kept, with who recorded it.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="inflammation_checks")
+    region = models.CharField(max_length=40)
+    side = models.CharField(max_length=10, blank=True)
+    checked_on = models.DateField(help_text="The date of the examination.")
+    clinician_name = models.CharField(max_length=150, help_text="Who examined the area.")
+    reason = models.TextField(
+        max_length=2000, help_text="What the examination found (no heat, redness, swelling)."
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-checked_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(clinician_name="") & ~models.Q(reason=""),
+                name="intake_inflammation_check_named",
+            )
+        ]
+
+    def __str__(self) -> str:
+        where = f"{self.side} {self.region}".strip()
+        return f"No inflammation at {where} ({self.checked_on}, {self.clinician_name})"

@@ -15,9 +15,9 @@ from kneadwell.patients.models import Patient
 from kneadwell.patients.selectors import patient_scope
 from kneadwell.referrals.models import Clearance, ClearanceStatus, Referral, ReferralStatus
 
-from .models import Intake
+from .models import InflammationCheck, Intake
 from .schemas import HealthAnswersIn
-from .screening import screen
+from .screening import GateResult, screen, visit_gate
 from .screening import types as t
 
 S = TypeVar("S", bound=BaseModel)
@@ -141,22 +141,49 @@ def screening_input(
         areas=tuple(dict.fromkeys(areas)),  # unique, in priority order
         answers=pending.answers.to_engine(),
         clearances=clearance_grants(patient) if patient is not None else (),
+        inflammation_checks=inflammation_checks(patient) if patient is not None else (),
     )
 
 
 def clearance_grants(patient: Patient) -> tuple[t.ClearanceGrant, ...]:
-    rows = Clearance.objects.filter(patient=patient, status=ClearanceStatus.GRANTED, granted_on__isnull=False)
+    rows = Clearance.objects.filter(
+        patient=patient, status=ClearanceStatus.GRANTED, granted_on__isnull=False
+    ).select_related("provider")
     return tuple(
         t.ClearanceGrant(
             scope=c.scope,
             area=t.Area(c.region, c.side or None) if c.region else None,
             granted=c.granted_on,  # type: ignore[arg-type]
             expires=c.expires_on,
+            flag=c.flag,
+            provider=c.provider.name,
+            note=c.note,
         )
         for c in rows
+    )
+
+
+def inflammation_checks(patient: Patient) -> tuple[t.InflammationCheck, ...]:
+    """The clinicians' recorded examinations of the patient's acute injuries (no inflammation signs)."""
+    return tuple(
+        t.InflammationCheck(
+            area=t.Area(c.region, c.side or None),
+            on=c.checked_on,
+            clinician=c.clinician_name,
+            reason=c.reason,
+        )
+        for c in InflammationCheck.objects.filter(patient=patient)
     )
 
 
 def screening_for(patient: Patient, on: dt.date) -> t.ScreeningResult:
     """The screening decision for a session with `patient` on the local date `on`, from what is stored."""
     return screen(screening_input(patient=patient, on=on))
+
+
+def screening_gate(patient: Patient, on: dt.date) -> GateResult:
+    """Whether a visit with `patient` on the local date `on` may go ahead at all, from what is stored.
+
+    Raises ValueError when the stored data cannot be screened for that date (an onset after it).
+    """
+    return visit_gate(screening_for(patient, on))

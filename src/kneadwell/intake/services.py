@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from kneadwell.accounts.models import Role, User
+from kneadwell.accounts.models import CARE_ROLES, Role, User
 from kneadwell.knowledge import catalogue
 from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.lib.clock import latest_possible_today
@@ -18,8 +18,9 @@ from kneadwell.patients.models import Patient
 from kneadwell.patients.services import PREFERENCE_FIELDS, patient_create, patient_update
 from kneadwell.referrals.models import Referral
 
-from .models import Intake, IntakeChannel
+from .models import InflammationCheck, Intake, IntakeChannel
 from .schemas import HealthAnswersIn
+from .selectors import screening_gate
 
 
 def _whole_body(diagnoses: Sequence[DiagnosisIn]) -> bool:
@@ -114,3 +115,70 @@ def intake_record(
     intake.full_clean(exclude=["patient", "referral", "recorded_by"])
     intake.save()
     return intake
+
+
+# --- The clinical gate -------------------------------------------------------------------------
+
+
+def require_clear(*, patient: Patient, on: dt.date, what: str = "The visit", field: str = "patient") -> None:
+    """Refuse (422) anything that needs the visit on the local date `on` to go ahead, while screening holds it.
+
+    The one check the plan of care's approval and the booking service make (the session plan asks the
+    same gate itself): a referral out, a deferral or a clearance the whole visit waits for. The message
+    says what holds it and what would unblock it.
+    """
+    try:
+        gate = screening_gate(patient, on)
+    except ValueError as exc:  # stored data that cannot be screened for that date
+        raise DomainError(str(exc), field=field) from exc
+    if not gate.clear:
+        raise DomainError(gate.message(what), field=field, code="screening_hold")
+
+
+# --- Clinician's examination of an acute injury --------------------------------------------------
+
+
+@transaction.atomic
+def inflammation_check_record(
+    *,
+    actor: User,
+    patient: Patient,
+    area: AreaIn,
+    checked_on: dt.date,
+    clinician_name: str,
+    reason: str,
+) -> InflammationCheck:
+    """Record that a clinician examined an acute injury and found no signs of inflammation.
+
+    It lifts the first-72-hours hold at that area (issue 7). The clinician's name and the reason are
+    required (422 naming the field otherwise); nothing is written unless every field is valid.
+    """
+    # The care roles (therapists, front desk, clinic admins): the desk may enter a doctor's note. A
+    # named `rules` permission (accounts/rules.py) can replace this check when one is added there.
+    if actor.role not in CARE_ROLES:
+        raise PermissionDenied("You do not have permission to record an examination: the clinic does that.")
+    clinician_name, reason = clinician_name.strip(), reason.strip()
+    if not clinician_name:
+        raise DomainError("Name the clinician who examined the area.", field="clinician_name")
+    if len(clinician_name) > 150:
+        raise DomainError("The clinician's name is at most 150 characters.", field="clinician_name")
+    if not reason:
+        raise DomainError(
+            "Say what the examination found (for example: no heat, redness or swelling).", field="reason"
+        )
+    if len(reason) > 2000:
+        raise DomainError("The reason is at most 2000 characters.", field="reason")
+    if checked_on > latest_possible_today():
+        raise DomainError("The examination date cannot be in the future.", field="checked_on")
+    check = InflammationCheck(
+        patient=patient,
+        region=area.region,
+        side=area.side or "",
+        checked_on=checked_on,
+        clinician_name=clinician_name,
+        reason=reason,
+        recorded_by=actor,
+    )
+    check.full_clean(exclude=["patient", "recorded_by"])
+    check.save()
+    return check

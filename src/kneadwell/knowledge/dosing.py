@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from . import catalogue, loader
 from . import types as ktypes
@@ -17,37 +18,38 @@ class Dose:
     weeks: int
     sources: tuple[str, ...]
     verified: bool
-    text: str  # what to show as the basis of the default
+    text: str  # the basis in plain words, as staff read it on the plan of care
+    unverified_reason: str = ""  # why the catalogue could not confirm it (generated docs)
+    session_minutes: int | None = None  # the session length the evidence used, when it names one
 
     @property
     def sessions(self) -> int:
         return self.frequency_per_week * self.weeks
 
 
-def _dose(raw: dict, condition: str | None) -> Dose:
+def _dose(raw: dict[str, Any], condition: str | None) -> Dose:
+    where = condition or "default"
     sources = tuple(raw.get("sources", ()))
     unknown = [s for s in sources if s not in catalogue.sources()]
     if unknown:
-        raise ktypes.CatalogueError(
-            f"dosing.toml: {condition or 'default'} cites unknown source(s) {unknown}"
-        )
+        raise ktypes.CatalogueError(f"dosing.toml: {where} cites unknown source(s) {unknown}")
     if condition is not None and condition not in catalogue.conditions():
         raise ktypes.CatalogueError(f"dosing.toml: unknown condition {condition!r}")
     verified = bool(raw.get("verified", True))
-    text = raw.get("note") or raw.get("unverified_reason", "")
-    if not verified:
-        text = (
-            f"{text} (unverified: {raw.get('unverified_reason', '')})"
-            if raw.get("note")
-            else f"(unverified) {text}"
-        )
+    if not raw.get("note"):
+        raise ktypes.CatalogueError(f"dosing.toml: {where} needs a `note` (the basis in plain words)")
+    if not verified and not raw.get("unverified_reason"):
+        raise ktypes.CatalogueError(f"dosing.toml: {where}: verified = false needs an unverified_reason")
+    minutes = raw.get("session_minutes")
     return Dose(
         condition=condition,
         frequency_per_week=int(raw["frequency_per_week"]),
         weeks=int(raw["weeks"]),
         sources=sources,
         verified=verified,
-        text=text,
+        text=str(raw["note"]),
+        unverified_reason=str(raw.get("unverified_reason", "")),
+        session_minutes=int(minutes) if minutes is not None else None,
     )
 
 

@@ -44,3 +44,24 @@ def icd10_lookup(code: str) -> Icd10Lookup:
 def icd10_title(code: str) -> str:
     """Official title of a valid code in the installed code set."""
     return _icd_module().get_description(code.strip().upper())
+
+
+# --- The 7th character of injury codes -------------------------------------------------------
+
+# Chapter 19 injury codes carry the encounter in their 7th character: A while the patient receives
+# active treatment, D for encounters after it (routine care in the healing or recovery phase, most
+# massage visits after the first), S for a sequela (ICD-10-CM Official Guidelines I.C.19.a [R64]).
+ENCOUNTER_CHARACTERS = ("A", "D")
+
+
+def encounter_code(code: str, *, initial: bool) -> str:
+    """The code with the 7th character this encounter needs: A at the first visit, D after it.
+
+    Only 7-character injury codes ending in A or D change, and only to a code that exists in the
+    installed code set; any other code (a sequela, a code without a 7th character) is returned as is.
+    """
+    normalised = code.strip().upper()
+    if len(normalised.replace(".", "")) != 7 or normalised[-1] not in ENCOUNTER_CHARACTERS:
+        return normalised
+    wanted = normalised[:-1] + ("A" if initial else "D")
+    return wanted if icd10_lookup(wanted).billable else normalised

@@ -17,19 +17,24 @@ from pathlib import Path
 from typing import Any
 
 from .types import (
+    CHRONICITY_WHEN,
     DIRECTIONS,
     DURATION_UNITS,
     FLAG_ACTIONS,
     FLAG_KINDS,
     FLAG_SCOPES,
     ICD_ROLES,
+    LIMBS,
     MCID_KINDS,
     MCID_UNITS,
     PHASES,
+    PRESSURE_LEVELS,
     REGION_SCOPES,
     ROM_UNITS,
     SOURCE_LEVELS,
+    TRUNK_QUADRANTS,
     URGENCIES,
+    Adaptation,
     Band,
     Basis,
     Boundary,
@@ -53,6 +58,7 @@ from .types import (
     Source,
     Stage,
     Technique,
+    Variant,
 )
 
 # The shipped data; a clinic may point KNEADWELL_CATALOGUE_DIR at its own reviewed copy (the whole folder)
@@ -214,6 +220,8 @@ def _region(f: _Fields, ctx: str) -> Region:
         paired=f.req("paired", bool),
         svg_area=f.opt("svg_area", str, ""),
         muscles=muscles,
+        limb=f.choice("limb", ("", *LIMBS), ""),
+        quadrant=f.choice("quadrant", ("", *TRUNK_QUADRANTS), ""),
         **f.provenance(),
     )
 
@@ -252,6 +260,8 @@ def _technique(f: _Fields, ctx: str) -> Technique:
         ),
         scope_restricted=f.opt("scope_restricted", bool, False),
         scope_note=f.opt("scope_note", str, ""),
+        sustained_pressure=f.opt("sustained_pressure", bool, False),
+        pressure_max=f.choice("pressure_max", ("", *PRESSURE_LEVELS), ""),
         **f.provenance(),
     )
 
@@ -263,6 +273,7 @@ def _flag(f: _Fields, ctx: str) -> Flag:
         scope=f.choice("scope", FLAG_SCOPES),
         text=f.req("text"),
         action=f.choice("action", FLAG_ACTIONS),
+        label=f.req("label"),
         urgency=f.opt("urgency", str, ""),
         local=f.opt("local", bool, False),
         regions=f.strs("regions"),
@@ -285,6 +296,8 @@ def _mcid(raw: Any, ctx: str) -> Mcid:
             value_max=f.opt("value_max", num),
             baseline_min=f.opt("baseline_min", num),
             baseline_max=f.opt("baseline_max", num),
+            goal=f.opt("goal", bool, False),
+            goal_codes=f.strs("goal_codes"),
             **f.provenance(),
         ),
     )
@@ -394,6 +407,37 @@ def _condition(flags: dict[str, Flag]) -> Any:
             )
             for i, s in enumerate(f.opt("stages", list, []))
         )
+        adaptations = tuple(
+            _table(
+                a,
+                f"{ctx} adaptation #{i + 1}",
+                lambda g: Adaptation(
+                    when=g.strs("when", required=True),
+                    text=g.req("text"),
+                    forbidden_techniques=g.strs("forbidden_techniques"),
+                    pressure_max=g.choice("pressure_max", ("", *PRESSURE_LEVELS), ""),
+                    when_unknown=g.opt("when_unknown", bool, False),
+                    **g.provenance(),
+                ),
+            )
+            for i, a in enumerate(f.opt("adaptations", list, []))
+        )
+        variants = tuple(
+            _table(
+                v,
+                f"{ctx} variant #{i + 1}",
+                lambda g: Variant(
+                    key=g.req("key"),
+                    label=g.req("label"),
+                    codes=g.strs("codes", required=True),
+                    regions=g.strs("regions", required=True),
+                    related_regions=g.strs("related_regions", required=True),
+                    no_sustained_pressure=g.strs("no_sustained_pressure"),
+                    **g.provenance(),
+                ),
+            )
+            for i, v in enumerate(f.opt("variants", list, []))
+        )
         condition = Condition(
             key=f.req("key"),
             name=f.req("name"),
@@ -423,6 +467,8 @@ def _condition(flags: dict[str, Flag]) -> Any:
             chronicity=None if chronicity is None else _rule(chronicity, f"{ctx} chronicity"),
             chronicity_note=f.opt("chronicity_note", str, ""),
             stages=stages,
+            adaptations=adaptations,
+            variants=variants,
             requires_clearance=f.opt("requires_clearance", bool, False),
             requires_clearance_basis=optional_basis(f, "requires_clearance_basis", ctx),
             inflammation_gate=f.opt("inflammation_gate", bool, False),
@@ -582,6 +628,8 @@ def _cross_reference_errors(cat: Catalogue) -> list[str]:
         for flag in c.precautions:
             if flag.kind != "precaution":
                 errors.append(f"{ctx}: {flag.id!r} is a {flag.kind}, listed under precautions")
+        errors += _adaptation_errors(c, ctx, cat)
+        errors += _variant_errors(c, ctx, cat)
     for key, m in cat.measures.items():
         if m.range_min >= m.range_max:
             errors.append(f"measures.toml: measure {key!r}: range_min must be below range_max")
@@ -591,10 +639,59 @@ def _cross_reference_errors(cat: Catalogue) -> list[str]:
                 errors.append(
                     f"measures.toml: measure {key!r} mcid #{i + 1}: give value or value_min/value_max"
                 )
+            if (mcid.goal or mcid.goal_codes) and not mcid.within_person:
+                # A goal is a change within the patient: never a group difference or a detectable change.
+                errors.append(
+                    f"measures.toml: measure {key!r} mcid #{i + 1}: a {mcid.kind} cannot be a goal "
+                    "(goals use within-person values: mcid, mic or mid)"
+                )
+            if (mcid.goal or mcid.goal_codes) and (mcid.unit != "points" or mcid.baseline_min is not None):
+                errors.append(
+                    f"measures.toml: measure {key!r} mcid #{i + 1}: a goal is in points and for any baseline"
+                )
+        if sum(1 for mcid in m.mcids if mcid.goal) > 1:
+            errors.append(f"measures.toml: measure {key!r}: more than one default goal")
     for key, rom in cat.rom_motions.items():
         for i, v in enumerate(rom.values):
             if (v.value is not None) == (None not in (v.value_min, v.value_max)):
                 errors.append(f"measures.toml: rom {key!r} value #{i + 1}: give value or value_min/value_max")
+    return errors
+
+
+def _adaptation_errors(c: Condition, ctx: str, cat: Catalogue) -> list[str]:
+    errors: list[str] = []
+    stage_keys = {s.key for s in c.stages}
+    for i, a in enumerate(c.adaptations):
+        where = f"{ctx} adaptation #{i + 1}"
+        if unknown := [w for w in a.when if w not in stage_keys and w not in CHRONICITY_WHEN]:
+            errors.append(f"{where}: `when` names no stage or chronicity label: {unknown}")
+        if unknown := [t for t in a.forbidden_techniques if t not in cat.techniques]:
+            errors.append(f"{where}: unknown technique(s) {unknown}")
+    return errors
+
+
+def _variant_errors(c: Condition, ctx: str, cat: Catalogue) -> list[str]:
+    errors: list[str] = []
+    listed = {code.code for code in c.icd10}
+    seen: set[str] = set()
+    for v in c.variants:
+        where = f"{ctx} variant {v.key!r}"
+        if unknown := [code for code in v.codes if code not in listed]:
+            errors.append(f"{where}: code(s) {unknown} are not among the condition's icd10 codes")
+        if twice := sorted(seen & set(v.codes)):
+            errors.append(f"{where}: code(s) {twice} belong to another variant too")
+        seen |= set(v.codes)
+        for field, keys in (
+            ("regions", v.regions),
+            ("related_regions", v.related_regions),
+            ("no_sustained_pressure", v.no_sustained_pressure),
+        ):
+            if missing := [k for k in keys if k not in cat.regions]:
+                errors.append(f"{where}: {field} has unknown region(s) {missing}")
+        if overlap := set(v.regions) & set(v.related_regions):
+            errors.append(f"{where}: region(s) {sorted(overlap)} are both focus and related")
+        if not v.regions:
+            errors.append(f"{where}: needs at least one focus region")
     return errors
 
 

@@ -19,11 +19,21 @@ FLAG_ACTIONS = ("refer_out", "defer", "needs_clearance", "local_contraindication
 URGENCIES = ("emergency", "urgent")
 ICD_ROLES = ("diagnosis", "secondary_only", "red_flag_context", "related")
 REGION_SCOPES = ("listed", "from_intake", "whole_body")
-MCID_KINDS = ("mcid", "mic", "mid", "mdc", "sdc", "responder")
+# mcid / mic / mid: within-person change thresholds (mid = Abbott & Schmitt's anchor-based
+# "minimal important difference", a within-person change); between_group: a difference between
+# group means in a trial (never an MCID, REFERENCE §10); mdc / sdc: measurement error; responder: a
+# trial's responder definition.
+MCID_KINDS = ("mcid", "mic", "mid", "between_group", "mdc", "sdc", "responder")
+WITHIN_PERSON_KINDS = frozenset({"mcid", "mic", "mid"})
 MCID_UNITS = ("points", "percent")
 DURATION_UNITS = ("days", "weeks", "months")
 ROM_UNITS = ("degrees", "mm")
 SOURCE_LEVELS = ("verified", "secondary", "mixed", "source_document")
+LIMBS = ("arm", "leg")
+TRUNK_QUADRANTS = ("upper", "lower")
+CHRONICITY_WHEN = ("acute", "subacute", "chronic")
+# The verbal pressure scale of `vocabulary.Pressure`, lightest first (REFERENCE §6.3).
+PRESSURE_LEVELS = ("light", "medium", "firm", "deep")
 
 
 class CatalogueError(ValueError):
@@ -68,6 +78,11 @@ class Region:
     paired: bool
     svg_area: str = ""
     muscles: tuple[Muscle, ...] = ()
+    # Which limb a paired region belongs to ("arm" / "leg"), or which trunk quadrant a midline
+    # region is in ("upper" / "lower"): how "the affected limb" and "that limb's quadrant" are
+    # drawn on the region list (a Kneadwell mapping of regions, not a clinical claim).
+    limb: str = ""
+    quadrant: str = ""
     sources: tuple[str, ...] = ()
     verified: bool = True
     unverified_reason: str = ""
@@ -108,6 +123,10 @@ class Technique:
     billing_hint: CodeHint | None = None
     scope_restricted: bool = False
     scope_note: str = ""
+    # Work that holds pressure on one spot (no "sustained pressure over" a site means none of these).
+    sustained_pressure: bool = False
+    # The highest verbal pressure level the technique is given at ("light" for lymphatic drainage).
+    pressure_max: str = ""
     sources: tuple[str, ...] = ()
     verified: bool = True
     unverified_reason: str = ""
@@ -128,6 +147,7 @@ class Flag:
     scope: str
     text: str
     action: str
+    label: str = ""  # a short plain name people read ("Headache that began after age 50")
     urgency: str = ""
     local: bool = False
     regions: tuple[str, ...] = ()
@@ -185,6 +205,45 @@ class Stage:
 
 
 @dataclass(frozen=True, slots=True)
+class Adaptation:
+    """How a session adapts to a condition's stage or chronicity (e.g. freezing-stage frozen shoulder).
+
+    ``when``: stage keys or chronicity labels it applies to; ``when_unknown``: it also applies when the
+    onset is not recorded (so the stage cannot be told), the cautious choice. At the condition's areas
+    the techniques listed are not used and pressure stays at or below ``pressure_max``.
+    """
+
+    when: tuple[str, ...]
+    text: str
+    forbidden_techniques: tuple[str, ...] = ()
+    pressure_max: str = ""
+    when_unknown: bool = False
+    sources: tuple[str, ...] = ()
+    verified: bool = True
+    unverified_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """Regions (and a site restriction) for a condition when the diagnosis carries one of `codes`.
+
+    Anatomy follows the code: cervical radiculopathy is worked at the neck, shoulder girdle and arm,
+    lumbar at the low back, buttock and leg; carpal tunnel syndrome at the forearm, arm, neck and
+    shoulder with no sustained pressure over the tunnel (the wrist).
+    """
+
+    key: str
+    label: str
+    codes: tuple[str, ...]
+    regions: tuple[str, ...]
+    related_regions: tuple[str, ...]
+    no_sustained_pressure: tuple[str, ...] = ()  # regions where no sustained-pressure technique is used
+    sources: tuple[str, ...] = ()
+    verified: bool = True
+    unverified_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Condition:
     key: str
     name: str
@@ -208,6 +267,8 @@ class Condition:
     chronicity: ChronicityRule | None = None
     chronicity_note: str = ""
     stages: tuple[Stage, ...] = ()
+    adaptations: tuple[Adaptation, ...] = ()
+    variants: tuple[Variant, ...] = ()
     requires_clearance: bool = False
     requires_clearance_basis: Basis | None = None
     inflammation_gate: bool = False
@@ -215,6 +276,21 @@ class Condition:
     clinical: bool = True
     verified: bool = True
     unverified_reason: str = ""
+
+    def variant_for(self, icd10: str | None) -> Variant | None:
+        """The variant whose codes include the diagnosis's code, if any."""
+        if not icd10:
+            return None
+        return next((v for v in self.variants if icd10 in v.codes), None)
+
+    def stage_on(self, onset: date, on: date) -> Stage | None:
+        """The stage the condition is in on `on`, for an onset date (None when it has no stages)."""
+        for stage in self.stages:
+            starts = stage.start.after(onset) if stage.start else None
+            ends = stage.end.after(onset) if stage.end else None
+            if (starts is None or on >= starts) and (ends is None or on < ends):
+                return stage
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,9 +303,25 @@ class Mcid:
     value_max: float | None = None
     baseline_min: float | None = None
     baseline_max: float | None = None
+    # The value a default plan-of-care goal uses: for every patient ("default"), or only when the
+    # diagnosis carries one of `goal_codes` (HIT-6 −8 for chronic tension-type headache, G44.229).
+    goal: bool = False
+    goal_codes: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     verified: bool = True
     unverified_reason: str = ""
+
+    @property
+    def within_person(self) -> bool:
+        """A change within one person (an MCID, MIC or within-person MID), not a group or error figure."""
+        return self.kind in WITHIN_PERSON_KINDS
+
+    @property
+    def target(self) -> float:
+        """The single number a goal aims for: the value, or the top of a published range (every estimate)."""
+        top = self.value if self.value is not None else self.value_max
+        assert top is not None
+        return float(top)
 
     @property
     def display(self) -> str:
@@ -238,7 +330,10 @@ class Mcid:
             if self.value is not None
             else f"{fmt_number(self.value_min)}–{fmt_number(self.value_max)}"
         )
-        return f"{number} %" if self.unit == "percent" else f"{number} points"
+        if self.unit == "percent":
+            return f"{number} %"
+        single = self.value is not None and float(self.value) == 1
+        return f"{number} point" if single else f"{number} points"
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +378,19 @@ class Measure:
     @property
     def higher_is_better(self) -> bool:
         return self.direction == "higher_is_better"
+
+    @property
+    def scale(self) -> str:
+        """The instrument's own scale in words: "0–50", "36–78", "0–100 %"."""
+        span = f"{fmt_number(self.range_min)}–{fmt_number(self.range_max)}"
+        return f"{span} %" if self.score_unit == "percent" else span
+
+    def default_goal(self, icd10_codes: tuple[str, ...] = ()) -> Mcid | None:
+        """The within-person value a default goal uses: one marked for a diagnosis code given, else the default."""
+        for m in self.mcids:
+            if m.goal_codes and set(m.goal_codes) & set(icd10_codes):
+                return m
+        return next((m for m in self.mcids if m.goal), None)
 
     def improvement(self, baseline: float, current: float) -> float:
         """Change towards better as a positive number, whichever way the scale runs."""

@@ -34,12 +34,14 @@ are those of REFERENCE §8, listed in [clinical-rules.md](clinical-rules.md#sour
 
 - **Change** is always reported two ways: the difference on the scale (current − baseline) and the
   *improvement*, positive when the patient is better whichever way the scale runs.
-- **MCID** means a within-person minimal clinically important change (catalogue kinds `mcid` and
-  `mic`). Between-group differences, detectable changes (MDC, SDC) and trial responder definitions
-  are listed under "Other thresholds" and are never reported as an MCID (REFERENCE §10). MCID
-  reached = the improvement reaches every published estimate of the entry (the top of a range).
-  When a plan of care names no MCID, the first verified within-person value listed below is used
-  (points before percent); a plan whose population fits another value names it.
+- **MCID** means a within-person minimal clinically important change (catalogue kinds `mcid`, `mic`
+  and `mid`, Abbott & Schmitt's within-person minimal important differences). Between-group
+  differences, detectable changes (MDC, SDC) and trial responder definitions are listed under "Other
+  thresholds" and are never reported as an MCID (REFERENCE §10). MCID reached = the improvement
+  reaches every published estimate of the entry (the top of a range). When a plan of care names no
+  MCID, the value the catalogue marks as the plans' default goal is used, else the first verified
+  within-person value listed below (points before percent); a plan whose population fits another
+  value names it.
 - **Item text** ships with Kneadwell only where REFERENCE §10 allows it; licensed instruments are
   offered once a clinic loads its licensed text as a pack ([instrument-packs.md](instrument-packs.md)).
 """

@@ -5,11 +5,11 @@ higher is worse (REFERENCE §9 fact 7). ``improvement`` is therefore always "tow
 positive number; ``difference`` is the plain current − baseline on the scale.
 
 Thresholds come from the catalogue (``Measure.mcids``), each with its kind, population and sources.
-Only within-person values are MCIDs (REFERENCE §10 "MCIDs vs other numbers"): kinds ``mcid`` and
-``mic``. A between-group difference, a minimal detectable or smallest detectable change (``mdc``,
-``sdc``) and a trial's responder definition are reported by their own kind, never as an MCID. The
-catalogue's ``mid`` kind mixes within-person values (Abbott & Schmitt 2014) with between-group ones
-(HIT-6, Smelt; Coeytaux), so it is not treated as an MCID either.
+Only within-person values are MCIDs (REFERENCE §10 "MCIDs vs other numbers"): kinds ``mcid``, ``mic``
+and ``mid`` (Abbott & Schmitt's within-person minimal important differences). A between-group
+difference (``between_group``: HIT-6, Smelt; Coeytaux), a minimal detectable or smallest detectable
+change (``mdc``, ``sdc``) and a trial's responder definition are reported by their own kind, never as
+an MCID.
 """
 
 from __future__ import annotations
@@ -24,11 +24,12 @@ from kneadwell.knowledge import types as ktypes
 
 from .instruments import Instrument, InstrumentError, Score, instrument
 
-WITHIN_PERSON_KINDS = frozenset({"mcid", "mic"})
+WITHIN_PERSON_KINDS = ktypes.WITHIN_PERSON_KINDS
 KIND_NAMES = {
     "mcid": "MCID",
     "mic": "minimal important change",
-    "mid": "minimal important difference",
+    "mid": "minimal important difference (within-person)",
+    "between_group": "between-group difference (not an MCID)",
     "mdc": "minimal detectable change (measurement error, not an MCID)",
     "sdc": "smallest detectable change (measurement error, not an MCID)",
     "responder": "responder definition",
@@ -145,9 +146,9 @@ def within_person_mcids(key: str, baseline: float | None = None) -> tuple[ktypes
 def default_mcid(key: str, baseline: float) -> ktypes.Mcid | None:
     """The MCID used when the plan names none.
 
-    Among the within-person values that apply at this baseline: verified before unverified, points
-    before percent, then the catalogue's order (its first-listed value is the headline one, e.g.
-    NPRS 2 points). Population-specific values (NPRS by baseline in back pain, HIT-6 −8 in chronic
+    Among the within-person values that apply at this baseline: the one the catalogue marks as the
+    default goal (the value plans of care aim for, e.g. NPRS 2 points, PSFS 2), then verified before
+    unverified, points before percent, then the catalogue's order. Population-specific values (NPRS by baseline in back pain, HIT-6 −8 in chronic
     tension-type headache) are in ``Change.checks``; a plan of care whose population fits one should
     pass it explicitly (see :func:`within_person_mcids`).
     """
@@ -157,6 +158,7 @@ def default_mcid(key: str, baseline: float) -> ktypes.Mcid | None:
     ranked = sorted(
         enumerate(candidates),
         key=lambda pair: (
+            not pair[1].goal,
             not pair[1].verified,
             pair[1].unit != "points",
             pair[0],

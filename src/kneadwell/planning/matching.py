@@ -317,7 +317,7 @@ def _training_reasons(t: TherapistProfile, req: MatchRequest, cat: Catalogue) ->
         if need.any_of and not set(need.any_of) & t.trainings:
             condition = cat.conditions[need.condition].name
             options = _names(need.any_of, cat.techniques)
-            label = "" if need.verified else " (catalogue technique list unverified)"
+            label = "" if need.verified else " (a list not yet confirmed by a published source)"
             text = f"Not trained for {condition}: needs one of {options}{label}."
             reasons.append(
                 Reason("untrained_for_condition", text, None, need.sources, verified=need.verified)

@@ -28,7 +28,7 @@ from .history import VisitHistory
 from .matching import LicenceInfo, MatchRequest, MatchResult, TherapistProfile, match
 from .models import CarePlan, CarePlanStatus
 from .settings import DEFAULT_SETTINGS, TailoringSettings
-from .tailoring import PlanRequest, SessionPlan, plan_session
+from .tailoring import Colleague, PlanRequest, SessionPlan, plan_session
 
 
 @dataclass(frozen=True)
@@ -184,6 +184,22 @@ def therapist_trainings(therapist: Therapist) -> frozenset[str]:
     return frozenset(therapist.trainings.values_list("technique", flat=True))
 
 
+def colleagues(exclude: Therapist | None = None) -> tuple[Colleague, ...]:
+    """Every other active therapist with their trainings, for a plan to name when its therapist is not
+    trained for an area (S12). Two queries whatever their number."""
+    therapists = (
+        Therapist.objects.filter(active=True)
+        .prefetch_related("trainings")
+        .order_by("family_name", "given_name")
+    )
+    if exclude is not None:
+        therapists = therapists.exclude(pk=exclude.pk)
+    return tuple(
+        Colleague(name=t.full_name, trainings=frozenset(tr.technique for tr in t.trainings.all()))
+        for t in therapists
+    )
+
+
 def session_plan_request(
     *,
     patient: Patient | None,
@@ -193,11 +209,13 @@ def session_plan_request(
     screening: ScreeningResult,
     history: VisitHistory,
     preferences: Preferences | None = None,
+    therapist: Therapist | None = None,
 ) -> PlanRequest:
     """The tailoring request for one session: the one assembler every interface calls.
 
     `screening` is the caller's run of `screen(inp)` (shown beside the plan, never run twice);
-    `trainings` are the technique keys of the therapist who will give the session.
+    `trainings` are the technique keys of the therapist who will give the session (`therapist`, when
+    known, is left out of the colleagues the plan may name).
     """
     prefs = preferences or Preferences.of(patient)
     avoid = tuple(
@@ -215,6 +233,7 @@ def session_plan_request(
         music=prefs.music,
         first_visit=history.first_visit,
         avoid_areas=avoid,
+        colleagues=colleagues(exclude=therapist),
         settings=tailoring_settings(),
     )
 
@@ -228,6 +247,7 @@ def session_plan(
     screening: ScreeningResult,
     history: VisitHistory,
     preferences: Preferences | None = None,
+    therapist: Therapist | None = None,
 ) -> SessionPlan:
     """The tailored plan for a screening the caller has already run on `inp`."""
     return plan_session(
@@ -239,6 +259,7 @@ def session_plan(
             screening=screening,
             history=history,
             preferences=preferences,
+            therapist=therapist,
         )
     )
 
@@ -256,6 +277,7 @@ def screened_session_plan(
         inp=inp,
         screening=screening,
         history=history,
+        therapist=therapist,
     )
     return plan, screening
 

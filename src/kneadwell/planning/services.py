@@ -12,7 +12,9 @@ from django.db import transaction
 from kneadwell.accounts.models import Role, User
 from kneadwell.clinic.selectors import clinic_today
 from kneadwell.intake.selectors import OPEN_REFERRAL_STATUSES, screening_input
+from kneadwell.intake.services import require_clear
 from kneadwell.knowledge import catalogue
+from kneadwell.knowledge import types as ktypes
 from kneadwell.knowledge.dosing import dose_for
 from kneadwell.lib.clock import now
 from kneadwell.lib.errors import DomainError
@@ -31,41 +33,56 @@ class GoalIn:
     basis: str = ""
 
 
-def _default_goals(conditions: Sequence[str]) -> list[GoalIn]:
+# What each within-person kind is called in a goal's basis (REFERENCE §1.4, §10).
+GOAL_KIND_WORDS = {
+    "mcid": "minimal clinically important change",
+    "mic": "minimal important change",
+    "mid": "minimal important difference within a person",
+}
+
+
+def _default_goals(conditions: Sequence[str], icd10_codes: Sequence[str] = ()) -> list[GoalIn]:
     """NPRS for every pain condition, plus each condition's first questionnaire, targeting its MCID.
 
-    Targets point the way the scale improves (down for "higher is worse",
-    up for LEFS and PSFS) and cite where the MCID comes from.
+    The target is the within-person value the catalogue marks as the goal (a range's top, so every
+    published estimate is reached), on the instrument's own scale and stated with it; a value marked
+    for a diagnosis code (HIT-6 −8 for chronic tension-type headache, G44.229) wins when the code is
+    on file. A between-group difference or a detectable change is never a goal (the loader refuses
+    one). Targets point the way the scale improves (down for "higher is worse", up for LEFS and PSFS)
+    and cite where the value comes from.
     """
     measures = catalogue.measures()
     wanted: list[str] = []
     for key in conditions:
         for measure_key in catalogue.conditions()[key].outcome_measures:
-            if measure_key in measures and measure_key not in wanted and measures[measure_key].mcids:
-                wanted.append(measure_key)
-                if measure_key != "nprs":
-                    break  # one questionnaire per condition keeps the plan focused
+            measure = measures.get(measure_key)
+            if measure is None or measure_key in wanted or measure.default_goal() is None:
+                continue
+            wanted.append(measure_key)
+            if measure_key != "nprs":
+                break  # one questionnaire per condition keeps the plan focused
     goals: list[GoalIn] = []
     for measure_key in wanted:
         measure = measures[measure_key]
-        mcid = next(
-            (
-                m
-                for m in measure.mcids
-                if m.unit == "points" and m.value is not None and m.baseline_min is None
-            ),
-            None,
-        )
-        if mcid is None or mcid.value is None:
-            continue
+        mcid = measure.default_goal(tuple(icd10_codes))
+        assert mcid is not None  # filtered above
         sign = 1 if measure.higher_is_better else -1
-        flag = "" if mcid.verified else " (unverified)"
+        target = ktypes.fmt_number(mcid.target)
+        published = "" if mcid.value is not None else f" (published range {mcid.display})"
+        unverified = "" if mcid.verified else " Not yet confirmed by a published source."
+        cited = f" [{', '.join(mcid.sources)}]" if mcid.sources else ""
         goals.append(
             GoalIn(
                 measure=measure_key,
-                target_change=sign * mcid.value,
-                description=f"{measure.name}: {'up' if sign > 0 else 'down'} {mcid.display} from baseline",
-                basis=f"MCID {mcid.display} ({mcid.population}) [{', '.join(mcid.sources)}]{flag}",
+                target_change=sign * mcid.target,
+                description=(
+                    f"{measure.name}: {'up' if sign > 0 else 'down'} {target} "
+                    f"point{'' if mcid.target == 1 else 's'} from baseline, on the {measure.scale} scale{published}"
+                ),
+                basis=(
+                    f"The {GOAL_KIND_WORDS[mcid.kind]} on the {measure.scale} scale: {mcid.display}, "
+                    f"{mcid.population}.{unverified}{cited}"
+                ),
             )
         )
     return goals
@@ -139,7 +156,8 @@ def care_plan_draft(
         )
     frequency_per_week = frequency_per_week or dose.frequency_per_week
     weeks = weeks or dose.weeks
-    goals = list(goals) if goals is not None else _default_goals(conditions)
+    codes = [d.icd10 for d in inp.diagnoses if d.icd10]
+    goals = list(goals) if goals is not None else _default_goals(conditions, codes)
     _check_goals(goals)
     plan = CarePlan(
         patient=patient,
@@ -162,7 +180,10 @@ def care_plan_draft(
 
 
 def care_plan_approve(*, actor: User, plan: CarePlan) -> CarePlan:
-    """The treating therapist approves a draft; it becomes the patient's active plan (the previous one completes)."""
+    """The treating therapist approves a draft; it becomes the patient's active plan (the previous one completes).
+
+    Refused (422, code "screening_hold") while screening holds the visit, saying what would unblock it.
+    """
     therapist = Therapist.objects.filter(user=actor).first()
     if therapist is None or not actor.has_perm("planning.approve_careplan", plan):
         raise PermissionDenied(
@@ -170,6 +191,9 @@ def care_plan_approve(*, actor: User, plan: CarePlan) -> CarePlan:
         )
     if plan.status != CarePlanStatus.DRAFT:
         raise DomainError("Only a draft can be approved.", field="status")
+    # A held visit is held everywhere (issue 7): no plan of care is approved while screening refers the
+    # patient out, defers the visit or waits for a clearance for the whole visit.
+    require_clear(patient=plan.patient, on=clinic_today(), what="The plan of care", field="plan")
     with transaction.atomic():
         CarePlan.objects.filter(patient=plan.patient, status=CarePlanStatus.ACTIVE).update(
             status=CarePlanStatus.COMPLETED

@@ -3,8 +3,18 @@
 DESIGN §3 S10, S13–S18 and §6 "Tailoring". From the service family and length, the diagnoses and
 areas of concern, the screening result, the therapist's trainings, the patient's preferences and
 the last session's pressure feedback, `plan_session()` builds a plan: segments (region, side,
-minutes, techniques, role), a pressure range, visit instructions, ambience, precautions and a
-rationale entry for every decision.
+minutes, techniques, role, and a lower pressure ceiling where one applies), a pressure range, visit
+instructions, ambience, precautions and a rationale entry for every decision.
+
+The plan follows the condition as it is on the day (issue 7): a visit screening holds gets no plan
+(`intake.screening.visit_gate`, with what would unblock it); a condition's stage or chronicity adapts
+the work (the catalogue's `adaptations`: freezing-stage frozen shoulder, acute whiplash); the
+diagnosis code picks the anatomy (`variants`: cervical vs lumbar radiculopathy, carpal tunnel); and no
+segment is ever planned without a technique: when the therapist is not trained for an area the plan
+says so and names colleagues who are.
+
+Rationale texts are plain sentences people read (region and technique names, never keys); the rule id
+and source of each entry are data for the "Why?" links and the generated docs.
 
 Pure Python: no Django, no database, deterministic. Clinical content comes only from the
 catalogue (`kneadwell.knowledge`) and the screening result; how minutes are shared out is a clinic
@@ -19,9 +29,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from kneadwell.intake.screening.gate import visit_gate
 from kneadwell.intake.screening.types import Decision, Finding, ScreeningResult
 from kneadwell.knowledge.catalogue import catalogue as load_catalogue
-from kneadwell.knowledge.types import LATERALITIES, Catalogue, Condition
+from kneadwell.knowledge.types import LATERALITIES, Adaptation, Catalogue, Condition
 from kneadwell.knowledge.vocabulary import (
     FEEDBACK_VALUES,
     LIGHTING_VALUES,
@@ -45,6 +56,10 @@ SITE_SPECIFIC = frozenset({"scar_mobilization", "intraoral_tmj", "cross_fiber_fr
 # Intraoral work reaches the masseter and pterygoids, which the catalogue files under `jaw`.
 INTRAORAL_REGION = "jaw"
 SWEDISH = "swedish"
+# Deep transverse friction is never the only technique at an area: a Cochrane review found
+# insufficient evidence of benefit for it in tendinopathy (Loew 2014 [R39], REFERENCE §10).
+NOT_ALONE = frozenset({"cross_fiber_friction"})
+NOT_ALONE_SOURCE = "R39"
 
 
 # --- Rule registry -------------------------------------------------------------------------------
@@ -73,11 +88,12 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "tailoring.blocked.screening": (
         "screening",
-        "Screening defers or refers out: no plan, with the blocking findings as reasons.",
+        "Screening holds the visit (refer out, defer, or a clearance the whole visit waits for): no plan, "
+        "with the holding findings and what would unblock them.",
     ),
     "tailoring.blocked.no_workable_region": (
         "screening",
-        "Every candidate region is restricted or avoided: no plan.",
+        "Every candidate region is restricted, avoided or has no trained technique: no plan.",
     ),
     "tailoring.restricted_area": (
         "screening",
@@ -89,7 +105,8 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "tailoring.focus.from_conditions": (
         "catalogue",
-        "No area recorded: focus on the diagnosed conditions' listed regions.",
+        "No area recorded: focus on the diagnosed conditions' listed regions (by the diagnosis code's "
+        "anatomy where the catalogue has a variant).",
     ),
     "tailoring.focus.all_restricted": (
         "screening",
@@ -120,6 +137,10 @@ RULES: dict[str, tuple[str, str]] = {
         CLINIC_SETTING,
         "Regions that do not fit at the minimum segment length are left out, lowest priority first.",
     ),
+    "tailoring.regions.variant": (
+        "catalogue",
+        "The diagnosis code picks the regions (cervical or lumbar radiculopathy, carpal tunnel syndrome).",
+    ),
     "tailoring.techniques.focus": (
         "catalogue",
         "Focus techniques: listed by the condition, trained, not forbidden by screening at the area.",
@@ -134,11 +155,25 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "tailoring.techniques.untrained": (
         ARTICLE,
-        "No trained technique for an area: the front desk should match another therapist (S12).",
+        "No trained and allowed technique for an area: it is not planned; the plan names colleagues who "
+        "are trained for it (S12).",
+    ),
+    "tailoring.techniques.not_alone": (
+        NOT_ALONE_SOURCE,
+        "Cross-fibre friction is never the only technique at an area (insufficient evidence, Loew 2014).",
+    ),
+    "tailoring.techniques.no_sustained_pressure": (
+        "catalogue",
+        "No sustained-pressure technique where the diagnosis' variant rules it out (carpal tunnel).",
     ),
     "tailoring.techniques.order": (
         CLINIC_SETTING,
         "Techniques ordered warm-up → specific → stretching → finishing (clinic convention).",
+    ),
+    "tailoring.stage": (
+        "catalogue",
+        "The condition's stage or chronicity adapts the work at its areas (techniques left out, a lower "
+        "pressure ceiling): freezing-stage frozen shoulder, acute whiplash.",
     ),
     "tailoring.pressure.preference": (
         CLINIC_SETTING,
@@ -149,6 +184,11 @@ RULES: dict[str, tuple[str, str]] = {
         "Last session's 'too deep' lowers the range one level; 'too light' raises it (S17).",
     ),
     "tailoring.pressure.cap": ("screening", "The range never exceeds screening's pressure cap."),
+    "tailoring.pressure.segment": (
+        "catalogue",
+        "A segment keeps a lower ceiling where screening, the stage or its techniques ask for one "
+        "(lymphatic drainage is always light).",
+    ),
     "tailoring.instructions.loose_clothing": (
         ARTICLE,
         "Stretching planned → wear loose-fitting clothing or active-wear (S16).",
@@ -160,6 +200,11 @@ RULES: dict[str, tuple[str, str]] = {
     "tailoring.instructions.spot_work_timing": (
         ARTICLE,
         "Spot work → timing instructions next to the host visit (S15).",
+    ),
+    "tailoring.instructions.screening": (
+        "screening",
+        "Instructions screening asks for (side-lying in later pregnancy; drainage proximal to a swollen "
+        "injury) are carried into the plan.",
     ),
     "tailoring.ambience": (
         ARTICLE,
@@ -183,6 +228,14 @@ class PressureFeedback:
     feedback: str  # too_light | ok | too_deep
 
 
+@dataclass(frozen=True, slots=True)
+class Colleague:
+    """Another therapist who could take the patient: their name and trained technique keys (S12)."""
+
+    name: str
+    trainings: frozenset[str]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlanRequest:
     service_family: str  # relaxation | therapeutic | spot_work
@@ -197,6 +250,7 @@ class PlanRequest:
     last_feedback: tuple[PressureFeedback, ...] = ()
     first_visit: bool = False
     avoid_areas: tuple[Area, ...] = ()  # areas the patient asked us not to work on
+    colleagues: tuple[Colleague, ...] = ()  # other therapists, named when this one is not trained
     settings: TailoringSettings = DEFAULT_SETTINGS
 
 
@@ -207,6 +261,9 @@ class Segment:
     minutes: int
     techniques: tuple[str, ...]  # in phase order: warm-up → specific → stretching → finishing
     role: str  # focus | related | general
+    # A ceiling below the session's range at this area (a local cap, the stage, light-only techniques).
+    pressure_max: Pressure | None = None
+    notes: tuple[str, ...] = ()  # plain sentences for the therapist at this area
 
     @property
     def area(self) -> Area:
@@ -219,6 +276,8 @@ class Segment:
             "minutes": self.minutes,
             "techniques": list(self.techniques),
             "role": self.role,
+            "pressure_max": self.pressure_max.value if self.pressure_max else None,
+            "notes": list(self.notes),
         }
 
 
@@ -245,6 +304,7 @@ class SessionPlan:
     ambience: dict[str, str]
     precautions: tuple[Finding, ...]
     rationale: tuple[Rationale, ...]
+    unblock: tuple[str, ...] = ()  # what would let a blocked visit go ahead (screening holds)
 
     @property
     def minutes(self) -> int:
@@ -259,6 +319,7 @@ class SessionPlan:
         return {
             "blocked": self.blocked,
             "reasons": list(self.reasons),
+            "unblock": list(self.unblock),
             "segments": [s.to_dict() for s in self.segments],
             "pressure": None
             if self.pressure is None
@@ -354,6 +415,9 @@ def _validate(req: PlanRequest, cat: Catalogue) -> None:
             raise ValueError(f"last_feedback: {fb.feedback!r} is not one of {FEEDBACK_VALUES}")
     if unknown := sorted(req.therapist_trainings - cat.techniques.keys()):
         raise ValueError(f"therapist_trainings: unknown technique(s) {unknown}")
+    for colleague in req.colleagues:
+        if unknown := sorted(colleague.trainings - cat.techniques.keys()):
+            raise ValueError(f"colleagues: unknown technique(s) {unknown}")
     if req.lighting not in LIGHTING_VALUES:
         raise ValueError(f"lighting: {req.lighting!r} is not one of {LIGHTING_VALUES}")
     if req.music not in MUSIC_VALUES:
@@ -364,12 +428,13 @@ def _validate(req: PlanRequest, cat: Catalogue) -> None:
             raise ValueError(f"settings: unknown region {region!r}")
 
 
-def _area_text(area: Area) -> str:
-    return f"{area.side} {area.region}" if area.side else area.region
-
-
 def _overlaps(a: Area, b: Area) -> bool:
     return a.covers(b) or b.covers(a)
+
+
+def _lowest(*caps: Pressure | None) -> Pressure | None:
+    present = [c for c in caps if c is not None]
+    return min(present, key=lambda p: p.rank) if present else None
 
 
 @dataclass(slots=True)
@@ -380,6 +445,15 @@ class _Candidate:
     techniques: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class _Adapted:
+    """An adaptation in force for one diagnosis (its stage or chronicity matches, or is unknown)."""
+
+    diagnosis: Diagnosis
+    adaptation: Adaptation
+    why: str  # "freezing stage", "acute", "no onset recorded"
+
+
 @dataclass(slots=True)
 class _Planner:
     req: PlanRequest
@@ -387,6 +461,7 @@ class _Planner:
     rationale: list[Rationale] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     pressure: tuple[Pressure, Pressure] = (Pressure.LIGHT, Pressure.LIGHT)
+    adapted: list[_Adapted] = field(default_factory=list)
 
     @property
     def s(self) -> TailoringSettings:
@@ -394,6 +469,21 @@ class _Planner:
 
     def note(self, rule: str, source: str | None, text: str, *, verified: bool = True) -> None:
         self.rationale.append(Rationale(rule, source, text, verified))
+
+    # -- words ---------------------------------------------------------------------------------
+
+    def where(self, area: Area) -> str:
+        """ "Shoulder (right)": the region's name, as people read it."""
+        name = self.cat.regions[area.region].name
+        side = {"bilateral": "both sides"}.get(area.side or "", area.side or "")
+        return f"{name} ({side})" if side else name
+
+    def named(self, keys: Iterable[str]) -> str:
+        return ", ".join(self.cat.techniques[k].name for k in keys) or "no technique"
+
+    def label(self, finding: Finding) -> str:
+        flag = self.cat.flags.get(finding.code)
+        return flag.label if flag is not None and flag.label else "a screening finding"
 
     # -- top level ---------------------------------------------------------------------------
 
@@ -403,6 +493,7 @@ class _Planner:
             return self._blocked_by_screening()
         self._family_note()
         self.pressure = self._pressure()
+        self._adaptations()
         if req.service_family == "relaxation" or self._whole_body_visit():
             segments = self._relaxation()
         elif req.service_family == "spot_work":
@@ -411,14 +502,17 @@ class _Planner:
             segments = self._therapeutic()
         if not segments:
             self.reasons.append(
-                "No region can be worked at this visit: every candidate region is off limits or to be avoided."
+                "No region can be worked at this visit: every candidate region is off limits, to be avoided, "
+                "or has no technique this therapist may use."
             )
             self.note(
                 "tailoring.blocked.no_workable_region",
                 None,
-                "Nothing left to plan after removing restricted and avoided regions: no session plan.",
+                "Nothing left to plan after leaving out restricted and avoided regions and those without a "
+                "trained technique: no session plan.",
             )
             return self._finish(blocked=True, segments=())
+        segments = [self._segment_pressure(s) for s in segments]
         self._order_note(segments)
         return self._finish(blocked=False, segments=tuple(segments))
 
@@ -438,7 +532,9 @@ class _Planner:
             )
         return whole
 
-    def _finish(self, *, blocked: bool, segments: tuple[Segment, ...]) -> SessionPlan:
+    def _finish(
+        self, *, blocked: bool, segments: tuple[Segment, ...], unblock: tuple[str, ...] = ()
+    ) -> SessionPlan:
         precautions = self._precautions()
         if blocked:
             return SessionPlan(
@@ -450,6 +546,7 @@ class _Planner:
                 ambience={},
                 precautions=precautions,
                 rationale=tuple(self.rationale),
+                unblock=unblock,
             )
         instructions = self._instructions(segments)
         ambience = self._ambience()
@@ -465,24 +562,22 @@ class _Planner:
         )
 
     def _blocked_by_screening(self) -> SessionPlan:
-        screening = self.req.screening
-        blocking = [f for f in screening.findings if f.severity in (Decision.DEFER, Decision.REFER_OUT)]
-        for f in blocking:
-            self.reasons.append(f.message_staff)
+        gate = visit_gate(self.req.screening, self.cat)
+        for hold in gate.holds:
+            f = hold.finding
+            self.reasons.append(hold.reason)
             self.note(
                 f"screening.{f.rule}",
                 f.sources[0] if f.sources else None,
-                f"{f.code}: {f.severity.value} — {f.message_staff}",
+                f"{self.label(f)}: {hold.reason} To go ahead: {hold.unblock}",
                 verified=f.verified,
             )
-        if not blocking:
-            self.reasons.append(f"Screening decision: {screening.decision.value}.")
         self.note(
             "tailoring.blocked.screening",
             None,
-            f"Screening decided {screening.decision.value}: no session is planned (DESIGN §5.3).",
+            "Screening holds this visit: no session is planned (DESIGN §5.3). " + " ".join(gate.unblock),
         )
-        return self._finish(blocked=True, segments=())
+        return self._finish(blocked=True, segments=(), unblock=gate.unblock)
 
     def _family_note(self) -> None:
         family = self.req.service_family
@@ -491,14 +586,14 @@ class _Planner:
                 "tailoring.family.therapeutic",
                 ARTICLE,
                 "Therapeutic session: no typical routine; the time goes mostly to the areas of concern, "
-                "other muscle groups with the rest (S10, S14).",
+                "other muscle groups with the rest.",
             )
         elif family == "spot_work":
             self.note(
                 "tailoring.family.spot_work",
                 ARTICLE,
                 "Spot work: the single primary area of concern for the whole (short) session, "
-                "complementing the other practitioners (S15).",
+                "complementing the other practitioners.",
             )
         else:
             self.note(
@@ -507,13 +602,49 @@ class _Planner:
                 "Relaxation session: the clinic's whole-body template, general Swedish work (clinic setting).",
             )
 
+    # -- stage and chronicity ----------------------------------------------------------------
+
+    def _adaptations(self) -> None:
+        """The catalogue's stage/chronicity adaptations in force for each diagnosis (issue 7, item 8)."""
+        known = {c.condition: c for c in self.req.screening.chronicity}
+        for d in self.req.diagnoses:
+            condition = self.cat.conditions[d.condition]
+            chron = known.get(d.condition) if d.onset is not None else None
+            for a in condition.adaptations:
+                if chron is None:
+                    if not a.when_unknown:
+                        continue
+                    why = "no onset recorded, so the cautious stage is assumed"
+                elif chron.stage in a.when:
+                    why = f"{chron.stage_label or chron.stage} stage"
+                elif chron.label in a.when:
+                    why = chron.label
+                else:
+                    continue
+                self.adapted.append(_Adapted(d, a, why))
+                cap = f" Pressure at most {a.pressure_max} there." if a.pressure_max else ""
+                left = (
+                    f" Not used there: {self.named(a.forbidden_techniques)}."
+                    if a.forbidden_techniques
+                    else ""
+                )
+                self.note(
+                    "tailoring.stage",
+                    a.sources[0] if a.sources else (condition.sources[0] if condition.sources else None),
+                    f"{condition.name} ({why}): {a.text}{left}{cap}",
+                    verified=a.verified,
+                )
+
+    def _adapted_at(self, area: Area) -> list[_Adapted]:
+        return [x for x in self.adapted if self._applies(x.diagnosis, area)]
+
     # -- where the work may go ---------------------------------------------------------------
 
     def _why_off(self, area: Area) -> tuple[str, str | None, bool] | None:
         """Why an area cannot be worked at all (text, source, verified), or None when it can."""
         for f in self.req.screening.findings:
             if f.area_off_limits and f.area is not None and _overlaps(f.area, area):
-                return (f"{f.code} ({f.message_staff})", f.sources[0] if f.sources else None, f.verified)
+                return (f.message_staff, f.sources[0] if f.sources else None, f.verified)
         if self.req.screening.off_limits(area):
             return ("restricted by screening", None, True)
         if any(_overlaps(v, area) for v in self.req.avoid_areas):
@@ -533,19 +664,27 @@ class _Planner:
                 self.note(
                     "tailoring.restricted_side",
                     why[1],
-                    f"{_area_text(area)} ({role}): only the {sides[0]} side is planned — {why[0]}.",
+                    f"{self.where(area)} ({ROLE_WORDS[role]}): only the {sides[0]} side is planned. {why[0]}",
                     verified=why[2],
                 )
                 return kept
         self.note(
             "tailoring.restricted_area",
             why[1],
-            f"{_area_text(area)} ({role}) is not planned — {why[0]}.",
+            f"{self.where(area)} ({ROLE_WORDS[role]}) is not planned. {why[0]}",
             verified=why[2],
         )
         return None
 
     # -- which conditions and techniques apply where -----------------------------------------
+
+    def _regions_of(self, d: Diagnosis) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Focus and related regions of a diagnosis: its code's variant where the catalogue has one."""
+        condition = self.cat.conditions[d.condition]
+        variant = condition.variant_for(d.icd10)
+        if variant is not None:
+            return variant.regions, variant.related_regions
+        return condition.regions, condition.related_regions
 
     def _applies(self, d: Diagnosis, area: Area) -> bool:
         """True when diagnosis `d` concerns `area` (its recorded areas, or its condition's regions)."""
@@ -560,38 +699,77 @@ class _Planner:
         if condition.regions_scope == "from_intake":
             # The site comes from the referral or intake: the areas of concern.
             return any(_overlaps(a, area) for a in self.req.areas)
-        return area.region in condition.regions
+        return area.region in self._regions_of(d)[0]
+
+    def _no_sustained_here(self, area: Area) -> list[str]:
+        """Variants of the diagnoses that rule out sustained pressure at `area` (their labels)."""
+        out = []
+        for d in self.req.diagnoses:
+            variant = self.cat.conditions[d.condition].variant_for(d.icd10)
+            if variant is not None and area.region in variant.no_sustained_pressure:
+                out.append(variant.label)
+        return out
 
     def _filter(
         self, listed: Iterable[str], area: Area, role: str, *, allow_site_specific: bool
     ) -> tuple[list[str], list[str]]:
         """Keep the techniques that may be used at `area`; say why each other one is left out."""
         forbidden = self.req.screening.forbidden_at(area)
+        staged = {t: x for x in self._adapted_at(area) for t in x.adaptation.forbidden_techniques}
+        no_sustained = self._no_sustained_here(area)
+        ceiling = _lowest(self.pressure[1], self.req.screening.pressure_cap_at(area))
         kept: list[str] = []
         dropped: list[str] = []
         for key in dict.fromkeys(listed):
             technique = self.cat.techniques[key]
+            name = technique.name
             if key not in self.req.therapist_trainings:
-                dropped.append(f"{key} (therapist not trained)")
+                dropped.append(f"{name} (the therapist is not trained in it)")
             elif key in forbidden:
-                codes = sorted(
-                    f.code
-                    for f in self.req.screening.findings
-                    if key in f.forbidden_techniques and (f.area is None or _overlaps(f.area, area))
+                labels = sorted(
+                    {
+                        self.label(f)
+                        for f in self.req.screening.findings
+                        if key in f.forbidden_techniques and (f.area is None or _overlaps(f.area, area))
+                    }
                 )
-                dropped.append(f"{key} (forbidden by screening: {', '.join(codes) or 'screening'})")
+                dropped.append(f"{name} (not allowed here: {', '.join(labels) or 'screening'})")
+            elif key in staged:
+                dropped.append(f"{name} (not in the {staged[key].why})")
+            elif technique.sustained_pressure and no_sustained:
+                dropped.append(f"{name} (no sustained pressure here: {', '.join(no_sustained)})")
+                self.note(
+                    "tailoring.techniques.no_sustained_pressure",
+                    None,
+                    f"{self.where(area)}: no sustained pressure over the site ({', '.join(no_sustained)}), so "
+                    f"{name} is not used there.",
+                    verified=False,
+                )
             elif key in SITE_SPECIFIC and not allow_site_specific:
-                dropped.append(f"{key} (only at the problem site itself, not on {role} work)")
+                dropped.append(
+                    f"{name} (only at the problem site itself, not on {ROLE_WORDS[role].lower()} work)"
+                )
             elif key == "intraoral_tmj" and area.region != INTRAORAL_REGION:
-                dropped.append(f"{key} (intraoral work is at the jaw only)")
+                dropped.append(f"{name} (intraoral work is at the jaw only)")
             elif (
                 technique.pressure is not None
                 and technique.pressure.walton_min >= self.s.deep_walton_level
-                and self.pressure[1] is not Pressure.DEEP
+                and ceiling is not Pressure.DEEP
             ):
-                dropped.append(f"{key} (needs deep pressure; the planned range stops at {self.pressure[1]})")
+                dropped.append(f"{name} (needs deep pressure; the planned pressure stops at {ceiling})")
             else:
                 kept.append(key)
+        if kept and set(kept) <= NOT_ALONE:
+            dropped += [
+                f"{self.cat.techniques[k].name} (never on its own: insufficient evidence)" for k in kept
+            ]
+            self.note(
+                "tailoring.techniques.not_alone",
+                NOT_ALONE_SOURCE,
+                f"{self.where(area)}: cross-fibre friction would be the only technique, and it is not relied on "
+                "alone (a Cochrane review found insufficient evidence of benefit).",
+            )
+            kept = []
         return self._ordered(kept), dropped
 
     def _ordered(self, keys: Iterable[str]) -> list[str]:
@@ -602,12 +780,35 @@ class _Planner:
 
         return sorted(keys, key=rank)
 
-    def _focus_candidate(self, area: Area, index: int) -> _Candidate:
+    def _colleagues_for(self, listed: Sequence[str], area: Area) -> list[str]:
+        """Colleagues trained in a technique the conditions list and screening allows at `area`."""
+        forbidden = self.req.screening.forbidden_at(area)
+        usable = {t for t in listed if t not in forbidden} - NOT_ALONE
+        return [c.name for c in self.req.colleagues if c.trainings & usable]
+
+    def _untrained(self, area: Area, listed: Sequence[str]) -> None:
+        names = self._colleagues_for(listed, area)
+        who = (
+            f" Colleagues trained for it: {', '.join(names)}."
+            if names
+            else " No colleague on file is trained for it."
+        )
+        self.reasons.append(
+            f"This therapist has no suitable technique for {self.where(area)}, so it is not planned.{who}"
+        )
+        self.note(
+            "tailoring.techniques.untrained",
+            ARTICLE,
+            f"No technique the conditions list for {self.where(area)} is both trained and allowed: the area is "
+            f"left out of this therapist's plan.{who}",
+        )
+
+    def _focus_candidate(self, area: Area, index: int) -> _Candidate | None:
         conditions = [self.cat.conditions[d.condition] for d in self.req.diagnoses if self._applies(d, area)]
         conditions = list({c.key: c for c in conditions}.values())
         if conditions:
             listed = [t for c in conditions for t in c.techniques]
-            basis = ", ".join(c.key for c in conditions)
+            basis = ", ".join(c.name for c in conditions)
             source, verified = _techniques_source(conditions)
         else:
             # No diagnosis covers this area: general Swedish only, no condition-specific work.
@@ -618,39 +819,31 @@ class _Planner:
                 True,
             )
         kept, dropped = self._filter(listed, area, "focus", allow_site_specific=bool(conditions))
-        text = f"{_area_text(area)} (focus): {', '.join(kept) or 'no technique'} — from {basis}"
+        text = f"{self.where(area)} (focus): {self.named(kept)}, from {basis}"
         if dropped:
             text += f"; left out: {'; '.join(dropped)}"
         self.note("tailoring.techniques.focus", source, text + _unverified(verified), verified=verified)
         if not kept:
-            self.reasons.append(
-                f"The therapist is trained in no suitable technique for {_area_text(area)}: "
-                "match another therapist for this area."
-            )
-            self.note(
-                "tailoring.techniques.untrained",
-                ARTICLE,
-                f"No technique the conditions list for {_area_text(area)} is both trained and allowed: "
-                "the front desk should match another therapist (S12).",
-            )
+            self._untrained(area, listed)
+            return None
         return _Candidate(area, "focus", self.s.focus_weight(index), tuple(kept))
 
     def _support_candidate(self, area: Area, role: str, conditions: Sequence[Condition]) -> _Candidate | None:
         listed = [SWEDISH, *(t for c in conditions for t in c.techniques)]
         kept, dropped = self._filter(listed, area, role, allow_site_specific=False)
-        basis = ", ".join(c.key for c in conditions) if conditions else "general work"
+        basis = ", ".join(c.name for c in conditions) if conditions else "general work"
         source, verified = _techniques_source(conditions) if conditions else (CLINIC_SETTING, True)
         if not kept:
             self.note(
                 f"tailoring.techniques.{role}",
                 source,
-                f"{_area_text(area)} ({role}) is not planned: no trained and allowed technique"
+                f"{self.where(area)} ({ROLE_WORDS[role].lower()}) is not planned: no trained and allowed technique"
                 + (f" (left out: {'; '.join(dropped)})" if dropped else "")
                 + ".",
                 verified=verified,
             )
             return None
-        text = f"{_area_text(area)} ({role}): {', '.join(kept)} — Swedish plus techniques from {basis}"
+        text = f"{self.where(area)} ({ROLE_WORDS[role].lower()}): {self.named(kept)}, Swedish plus techniques from {basis}"
         if dropped:
             text += f"; left out: {'; '.join(dropped)}"
         self.note(f"tailoring.techniques.{role}", source, text + _unverified(verified), verified=verified)
@@ -658,16 +851,34 @@ class _Planner:
 
     # -- service families --------------------------------------------------------------------
 
+    def _variant_note(self) -> None:
+        for d in self.req.diagnoses:
+            condition = self.cat.conditions[d.condition]
+            variant = condition.variant_for(d.icd10)
+            if variant is None:
+                continue
+            focus = ", ".join(self.cat.regions[r].name for r in variant.regions)
+            related = ", ".join(self.cat.regions[r].name for r in variant.related_regions) or "none"
+            self.note(
+                "tailoring.regions.variant",
+                variant.sources[0]
+                if variant.sources
+                else (condition.sources[0] if condition.sources else None),
+                f"{condition.name} coded {d.icd10} ({variant.label}): focus {focus}; related {related}.",
+                verified=variant.verified,
+            )
+
     def _focus_areas(self) -> tuple[list[Area], bool]:
         """Areas of concern then diagnosis areas, merged by region; minus what may not be worked.
 
         Returns the workable focus areas and whether there were candidate areas at all.
         """
+        self._variant_note()
         raw: list[Area] = [*self.req.areas, *(a for d in self.req.diagnoses for a in d.areas)]
         if not raw:
             # No area recorded: the diagnosed conditions' listed regions, on the diagnosis's side.
             for d in self.req.diagnoses:
-                for region in self.cat.conditions[d.condition].regions:
+                for region in self._regions_of(d)[0]:
                     paired = self.cat.regions[region].paired
                     raw.append(Area(region, (d.side or "bilateral") if paired else None))
             if raw:
@@ -675,7 +886,7 @@ class _Planner:
                     "tailoring.focus.from_conditions",
                     None,
                     "No area of concern recorded: focus on the regions the diagnosed conditions list ("
-                    + ", ".join(_area_text(a) for a in raw)
+                    + ", ".join(self.where(a) for a in raw)
                     + ").",
                 )
         merged: dict[str, Area] = {}
@@ -702,7 +913,7 @@ class _Planner:
             )
         elif not had_areas:
             self.reasons.append("No area of concern or diagnosis region is recorded: general work only.")
-        focus = [self._focus_candidate(a, i) for i, a in enumerate(focus_areas)]
+        focus = [c for i, a in enumerate(focus_areas) if (c := self._focus_candidate(a, i)) is not None]
         others = self._related(focus_areas) or self._general(focus_areas)
         return self._allocate(focus, others)
 
@@ -711,7 +922,7 @@ class _Planner:
         by_region: dict[str, tuple[Area, list[Condition]]] = {}
         for d in self.req.diagnoses:
             condition = self.cat.conditions[d.condition]
-            for region in condition.related_regions:
+            for region in self._regions_of(d)[1]:
                 if any(f.region == region for f in focus_areas):
                     continue
                 if region in by_region:
@@ -746,7 +957,7 @@ class _Planner:
                 "tailoring.allocation.general",
                 CLINIC_SETTING,
                 "The conditions list no related muscle group that can be worked: the non-focus time goes "
-                f"to general Swedish work on {', '.join(_area_text(c.area) for c in out)} (clinic setting).",
+                f"to general Swedish work on {', '.join(self.where(c.area) for c in out)} (clinic setting).",
             )
         return out
 
@@ -779,7 +990,7 @@ class _Planner:
             CLINIC_SETTING,
             f"Focus regions get the majority: {focus_minutes} of {total} min "
             f"({float(self.s.focus_share):.0%} to the nearest minute, clinic setting); the other {rest} min go to "
-            f"{others[0].role} work (S14).",
+            f"{ROLE_WORDS[others[0].role].lower()} work.",
         )
         return self._fit(focus, focus_minutes) + self._fit(others, rest)
 
@@ -793,7 +1004,7 @@ class _Planner:
                 "tailoring.allocation.dropped",
                 CLINIC_SETTING,
                 f"{minutes} min leave room for {room} segment(s) of at least {minimum} min: "
-                + ", ".join(f"{_area_text(c.area)} ({c.role})" for c in dropped)
+                + ", ".join(f"{self.where(c.area)} ({ROLE_WORDS[c.role].lower()})" for c in dropped)
                 + " not planned this visit (lowest priority first, clinic setting).",
             )
         share = apportion(minutes, [c.weight for c in kept], min(minimum, minutes))
@@ -816,39 +1027,50 @@ class _Planner:
             if not had_areas:
                 self.reasons.append("Spot work needs an area of concern: none is recorded.")
             return []
-        primary = focus_areas[0]
-        if len(focus_areas) > 1:
-            self.note(
-                "tailoring.spot_work.primary",
-                ARTICLE,
-                f"Spot work covers one area: {_area_text(primary)}, the first workable area of concern; "
-                + ", ".join(_area_text(a) for a in focus_areas[1:])
-                + " not planned.",
-            )
-        candidate = self._focus_candidate(primary, 0)
-        return [
-            Segment(primary.region, primary.side, self.req.hands_on_minutes, candidate.techniques, "focus")
-        ]
+        for primary in focus_areas:
+            candidate = self._focus_candidate(primary, 0)
+            if candidate is None:
+                continue
+            rest = [a for a in focus_areas if a != primary]
+            if rest:
+                self.note(
+                    "tailoring.spot_work.primary",
+                    ARTICLE,
+                    f"Spot work covers one area: {self.where(primary)}, the first workable area of concern; "
+                    + ", ".join(self.where(a) for a in rest)
+                    + " not planned.",
+                )
+            return [
+                Segment(
+                    primary.region, primary.side, self.req.hands_on_minutes, candidate.techniques, "focus"
+                )
+            ]
+        return []
 
     def _relaxation(self) -> list[Segment]:
         candidates: list[_Candidate] = []
+        untrained = False
         for region, weight in self.s.relaxation_template:
             paired = self.cat.regions[region].paired
             workable = self._workable(Area(region, "bilateral" if paired else None), "general")
             if workable is None:
                 continue
             kept, _ = self._filter([SWEDISH], workable, "general", allow_site_specific=False)
+            if not kept:
+                untrained = True
+                continue
             candidates.append(_Candidate(workable, "general", weight, tuple(kept)))
-        if candidates and not any(c.techniques for c in candidates):
+        if untrained and not candidates:
+            names = [c.name for c in self.req.colleagues if SWEDISH in c.trainings]
+            who = f" Colleagues trained for it: {', '.join(names)}." if names else ""
             self.reasons.append(
-                "The therapist is not trained in (or screening forbids) Swedish massage for this relaxation "
-                "session: match another therapist."
+                "This therapist may not give Swedish massage here (not trained, or screening forbids it): "
+                f"match another therapist.{who}"
             )
             self.note(
                 "tailoring.techniques.untrained",
                 ARTICLE,
-                "Relaxation plans use Swedish massage; it is not available here: the front desk should match "
-                "another therapist (S12).",
+                f"Relaxation plans use Swedish massage; it is not available here.{who}",
             )
         elif candidates:
             relax = self.cat.conditions.get("relaxation")
@@ -875,8 +1097,8 @@ class _Planner:
         self.note(
             "tailoring.pressure.preference",
             CLINIC_SETTING,
-            f"Pressure {levels[lo]}–{levels[hi]}: {preferred} from {origin}, and "
-            f"{s.pressure_band_below} level(s) below it (clinic setting).",
+            f"Pressure {levels[lo]} to {levels[hi]}: {preferred} from {origin}, and "
+            f"{_levels(s.pressure_band_below)} below it (clinic setting).",
         )
         too_deep = [f.area for f in req.last_feedback if f.feedback == "too_deep"]
         too_light = [f.area for f in req.last_feedback if f.feedback == "too_light"]
@@ -884,14 +1106,14 @@ class _Planner:
             lo, hi = max(0, lo - 1), max(0, hi - 1)
             text = (
                 "Last session the pressure felt too deep at "
-                + ", ".join(_area_text(a) for a in too_deep)
-                + f": the range is lowered one level to {levels[lo]}–{levels[hi]}; the plan keeps one "
-                "range for the session, so it is lowered everywhere (S17)."
+                + ", ".join(self.where(a) for a in too_deep)
+                + f": the range is lowered one level to {levels[lo]} to {levels[hi]}; the plan keeps one "
+                "range for the session, so it is lowered everywhere."
             )
             if too_light:
                 text += (
                     " 'Too light' at "
-                    + ", ".join(_area_text(a) for a in too_light)
+                    + ", ".join(self.where(a) for a in too_light)
                     + " is not applied while another area felt too deep."
                 )
             self.note("tailoring.pressure.feedback", ARTICLE, text)
@@ -901,45 +1123,94 @@ class _Planner:
                 "tailoring.pressure.feedback",
                 ARTICLE,
                 "Last session the pressure felt too light at "
-                + ", ".join(_area_text(a) for a in too_light)
-                + f": the range is raised one level to {levels[lo]}–{levels[hi]}, within any cap (S17).",
+                + ", ".join(self.where(a) for a in too_light)
+                + f": the range is raised one level to {levels[lo]} to {levels[hi]}, within any cap.",
             )
         cap = req.screening.pressure_cap
         if cap is not None:
-            capping = [f for f in req.screening.findings if f.pressure_cap == cap]
+            capping = [f for f in req.screening.findings if f.pressure_cap == cap and f.area is None]
             source = next((f.sources[0] for f in capping if f.sources), None)
-            codes = ", ".join(f.code for f in capping) or "screening"
+            labels = ", ".join(dict.fromkeys(self.label(f) for f in capping)) or "screening"
             if hi > cap.rank:
                 hi = cap.rank
                 lo = min(lo, hi)
-                text = f"Pressure capped at {cap} by {codes}: range {levels[lo]}–{levels[hi]}."
+                text = f"Pressure capped at {cap} ({labels}): range {levels[lo]} to {levels[hi]}."
             else:
-                text = f"Pressure cap {cap} from {codes}: the range {levels[lo]}–{levels[hi]} is within it."
+                text = f"Pressure cap {cap} ({labels}): the range {levels[lo]} to {levels[hi]} is within it."
             self.note("tailoring.pressure.cap", source, text, verified=all(f.verified for f in capping))
         return levels[lo], levels[hi]
 
+    def _segment_pressure(self, seg: Segment) -> Segment:
+        """A segment's own ceiling, where it is below the session's range, and the notes that say why."""
+        area = seg.area
+        session_max = self.pressure[1]
+        ceilings: list[tuple[Pressure, str, str | None, bool]] = []
+        local = [
+            f
+            for f in self.req.screening.findings
+            if f.pressure_cap is not None and f.area is not None and _overlaps(f.area, area)
+        ]
+        for f in local:
+            assert f.pressure_cap is not None
+            ceilings.append((f.pressure_cap, self.label(f), f.sources[0] if f.sources else None, f.verified))
+        for x in self._adapted_at(area):
+            if x.adaptation.pressure_max:
+                condition = self.cat.conditions[x.diagnosis.condition]
+                source = x.adaptation.sources[0] if x.adaptation.sources else None
+                ceilings.append(
+                    (
+                        Pressure(x.adaptation.pressure_max),
+                        f"{condition.name}, {x.why}",
+                        source,
+                        x.adaptation.verified,
+                    )
+                )
+        capped = [self.cat.techniques[t] for t in seg.techniques if self.cat.techniques[t].pressure_max]
+        notes = [f"{t.name}: {t.pressure_max} pressure only." for t in capped]
+        if capped and len(capped) == len(seg.techniques):
+            ceiling_ = min((Pressure(t.pressure_max) for t in capped), key=lambda p: p.rank)
+            ceilings.append((ceiling_, ", ".join(t.name for t in capped), None, True))
+        if "lymphatic_drainage" in seg.techniques and any(
+            "lymphatic_proximal" in f.instructions for f in local + self._local_findings(area)
+        ):
+            notes.append("Lymphatic drainage proximal to the injury only; nothing else at the injury.")
+        lowest = min(ceilings, key=lambda c: c[0].rank) if ceilings else None
+        if lowest is None or lowest[0].rank >= session_max.rank:
+            return Segment(seg.region, seg.side, seg.minutes, seg.techniques, seg.role, None, tuple(notes))
+        self.note(
+            "tailoring.pressure.segment",
+            lowest[2],
+            f"{self.where(area)}: pressure at most {lowest[0]} here ({lowest[1]}), below the session's {session_max}.",
+            verified=lowest[3],
+        )
+        return Segment(seg.region, seg.side, seg.minutes, seg.techniques, seg.role, lowest[0], tuple(notes))
+
+    def _local_findings(self, area: Area) -> list[Finding]:
+        return [f for f in self.req.screening.findings if f.area is not None and _overlaps(f.area, area)]
+
     def _order_note(self, segments: Sequence[Segment]) -> None:
-        basis = self.cat.phase_order_basis or "clinic convention"
         self.note(
             "tailoring.techniques.order",
             CLINIC_SETTING,
             "Techniques in each segment follow the phase order "
-            + " → ".join(self.cat.phase_order)
-            + f" — {basis}",
+            + " → ".join(p.replace("_", "-") for p in self.cat.phase_order)
+            + ", a convention of this clinic.",
         )
 
     def _instructions(self, segments: Sequence[Segment]) -> tuple[str, ...]:
         out: list[str] = []
-        stretching = sorted(
-            {t for s in segments for t in s.techniques if self.cat.techniques[t].is_stretching}
-        )
+        stretching = [
+            self.cat.techniques[t].name
+            for t in dict.fromkeys(t for s in segments for t in s.techniques)
+            if self.cat.techniques[t].is_stretching
+        ]
         if stretching:
             out.append("loose_clothing")
             self.note(
                 "tailoring.instructions.loose_clothing",
                 ARTICLE,
-                f"Stretching is planned ({', '.join(stretching)}): wear loose-fitting clothing or "
-                "active-wear (S16).",
+                f"Stretching is planned ({', '.join(sorted(stretching))}): wear loose-fitting clothing or "
+                "active-wear.",
             )
         if self.req.first_visit:
             out += ["bring_referral", "arrive_early"]
@@ -953,8 +1224,23 @@ class _Planner:
             self.note(
                 "tailoring.instructions.spot_work_timing",
                 ARTICLE,
-                "Spot work is a short session next to the host visit: timing instructions (S15).",
+                "Spot work is a short session next to the host visit: timing instructions.",
             )
+        planned = [s.area for s in segments]
+        for f in self.req.screening.findings:
+            for key in f.instructions:
+                if key in out:
+                    continue
+                # An instruction tied to an area applies only when that area is planned.
+                if f.area is not None and not any(_overlaps(f.area, a) for a in planned):
+                    continue
+                out.append(key)
+                self.note(
+                    "tailoring.instructions.screening",
+                    f.sources[0] if f.sources else None,
+                    f"{self.label(f)}: {INSTRUCTION_NOTES.get(key, key)}",
+                    verified=f.verified,
+                )
         return tuple(out)
 
     def _ambience(self) -> dict[str, str]:
@@ -969,7 +1255,7 @@ class _Planner:
         self.note(
             "tailoring.ambience",
             ARTICLE,
-            f"Ambience: {lighting} lighting, music {music} ({'; '.join(origin)}) (S13).",
+            f"Ambience: {lighting} lighting, music {music} ({'; '.join(origin)}).",
         )
         return {"lighting": lighting, "music": music}
 
@@ -980,14 +1266,27 @@ class _Planner:
             if f.severity in (Decision.PROCEED_WITH_PRECAUTIONS, Decision.NEEDS_CLEARANCE)
         )
         for f in kept:
-            where = f" at {_area_text(f.area)}" if f.area else ""
             self.note(
                 "tailoring.precaution",
                 f.sources[0] if f.sources else None,
-                f"{f.code}{where} ({f.severity.value}): {f.message_staff}",
+                f"{self.label(f)}: {f.message_staff}",
                 verified=f.verified,
             )
         return kept
+
+
+# What a screening-driven instruction means, for the rationale (the words shown to people are the
+# interfaces' INSTRUCTION_WORDS).
+INSTRUCTION_NOTES = {
+    "side_lying": "position the patient side-lying.",
+    "lymphatic_proximal": "light lymphatic drainage proximal to the injury only.",
+}
+
+ROLE_WORDS = {"focus": "Focus", "related": "Related muscles", "general": "General"}
+
+
+def _levels(n: int) -> str:
+    return {0: "no level", 1: "one level"}.get(n, f"{n} levels")
 
 
 def _nearest_minute(value: Fraction) -> int:
@@ -1007,4 +1306,4 @@ def _techniques_source(conditions: Sequence[Condition]) -> tuple[str | None, boo
 
 
 def _unverified(verified: bool) -> str:
-    return "." if verified else " (the catalogue marks this technique list unverified)."
+    return "." if verified else ". This list is not yet confirmed by a published source."

@@ -127,6 +127,9 @@ class ClearanceScope(models.TextChoices):
     PREGNANCY = "pregnancy", "Massage during a high-risk pregnancy"
     CLOT = "clot", "Massage with a known or suspected clot"
     GENERAL = "general", "Massage in general"
+    # A documented medical evaluation of one screening flag (e.g. a headache that began after 50):
+    # `Clearance.flag` names the catalogue flag; it lifts that referral out (issue 7).
+    FLAG = "flag", "Medical evaluation of a screening finding"
 
 
 class ClearanceStatus(models.TextChoices):
@@ -148,6 +151,9 @@ class Clearance(PublicIdModel):
         Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="clearances"
     )
     scope = models.CharField(max_length=20, choices=ClearanceScope.choices)
+    flag = models.CharField(
+        max_length=60, blank=True, help_text="For scope “flag”: the screening flag evaluated (catalogue id)."
+    )
     region = models.CharField(max_length=40, blank=True)
     side = models.CharField(max_length=10, blank=True)
     status = models.CharField(max_length=10, choices=ClearanceStatus.choices, default=ClearanceStatus.GRANTED)
@@ -180,6 +186,12 @@ class Clearance(PublicIdModel):
                 | models.Q(granted_on__isnull=True)
                 | models.Q(expires_on__gte=models.F("granted_on")),
                 name="referrals_clearance_dates",
+            ),
+            # A flag clearance names its flag; other scopes name none.
+            models.CheckConstraint(
+                condition=(models.Q(scope="flag") & ~models.Q(flag=""))
+                | (~models.Q(scope="flag") & models.Q(flag="")),
+                name="referrals_clearance_flag_scope",
             ),
         ]
 

@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 
 from kneadwell.accounts.models import Role, User
 from kneadwell.clinic.selectors import clinic_today
+from kneadwell.knowledge import catalogue
 from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.lib.clock import latest_possible_today
 from kneadwell.lib.errors import DomainError, FieldErrors
@@ -134,13 +135,48 @@ def referral_ask_more(*, actor: User, referral: Referral, note: str) -> Referral
     return referral
 
 
+# A clearance lifts a hold that waits for a provider: a referral out or a needed clearance. A deferral
+# (fever) is waited out, and a precaution is not a hold, so neither can be cleared.
+CLEARABLE_ACTIONS = ("refer_out", "needs_clearance", "local_contraindication")
+
+
+def _check_flag(scope: str, flag: str) -> None:
+    """A flag clearance names a catalogue flag that a clearance can lift; other scopes name none."""
+    if scope != ClearanceScope.FLAG:
+        if flag:
+            raise DomainError(
+                "Only a clearance for a screening finding (scope “flag”) names a flag.", field="flag"
+            )
+        return
+    if not flag:
+        raise DomainError("Name the screening finding the evaluation clears.", field="flag")
+    known = catalogue.flags().get(flag)
+    if known is None:
+        raise DomainError(f"Unknown screening flag {flag!r}.", field="flag")
+    if known.action not in CLEARABLE_ACTIONS:
+        raise DomainError(
+            f"“{known.label}” is not lifted by a clearance: "
+            + (
+                "the visit is postponed until the patient is well."
+                if known.action == "defer"
+                else "it only adapts the session."
+            ),
+            field="flag",
+        )
+
+
 def _clearance_fields(
-    scope: str, area: AreaIn | None, granted_on: dt.date | None, expires_on: dt.date | None
+    scope: str,
+    area: AreaIn | None,
+    granted_on: dt.date | None,
+    expires_on: dt.date | None,
+    flag: str = "",
 ) -> None:
     if scope not in ClearanceScope.values:
         raise DomainError(
             f"Unknown scope {scope!r}; use one of: {', '.join(ClearanceScope.values)}.", field="scope"
         )
+    _check_flag(scope, flag)
     if scope == ClearanceScope.SCAR_WORK and area is None:
         raise DomainError("Scar work is cleared for a region: give the region (and side).", field="region")
     _check_date(granted_on, "granted_on")
@@ -199,11 +235,13 @@ def clearance_grant(
     expires_on: dt.date | None = None,
     note: str = "",
     document: UploadedFile | None = None,
+    flag: str = "",
 ) -> Clearance:
     """Record a clearance: granted by the referrer in the portal, or entered by the front desk from a letter.
 
     `document` (optional) is the letter itself, kept with the clearance and
-    served only to those who may see it.
+    served only to those who may see it. With scope "flag", `flag` names the screening flag the
+    provider evaluated (a catalogue flag id); its `note` states the precautions to follow.
     """
     if not actor.has_perm("referrals.add_clearance"):
         raise PermissionDenied(
@@ -218,7 +256,7 @@ def clearance_grant(
     if provider is None:
         raise DomainError("Name the provider who gave the clearance.", field="provider")
     granted_on = granted_on or clinic_today()
-    _clearance_fields(scope, area, granted_on, expires_on)
+    _clearance_fields(scope, area, granted_on, expires_on, flag)
     if document is not None:
         _check_document(document)
     return _clearance_save(
@@ -227,6 +265,7 @@ def clearance_grant(
             provider=provider,
             referral=referral,
             scope=scope,
+            flag=flag,
             status=ClearanceStatus.GRANTED,
             granted_on=granted_on,
             expires_on=expires_on,
@@ -246,6 +285,7 @@ def clearance_request(
     scope: str,
     area: AreaIn | None = None,
     note: str = "",
+    flag: str = "",
 ) -> Clearance:
     """Ask the referrer for a clearance (clinic staff and therapists); it waits in the referrer's portal."""
     if not actor.has_perm("referrals.request_clearance", patient):
@@ -255,12 +295,13 @@ def clearance_request(
             "Ask a provider who referred or treats this patient; add them to the patient's care team first.",
             field="provider",
         )
-    _clearance_fields(scope, area, None, None)
+    _clearance_fields(scope, area, None, None, flag)
     return _clearance_save(
         Clearance(
             patient=patient,
             provider=provider,
             scope=scope,
+            flag=flag,
             status=ClearanceStatus.REQUESTED,
             note=note,
             requested_by=actor,

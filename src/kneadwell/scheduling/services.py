@@ -9,6 +9,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from kneadwell.accounts.models import User
 from kneadwell.clinic.models import Location, Room, Service
 from kneadwell.clinic.selectors import local_day_of
+from kneadwell.intake.services import require_clear
 from kneadwell.lib.errors import Conflict, DomainError
 from kneadwell.lib.zones import zone
 from kneadwell.patients.models import Patient
@@ -54,8 +55,8 @@ def appointment_create(
 ) -> Appointment:
     """Book one appointment, re-validating everything inside the transaction.
 
-    Raises DomainError (422) for a request that can never succeed and
-    Conflict (409) when the therapist, room or patient is already busy.
+    Raises DomainError (422) for a request that can never succeed (code "screening_hold" while
+    screening holds the visit) and Conflict (409) when the therapist, room or patient is already busy.
     """
     if start.tzinfo is None:
         raise DomainError("The start time must include a time zone offset.", field="start")
@@ -80,6 +81,11 @@ def appointment_create(
             )
     if check_working_hours:
         _check_within_working_hours(therapist=therapist, location=location, start=start, end=end)
+    # Screening gates hold everywhere (DESIGN §5.3, issue 7): nothing is booked while screening holds
+    # the visit on its local date (a referral out, a deferral, or a clearance the whole visit waits
+    # for), whatever the service: REFERENCE's global screening is about massage of any kind. The
+    # message names what holds it and what would unblock it.
+    require_clear(patient=patient, on=local_day_of(start, location), what="The booking", field="patient")
 
     if idempotency_key and booked_by is not None:
         existing = Appointment.objects.filter(booked_by=booked_by, idempotency_key=idempotency_key).first()

@@ -218,7 +218,7 @@ def _call_state(
     location = _location(request, data, locations)
     services = offered_services(location)
     service = _service(data, services)
-    relevant = relevant_questions([*parsed.conditions, *extra], parsed.areas)
+    relevant = relevant_questions([*parsed.conditions, *extra], parsed.areas, data)
     return {
         "query": query,
         "results": results,

@@ -191,7 +191,7 @@ def clearance_request_view(request: AuthenticatedRequest, public_id: str) -> Htt
     patient = _patient(request, public_id)
     if request.method != "POST":
         return redirect("patient-detail", patient.public_id)
-    values = {k: request.POST.get(k, "").strip() for k in ("provider", "scope", "area", "note")}
+    values = {k: request.POST.get(k, "").strip() for k in ("provider", "scope", "area", "note", "flag")}
     try:
         # The service refuses a provider outside the patient's care team; this only resolves the id.
         provider = ReferringProvider.objects.filter(public_id=_uuid(values["provider"])).first()
@@ -210,6 +210,7 @@ def clearance_request_view(request: AuthenticatedRequest, public_id: str) -> Htt
             scope=values["scope"],
             area=area,
             note=values["note"][:2000],
+            flag=values["flag"][:60],
         )
     except DomainError as exc:
         return _rerender(request, patient, "clearance", exc, values)

@@ -12,7 +12,7 @@ from django.http import QueryDict
 from pydantic import ValidationError
 
 from kneadwell.intake.models import Intake
-from kneadwell.intake.questions import AREA_PROBLEMS, AREA_SIGNS, QUESTION_IDS, Question, relevant_questions
+from kneadwell.intake.questions import AREA_PROBLEMS, AREA_SIGNS, QUESTIONS, Question, relevant_questions
 from kneadwell.intake.schemas import HealthAnswersIn, RecentSurgeryIn
 from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.patients.models import Lighting, Music, Pressure, TherapistGenderPreference
@@ -176,12 +176,55 @@ class IntakeInput:
         )
 
 
+# Answer fields whose pydantic errors sit next to their own form field.
+ANSWER_FIELDS = {
+    "pregnancy": "pregnancy",
+    "pregnancy_weeks": "pregnancy_weeks",
+    "steroid_injection_date": "steroid_injection_date",
+    "clot_regions": "clot_regions",
+    "cancer_bone_regions": "cancer_bone_regions",
+    "lymph_node_regions": "lymph_node_regions",
+}
+
+
+def _read_weeks(raw: str, errors: Errors) -> int | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        errors.setdefault("pregnancy_weeks", []).append("Enter the weeks of pregnancy as a whole number.")
+        return None
+
+
+def _read_follow_ups(data: FormData, relevant: Sequence[Question], errors: Errors) -> dict[str, object]:
+    """The answers that are not a yes/no tick: a number, a date or an area, when their question is shown."""
+    out: dict[str, object] = {}
+    for q in relevant:
+        raw = (data.get(q.id) or "").strip()
+        if q.kind == "number":
+            out[q.id] = _read_weeks(raw, errors)
+        elif q.kind == "date":
+            out[q.id] = read_date(raw, q.id, errors)
+        elif q.kind in ("area", "limb") and raw:
+            region, _, side = raw.partition(":")
+            out[q.id] = ({"region": region, "side": side or None},)
+    if any(q.id == "cancer_active_treatment" for q in relevant):
+        # Asked (cancer ticked): an unticked box is a "no", not "not asked".
+        out["cancer_active_treatment"] = bool(data.get("cancer_active_treatment"))
+    return out
+
+
 def read_answers(
     data: FormData, areas: Sequence[AreaIn], relevant: Sequence[Question], errors: Errors
 ) -> tuple[HealthAnswersIn, dict[str, list[str]]]:
     """The health answers. Questions not on screen count as "no", so a hidden answer never counts."""
-    shown = {q.id for q in relevant}
-    flags = {qid: bool(data.get(qid)) for qid in QUESTION_IDS if qid in shown}
+    flags = {
+        q.id: bool(data.get(q.id))
+        for q in relevant
+        if q.kind == "yes_no" and q.id != "cancer_active_treatment"
+    }
     marked = {area_token(a.region, a.side): a for a in areas}
     checked: dict[str, list[str]] = {}
     for name, _ in (*AREA_SIGNS, *AREA_PROBLEMS):
@@ -208,17 +251,20 @@ def read_answers(
                     _message(exc)
                 )
     pregnancy = data.get("pregnancy") or "no"
+    follow_ups = _read_follow_ups(data, relevant, errors)
+    raw: dict[str, object] = {
+        **flags,
+        **follow_ups,
+        "pregnancy": pregnancy,
+        "inflamed_regions": inflamed,
+        "open_wound_regions": tuple(marked[t] for t in checked["wound"]),
+        "fracture_regions": tuple(marked[t] for t in checked["fracture"]),
+        "recent_surgery": tuple(surgeries),
+    }
     try:
-        answers = HealthAnswersIn(
-            **flags,
-            pregnancy=pregnancy,  # type: ignore[arg-type]  # checked by pydantic
-            inflamed_regions=inflamed,  # type: ignore[arg-type]
-            open_wound_regions=tuple(marked[t] for t in checked["wound"]),
-            fracture_regions=tuple(marked[t] for t in checked["fracture"]),
-            recent_surgery=tuple(surgeries),
-        )
+        answers = HealthAnswersIn.model_validate(raw)
     except ValidationError as exc:
-        for key, messages in pydantic_errors(exc, {"pregnancy": "pregnancy"}).items():
+        for key, messages in pydantic_errors(exc, ANSWER_FIELDS).items():
             errors.setdefault(key, []).extend(messages)
         answers = HealthAnswersIn()
     return answers, checked
@@ -245,7 +291,7 @@ def read_intake(
         setattr(out, name, (data.get(name) or "").strip()[:2000])
     if require_complaint and not out.chief_complaint:
         errors.setdefault("chief_complaint", []).append("Say what should be worked on.")
-    relevant = relevant_questions([*out.conditions, *extra_conditions], out.areas)
+    relevant = relevant_questions([*out.conditions, *extra_conditions], out.areas, data)
     out.answers, out.checked = read_answers(data, out.areas, relevant, errors)
     out.preferences = read_preferences(data, errors)
     return out
@@ -268,9 +314,16 @@ def intake_form_data(intake: Intake) -> QueryDict:
         data["condition"] = first.get("condition") or ""
         data["icd10"] = first.get("icd10") or ""
     answers = HealthAnswersIn.model_validate(intake.answers) if intake.answers else HealthAnswersIn()
-    for qid in QUESTION_IDS:
-        if getattr(answers, qid, False) is True:
-            data[qid] = "on"
+    for q in QUESTIONS:
+        value = getattr(answers, q.id, None)
+        if q.kind == "yes_no" and value is True:
+            data[q.id] = "on"
+        elif q.kind == "number" and value is not None:
+            data[q.id] = str(value)
+        elif q.kind == "date" and value is not None:
+            data[q.id] = value.isoformat()
+        elif q.kind in ("area", "limb") and value:
+            data[q.id] = area_token(value[0].region, value[0].side)
     data["pregnancy"] = answers.pregnancy
     for inflamed in answers.inflamed_regions:
         for sign in inflamed.signs:

@@ -84,7 +84,7 @@ def _own_patient(request: AuthenticatedRequest) -> Patient:
 
 
 def _patient_form_context(patient: Patient, data: FormData, parsed: IntakeInput) -> dict[str, Any]:
-    relevant = relevant_questions(parsed.conditions, parsed.areas)
+    relevant = relevant_questions(parsed.conditions, parsed.areas, data)
     return {
         "patient": patient,
         "parsed": parsed,

@@ -3,11 +3,13 @@ for templates. Shared by every page (the call script, the patient page, the port
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from kneadwell.intake.models import Intake
-from kneadwell.intake.screening.types import Decision, ScreeningResult
+from kneadwell.intake.screening.gate import SCOPE_WORDS, visit_gate
+from kneadwell.intake.screening.types import Decision, Finding, ScreeningResult
 from kneadwell.knowledge import catalogue, icd10
 from kneadwell.planning.matching import Match, MatchResult
 from kneadwell.planning.models import CarePlan
@@ -76,6 +78,22 @@ def area_select_choices() -> list[tuple[str, str]]:
     return out
 
 
+# The limbs people name for lymph-node removal: the armpit's arm, the groin's leg.
+LIMB_WORDS = {"arm": "arm (nodes under the arm)", "leg": "leg (nodes in the groin)"}
+
+
+def limb_choices() -> list[tuple[str, str]]:
+    """One option per limb and side ("Right arm …"), posted as the limb's first region and the side."""
+    out: list[tuple[str, str]] = []
+    for limb, words in LIMB_WORDS.items():
+        first = next((k for k, r in catalogue.regions().items() if r.limb == limb), None)
+        if first is None:
+            continue
+        for side in PAIRED_SIDES:
+            out.append((area_token(first, side), f"{side.capitalize()} {words}"))
+    return out
+
+
 def condition_choices(*, patient: bool = False) -> list[tuple[str, str]]:
     """(key, name) for a select: the patient-friendly name, with the clinical name for staff."""
     out = []
@@ -133,11 +151,15 @@ DECISION_HELP = {
     Decision.DEFER: "Postpone the visit until the patient is well.",
     Decision.REFER_OUT: "Send the patient to a doctor before any massage.",
 }
+# When the whole visit waits for a clearance (a known clot, a high-risk pregnancy).
+HELD_FOR_CLEARANCE = "The whole visit waits for the referring provider's approval: nothing can be booked yet."
 
 
 # Visit instructions (tailoring keys) as the front desk says them and the patient reads them.
 INSTRUCTION_WORDS = {
     "loose_clothing": "Wear loose-fitting clothing or active-wear: the plan includes stretches.",
+    "side_lying": "You will lie on your side for the massage, with pillows for support.",
+    "lymphatic_proximal": "Around the injury the therapist uses only light strokes above it, to help the swelling go down.",
     "bring_referral": "Bring the doctor's referral, or a copy of it, to the first visit.",
     "arrive_early": "Arrive a little early for the first visit, to go over the health questions.",
     "spot_work_timing": "This is a short session booked next to your chiropractor or physical therapy visit.",
@@ -153,23 +175,19 @@ MUSIC_WORDS = {"calm": "calm music", "none": "silence"}
 ROLE_WORDS = {"focus": "Focus", "related": "Related muscles", "general": "General"}
 
 
-# What kind of clearance each clearance-gated finding asks the referrer for (referrals.ClearanceScope).
-FINDING_SCOPES = {
-    "scar_closure_clearance": ClearanceScope.SCAR_WORK,
-    "recent_surgery": ClearanceScope.SURGICAL_SITE,
-    "fracture_bone_weakness": ClearanceScope.FRACTURE_SITE,
-    "pregnancy_high_risk": ClearanceScope.PREGNANCY,
-    "dvt_clot": ClearanceScope.CLOT,
-}
-
-
 # Rationale entries name a catalogue source id, or one of these kinds of basis.
 BASIS_WORDS = {
-    "clinic_setting": "Clinic setting (a choice of this clinic, not a clinical claim)",
-    "article": "The source article on therapeutic massage (DESIGN §3)",
+    "clinic_setting": "A choice of this clinic, not a clinical claim",
+    "article": "The source article on therapeutic massage",
     "catalogue": "The clinical catalogue",
     "screening": "The screening result",
 }
+
+# Said instead of an "(unverified …)" note: plain words, with the sources one click away.
+NOT_CONFIRMED = "Not yet confirmed by a published source."
+
+# "[R21]" or "[R40, R63]" at the end of a stored basis: the citations, shown as links instead.
+_CITED = re.compile(r"\s*\[((?:[A-Z]\d+[a-z]?)(?:,\s*[A-Z]\d+[a-z]?)*)\]")
 
 
 @dataclass(frozen=True)
@@ -197,39 +215,70 @@ def technique_names(keys: Any) -> list[str]:
     return [techniques[k].name if k in techniques else k for k in keys]
 
 
+def cited_text(text: str) -> dict[str, Any]:
+    """A stored basis ("… Cherkin 2011. [R40]") as a plain sentence and the sources it cites, for a "Why?"."""
+    ids = [i.strip() for found in _CITED.findall(text or "") for i in found.split(",")]
+    plain = _CITED.sub("", text or "").strip()
+    return {"text": plain, "sources": cite(ids)}
+
+
+def flag_label(code: str) -> str:
+    """The catalogue flag's plain name ("Headache that began after age 50")."""
+    flag = catalogue.flags().get(code)
+    return flag.label if flag is not None and flag.label else "A screening finding"
+
+
+def clearance_words(scope: str, flag: str = "") -> str:
+    """What a clearance permits, in words: "Scar work", or for a flag "Medical evaluation: <its name>"."""
+    if scope == ClearanceScope.FLAG:
+        return f"Medical evaluation: {flag_label(flag).lower()}" if flag else ClearanceScope.FLAG.label
+    return ClearanceScope(scope).label if scope in ClearanceScope.values else scope
+
+
+def _finding_row(f: Finding, rules: dict[str, Any], *, for_patient: bool) -> dict[str, Any]:
+    rule = rules.get(f.rule)
+    scope = f.clearance_scope if f.severity in (Decision.NEEDS_CLEARANCE, Decision.REFER_OUT) else ""
+    return {
+        "label": flag_label(f.code),
+        "rule_text": rule.description if rule is not None else "",
+        "severity": f.severity.value,
+        "severity_label": DECISION_LABELS[f.severity],
+        "area": area_label(f.area.region, f.area.side, patient=for_patient) if f.area else "",
+        "region": f.area.region if f.area else "",
+        "side": (f.area.side or "") if f.area else "",
+        "message": f.message_patient if for_patient else f.message_staff,
+        "message_patient": f.message_patient,
+        "sources": cite(f.sources),
+        "verified": f.verified,
+        "not_confirmed": "" if f.verified else NOT_CONFIRMED,
+        "holds_visit": f.holds_visit,
+        # What to ask the referrer for: the scope key and, for a flag, the flag it names.
+        "scope": scope,
+        "flag": f.code if scope == ClearanceScope.FLAG else "",
+        "scope_label": (
+            clearance_words(scope, f.code) if scope == ClearanceScope.FLAG else SCOPE_WORDS.get(scope, "")
+        ),
+    }
+
+
 def decision_view(result: ScreeningResult | None, *, for_patient: bool = False) -> dict[str, Any] | None:
     """The decision chip, restricted areas and findings of a screening, ready for a template."""
     if result is None:
         return None
     rules = {r.id: r for r in _rules()}
+    gate = visit_gate(result)
+    held_for_clearance = result.blocked and result.decision == Decision.NEEDS_CLEARANCE
+    findings = [_finding_row(f, rules, for_patient=for_patient) for f in result.findings]
     return {
         "key": result.decision.value,
         "label": DECISION_LABELS[result.decision],
-        "help": DECISION_HELP[result.decision],
+        "help": HELD_FOR_CLEARANCE if held_for_clearance else DECISION_HELP[result.decision],
         "blocked": result.blocked,
+        "unblock": [] if for_patient else list(gate.unblock),
         "restricted": [area_label(a.region, a.side, patient=for_patient) for a in result.restricted_areas],
         "pressure_cap": result.pressure_cap.value if result.pressure_cap else "",
-        "findings": [
-            {
-                "code": f.code,
-                "rule": f.rule,
-                "rule_text": rules[f.rule].description if f.rule in rules else "",
-                "severity": f.severity.value,
-                "severity_label": DECISION_LABELS[f.severity],
-                "area": area_label(f.area.region, f.area.side, patient=for_patient) if f.area else "",
-                "region": f.area.region if f.area else "",
-                "side": (f.area.side or "") if f.area else "",
-                "message": f.message_patient if for_patient else f.message_staff,
-                "message_patient": f.message_patient,
-                "sources": cite(f.sources),
-                "verified": f.verified,
-                "scope": FINDING_SCOPES.get(f.code, ""),
-                "scope_label": ClearanceScope(FINDING_SCOPES[f.code]).label
-                if f.code in FINDING_SCOPES
-                else "",
-            }
-            for f in result.findings
-        ],
+        "findings": findings,
+        "askable": [f for f in findings if f["scope"]],
         "chronicity": {c.condition: c for c in result.chronicity},
     }
 
@@ -254,6 +303,7 @@ def plan_view(plan: SessionPlan | None) -> dict[str, Any] | None:
     return {
         "blocked": plan.blocked,
         "reasons": list(plan.reasons),
+        "unblock": list(plan.unblock),
         "segments": [
             {
                 "area": area_label(s.region, s.side),
@@ -261,6 +311,8 @@ def plan_view(plan: SessionPlan | None) -> dict[str, Any] | None:
                 "techniques": technique_names(s.techniques),
                 "role": ROLE_WORDS.get(s.role, s.role),
                 "role_key": s.role,
+                "pressure_max": s.pressure_max.value if s.pressure_max else "",
+                "notes": list(s.notes),
             }
             for s in plan.segments
         ],
@@ -277,10 +329,10 @@ def plan_view(plan: SessionPlan | None) -> dict[str, Any] | None:
         "precautions": [f.message_staff for f in plan.precautions],
         "rationale": [
             {
-                "rule": r.rule,
                 "text": r.text,
                 "sources": cite([r.source] if r.source else []),
                 "verified": r.verified,
+                "not_confirmed": "" if r.verified else NOT_CONFIRMED,
             }
             for r in plan.rationale
         ],
@@ -312,7 +364,7 @@ def match_view(result: MatchResult | None, *, exclude_id: str = "") -> dict[str,
 
 def _clearance_row(c: Any) -> dict[str, Any]:
     where = f" at the {area_label(c.region, c.side or None, patient=True).lower()}" if c.region else ""
-    return {"clearance": c, "words": f"{c.get_scope_display()}{where}"}
+    return {"clearance": c, "words": f"{clearance_words(c.scope, c.flag)}{where}"}
 
 
 def _goals(plan: CarePlan | None) -> list[dict[str, Any]]:
@@ -328,7 +380,7 @@ def _goals(plan: CarePlan | None) -> list[dict[str, Any]]:
                 "description": g.description,
                 "target_change": g.target_change,
                 "baseline": g.baseline,
-                "basis": g.basis,
+                "basis": cited_text(g.basis),
             }
         )
     return out
@@ -348,6 +400,8 @@ def condition_rows(overview: CareOverview) -> list[dict[str, Any]]:
     rows = []
     for d in overview.inp.diagnoses:
         c = chron.get(d.condition)
+        # An injury code's 7th character for visits after the first: D, healing-phase care (I.C.19.a).
+        code = icd10.encounter_code(d.icd10, initial=False) if d.icd10 else ""
         rows.append(
             {
                 "key": d.condition,
@@ -355,14 +409,37 @@ def condition_rows(overview: CareOverview) -> list[dict[str, Any]]:
                 "patient_name": names[d.condition].patient_name,
                 "icd10": d.icd10 or "",
                 "icd10_title": icd10.icd10_title(d.icd10) if d.icd10 else "",
+                "encounter_code": code if code != (d.icd10 or "") else "",
+                "encounter_title": icd10.icd10_title(code) if code and code != d.icd10 else "",
+                "encounter_sources": cite(["R64"]),
                 "side": d.side or "",
                 "onset": d.onset,
                 "chronicity": c.label if c else "",
-                "chronicity_rule": c.rule_text if c else "",
+                "stage": c.stage_label if c else "",
+                "chronicity_rule": chronicity_words(d.condition),
+                "chronicity_not_confirmed": "" if _chronicity_verified(d.condition) else NOT_CONFIRMED,
                 "chronicity_sources": cite(c.sources) if c else [],
             }
         )
     return rows
+
+
+def chronicity_words(condition_key: str) -> str:
+    """A condition's acute / subacute / chronic thresholds as a plain sentence (no ids or notes)."""
+    condition = catalogue.conditions().get(condition_key)
+    if condition is None or condition.chronicity is None:
+        return ""
+    acute, chronic = condition.chronicity.acute_below.duration, condition.chronicity.chronic_above.duration
+    return (
+        f"Counted from the onset: acute for the first {acute}, chronic after {chronic}, subacute in between."
+    )
+
+
+def _chronicity_verified(condition_key: str) -> bool:
+    condition = catalogue.conditions().get(condition_key)
+    if condition is None or condition.chronicity is None:
+        return True
+    return condition.chronicity.acute_below.verified and condition.chronicity.chronic_above.verified
 
 
 def intake_said(intake: Intake | None) -> dict[str, Any] | None:
@@ -418,6 +495,9 @@ def care_sections(overview: CareOverview) -> dict[str, Any]:
         "provider_kinds": ProviderKind.choices,
         "all_providers": overview.all_providers,
         "scope_choices": ClearanceScope.choices,
+        "active_basis": cited_text(overview.active_plan.frequency_basis) if overview.active_plan else None,
+        "draft_basis": cited_text(overview.draft_plan.frequency_basis) if overview.draft_plan else None,
+        "inflammation_areas": _inflammation_areas(overview.screening),
         "active_plan": overview.active_plan,
         "draft_plan": overview.draft_plan,
         "plan_goals": _goals(overview.active_plan),
@@ -427,3 +507,19 @@ def care_sections(overview: CareOverview) -> dict[str, Any]:
         "intake_said": intake_said(overview.latest_intake),
         "referral_precautions": overview.referral_precautions,
     }
+
+
+def _inflammation_areas(result: ScreeningResult | None) -> list[dict[str, str]]:
+    """Areas held by the first-72-hours rule, which a clinician's recorded examination can lift."""
+    if result is None:
+        return []
+    out = []
+    for f in result.findings:
+        if f.rule == "local.acute_injury_first_72_hours" and f.area_off_limits and f.area is not None:
+            out.append(
+                {
+                    "token": area_token(f.area.region, f.area.side),
+                    "label": area_label(f.area.region, f.area.side),
+                }
+            )
+    return out

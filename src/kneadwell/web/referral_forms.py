@@ -24,6 +24,7 @@ SERVICE_FIELDS = {
     "region": "clear_area",
     "expires_on": "clear_expires",
     "granted_on": "clear_scope",
+    "flag": "clear_flag",
 }
 
 
@@ -43,6 +44,7 @@ class ClearanceInput:
     area: AreaIn | None
     expires_on: dt.date | None
     note: str = ""
+    flag: str = ""  # for scope "flag": the screening flag the provider's evaluation clears
 
 
 @dataclass
@@ -84,7 +86,11 @@ def read_clearance(
     if expires is not None and expires < clinic_today():
         errors.setdefault(f"{prefix}expires", []).append("The expiry date has already passed.")
     return ClearanceInput(
-        scope=scope, area=area, expires_on=expires, note=(data.get(f"{prefix}note") or "")[:2000]
+        scope=scope,
+        area=area,
+        expires_on=expires,
+        note=(data.get(f"{prefix}note") or "")[:2000],
+        flag=(data.get(f"{prefix}flag") or "").strip()[:60],
     )
 
 

@@ -52,6 +52,9 @@ from kneadwell.web.presenters import (
     condition_choices,
     diagnosis_rows,
 )
+from kneadwell.web.presenters import (
+    clearance_words as scope_words,
+)
 from kneadwell.web.referral_forms import (
     DIAGNOSIS_ROWS,
     SERVICE_FIELDS,
@@ -83,7 +86,7 @@ def _audit(
 
 def clearance_words(c: Clearance) -> str:
     where = f" at the {area_label(c.region, c.side or None, patient=True).lower()}" if c.region else ""
-    return f"{c.get_scope_display()}{where}"
+    return f"{scope_words(c.scope, c.flag)}{where}"
 
 
 @role_required(Role.REFERRER)
@@ -225,6 +228,7 @@ def _save_referral(
                     area=parsed.clearance.area,
                     expires_on=parsed.clearance.expires_on,
                     note=parsed.clearance.note,
+                    flag=parsed.clearance.flag,
                 )
     except DomainError as exc:
         if exc.field != "patient" or not errors:
@@ -339,6 +343,7 @@ def referrer_clearance_grant(request: AuthenticatedRequest, public_id: str) -> H
                 expires_on=parsed.expires_on,
                 note=parsed.note,
                 document=request.FILES.get("document"),
+                flag=parsed.flag,
             )
         except DomainError as exc:
             _service_error(errors, exc)

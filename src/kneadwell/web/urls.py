@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import call, care, clinic, days, education, patients, portal, referrals
+from . import call, care, checks, clinic, days, education, patients, portal, referrals
 
 urlpatterns = [
     # Front desk
@@ -33,6 +33,11 @@ urlpatterns = [
         "patients/<str:public_id>/clearance-request/",
         care.clearance_request_view,
         name="patient-clearance-request",
+    ),
+    path(
+        "patients/<str:public_id>/inflammation-check/",
+        checks.inflammation_check_view,
+        name="patient-inflammation-check",
     ),
     # The patient's own portal
     path("me/", portal.patient_home, name="patient-home"),

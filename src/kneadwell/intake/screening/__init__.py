@@ -1,10 +1,12 @@
 """Screening: the intake's gates (red flags, local contraindications, clearances, precautions).
 
 `screen(inp)` returns the visit's decision, findings, restricted areas, pressure cap and chronicity;
-`rules()` lists the registered rules for documentation. Pure Python: no Django imports.
+`visit_gate(result)` whether the visit may go ahead at all and what would unblock it; `rules()` lists
+the registered rules for documentation. Pure Python: no Django imports.
 """
 
 from .engine import screen
+from .gate import GateResult, Hold, visit_gate
 from .registry import Family, Rule, rules
 from .types import (
     Area,
@@ -15,6 +17,7 @@ from .types import (
     Finding,
     HealthAnswers,
     InflamedArea,
+    InflammationCheck,
     Pressure,
     RecentSurgery,
     ScreeningInput,
@@ -29,8 +32,11 @@ __all__ = [
     "Diagnosis",
     "Family",
     "Finding",
+    "GateResult",
     "HealthAnswers",
+    "Hold",
     "InflamedArea",
+    "InflammationCheck",
     "Pressure",
     "RecentSurgery",
     "Rule",
@@ -38,4 +44,5 @@ __all__ = [
     "ScreeningResult",
     "rules",
     "screen",
+    "visit_gate",
 ]

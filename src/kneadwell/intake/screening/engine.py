@@ -26,6 +26,8 @@ from .types import (
 )
 
 PREGNANCY_ANSWERS = ("no", "low_risk", "high_risk")
+# Weeks of gestation the intake accepts (a pregnancy lasts up to about 42 weeks).
+PREGNANCY_WEEKS = range(0, 43)
 
 
 def _check_area(area: Area, field: str, catalogue: ktypes.Catalogue) -> None:
@@ -55,7 +57,11 @@ def validate(inp: ScreeningInput, catalogue: ktypes.Catalogue) -> None:
         ("fracture_regions", answers.fracture_regions),
         ("recent_surgery", (s.area for s in answers.recent_surgery)),
         ("inflamed_regions", (i.area for i in answers.inflamed_regions)),
+        ("clot_regions", answers.clot_regions),
+        ("cancer_bone_regions", answers.cancer_bone_regions),
+        ("lymph_node_regions", answers.lymph_node_regions),
         ("clearances", (c.area for c in inp.clearances if c.area is not None)),
+        ("inflammation_checks", (c.area for c in inp.inflammation_checks)),
     ]
     for field, areas in checks:
         for area in areas:
@@ -68,17 +74,38 @@ def validate(inp: ScreeningInput, catalogue: ktypes.Catalogue) -> None:
             raise ValueError(f"recent_surgery: date {surgery.date.isoformat()} is after {inp.on.isoformat()}")
     if answers.pregnancy not in PREGNANCY_ANSWERS:
         raise ValueError(f"pregnancy: {answers.pregnancy!r} is not one of {PREGNANCY_ANSWERS}")
+    if answers.pregnancy_weeks is not None and answers.pregnancy_weeks not in PREGNANCY_WEEKS:
+        raise ValueError(f"pregnancy_weeks: {answers.pregnancy_weeks} is not between 0 and 42")
+    if answers.steroid_injection_date is not None and answers.steroid_injection_date > inp.on:
+        raise ValueError(
+            f"steroid_injection_date: {answers.steroid_injection_date.isoformat()} is after {inp.on.isoformat()}"
+        )
+    for grant in inp.clearances:
+        if grant.flag and grant.flag not in catalogue.flags:
+            raise ValueError(f"clearances: unknown flag {grant.flag!r}")
 
 
 def chronicity(inp: ScreeningInput, catalogue: ktypes.Catalogue) -> tuple[Chronicity, ...]:
-    """Acute / subacute / chronic for each diagnosis with an onset and a chronicity rule (REFERENCE §2)."""
+    """Acute / subacute / chronic, and the stage where the condition has stages, for each diagnosis with
+    an onset and a chronicity rule (REFERENCE §2)."""
     out: list[Chronicity] = []
     for d in inp.diagnoses:
-        rule = catalogue.conditions[d.condition].chronicity
+        condition = catalogue.conditions[d.condition]
+        rule = condition.chronicity
         if d.onset is None or rule is None:
             continue  # no onset recorded, or no rule (e.g. relaxation is not a clinical condition)
         result = chron.chronicity(d.condition, d.onset, inp.on, rule=rule)
-        out.append(Chronicity(d.condition, result.label, result.rule_text, result.source_ids))
+        stage = condition.stage_on(d.onset, inp.on)
+        out.append(
+            Chronicity(
+                d.condition,
+                result.label,
+                result.rule_text,
+                result.source_ids,
+                stage=stage.key if stage else "",
+                stage_label=stage.label if stage else "",
+            )
+        )
     return tuple(out)
 
 
@@ -88,7 +115,8 @@ def decide(findings: Iterable[Finding]) -> Decision:
 
 
 def lowest_cap(findings: Iterable[Finding]) -> Pressure | None:
-    caps = [f.pressure_cap for f in findings if f.pressure_cap is not None]
+    """The lowest cap for the whole visit; a finding with an area caps that area only (`pressure_cap_at`)."""
+    caps = [f.pressure_cap for f in findings if f.pressure_cap is not None and f.area is None]
     return min(caps, key=lambda p: p.rank) if caps else None
 
 

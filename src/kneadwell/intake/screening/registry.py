@@ -21,10 +21,15 @@ from .types import (
     Area,
     ClearanceGrant,
     Decision,
+    Diagnosis,
     Finding,
     Pressure,
     ScreeningInput,
 )
+
+# The clearance scope that names one catalogue flag (referrals.ClearanceScope.FLAG): the referrer's
+# documented medical evaluation of that flag, which lifts a referral out (issue 7, item 7).
+FLAG_SCOPE = "flag"
 
 
 class Family(StrEnum):
@@ -116,6 +121,39 @@ class RuleContext:
 
     # --- clearances -----------------------------------------------------------------------------
 
+    def flag_clearance(self, flag_id: str) -> ClearanceGrant | None:
+        """A clearance in force naming this flag: the referrer's documented medical evaluation of it."""
+        for grant in self.inp.clearances:
+            if grant.scope == FLAG_SCOPE and grant.flag == flag_id and grant.in_force(self.inp.on):
+                return grant
+        return None
+
+    def cleared(
+        self, flag_id: str, grant: ClearanceGrant, *, area: Area | None = None, what: str = ""
+    ) -> Finding:
+        """The finding for a flag a clearance has lifted: the visit goes ahead with the precautions it states.
+
+        The severity drops to `proceed_with_precautions` so staff keep seeing the flag, who cleared it,
+        when, and what the clearance asks for.
+        """
+        flag = self.flag(flag_id)
+        who = f" by {grant.provider}" if grant.provider else ""
+        until = f", until {grant.expires.isoformat()}" if grant.expires else ""
+        asks = grant.note.strip() or "none stated"
+        answer = f" ({what})" if what else ""
+        return self.finding(
+            flag_id,
+            severity=Decision.PROCEED_WITH_PRECAUTIONS,
+            area=area,
+            message_staff=(
+                f"{flag.label}{answer}: cleared{who} on {grant.granted.isoformat()}{until} after a medical "
+                f"evaluation. Precautions the clearance states: {asks}"
+            ),
+            message_patient=(
+                "Your doctor has checked this and cleared massage. We will follow what they advised."
+            ),
+        )
+
     def clearance(self, scopes: Iterable[str], area: Area | None) -> ClearanceGrant | None:
         """A clearance in force on the screening date whose scope is one of `scopes` and covers `area`.
 
@@ -143,6 +181,8 @@ class RuleContext:
         area_off_limits: bool = False,
         forbidden_techniques: Iterable[str] = (),
         pressure_cap: Pressure | None = None,
+        clearance_scope: str = "",
+        instructions: tuple[str, ...] = (),
     ) -> Finding:
         """A finding for the running rule, with the flag's sources and verified marker."""
         if self.rule is None:
@@ -160,7 +200,47 @@ class RuleContext:
             forbidden_techniques=frozenset(forbidden_techniques),
             pressure_cap=pressure_cap,
             verified=flag.verified,
+            clearance_scope=clearance_scope,
+            instructions=instructions,
         )
+
+    # --- regions --------------------------------------------------------------------------------
+
+    def limb_areas(self, area: Area, *, with_quadrant: bool = False) -> tuple[Area, ...]:
+        """Every region of the limb `area` belongs to, on its side (a region outside a limb: itself).
+
+        With `with_quadrant`, also the trunk regions of that limb's quadrant (arm: upper; leg: lower).
+        The trunk regions have no side, so the whole region is included: the cautious reading.
+        """
+        region = self.catalogue.regions[area.region]
+        if not region.limb:
+            return (area,)
+        side = area.side or "bilateral"
+        out = [Area(key, side) for key, r in self.catalogue.regions.items() if r.limb == region.limb]
+        if with_quadrant:
+            quadrant = "upper" if region.limb == "arm" else "lower"
+            out += [Area(key) for key, r in self.catalogue.regions.items() if r.quadrant == quadrant]
+        return tuple(out)
+
+    def condition_sites(self, condition_key: str) -> tuple[tuple[Diagnosis, Area], ...]:
+        """(diagnosis, area) where each diagnosis of the condition is: its own areas; else, for a site
+        taken from the intake, the areas of concern; else the condition's listed regions on its side."""
+        out: list[tuple[Diagnosis, Area]] = []
+        for d in self.inp.diagnoses:
+            if d.condition != condition_key:
+                continue
+            condition = self.catalogue.conditions[d.condition]
+            if d.areas:
+                sites: tuple[Area, ...] = d.areas
+            elif condition.regions_scope == "from_intake":
+                sites = self.inp.areas
+            else:
+                sites = tuple(
+                    Area(r, (d.side or "bilateral") if self.catalogue.regions[r].paired else None)
+                    for r in condition.regions
+                )
+            out += [(d, site) for site in sites]
+        return tuple(out)
 
 
 # Walton pressure scale: 4 = deep pressure, "what most mean by deep" (REFERENCE §6.3 [R42]).
