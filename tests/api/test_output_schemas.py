@@ -37,7 +37,8 @@ from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.knowledge.vocabulary import LIGHTING_VALUES, MUSIC_VALUES, SIDES, Area, Pressure
 from kneadwell.planning.matching import Excluded, Match, MatchResult, Reason
 from kneadwell.planning.models import CarePlan
-from kneadwell.planning.tailoring import ROLES, Rationale, Segment, SessionPlan
+from kneadwell.planning.tailoring import Rationale, Segment, SessionPlan
+from kneadwell.planning.tailoring.rules import ROLES
 from kneadwell.referrals.models import Referral
 from tests.cast import Cast
 

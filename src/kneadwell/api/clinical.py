@@ -39,7 +39,7 @@ from kneadwell.patients.models import Lighting, Music, Pressure
 from kneadwell.planning.matching import Excluded, Match, MatchResult, Reason
 from kneadwell.planning.tailoring import SessionPlan
 
-# The stages of knowledge.types.CHRONICITY_LABELS and the roles of planning.tailoring.ROLES.
+# The stages of knowledge.types.CHRONICITY_LABELS and the roles of planning.tailoring.rules.ROLES.
 ChronicityLabel = Literal["acute", "subacute", "chronic"]
 SegmentRole = Literal["focus", "related", "general"]
 

@@ -18,19 +18,15 @@ and source of each entry are data for the "Why?" links and the generated docs.
 
 Pure Python: no Django, no database, deterministic. Clinical content comes only from the
 catalogue (`kneadwell.knowledge`) and the screening result; how minutes are shared out is a clinic
-setting (`planning/settings.py`), labelled as such in the rationale.
-"""
+setting (`planning/settings.py`), labelled as such in the rationale."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
-from typing import Any
 
 from kneadwell.intake.screening.gate import visit_gate
-from kneadwell.intake.screening.types import Decision, Finding, ScreeningResult
+from kneadwell.intake.screening.types import Decision, Finding
 from kneadwell.knowledge.catalogue import catalogue as load_catalogue
 from kneadwell.knowledge.types import LATERALITIES, Adaptation, Catalogue, Condition
 from kneadwell.knowledge.vocabulary import (
@@ -42,344 +38,17 @@ from kneadwell.knowledge.vocabulary import (
     Diagnosis,
     Pressure,
 )
-from kneadwell.planning.settings import CLINIC_SETTING, DEFAULT_SETTINGS, TailoringSettings
-
-ROLES = ("focus", "related", "general")
-
-# The source document (A1): tailoring, stretches → loose clothing, spot work, ambience, feedback.
-ARTICLE = "A1"
-
-# Techniques whose catalogue description ties them to the problem site itself (the scar, the
-# inside of the jaw, the tendon insertion): planned only on focus segments where the condition
-# that lists them applies, never on related or general work.
-SITE_SPECIFIC = frozenset({"scar_mobilization", "intraoral_tmj", "cross_fiber_friction"})
-# Intraoral work reaches the masseter and pterygoids, which the catalogue files under `jaw`.
-INTRAORAL_REGION = "jaw"
-SWEDISH = "swedish"
-# Deep transverse friction is never the only technique at an area: a Cochrane review found
-# insufficient evidence of benefit for it in tendinopathy (Loew 2014 [R39], REFERENCE §10).
-NOT_ALONE = frozenset({"cross_fiber_friction"})
-NOT_ALONE_SOURCE = "R39"
-
-
-# --- Rule registry -------------------------------------------------------------------------------
-
-# Every rationale entry a plan can carry, for docs/clinical-rules.md. `source` is where the rule
-# comes from: a catalogue source id, "clinic_setting", "catalogue" (the condition's own cited basis,
-# named in each plan), or "screening" (the finding's sources). Screening findings passed through
-# to a blocked plan carry the rule id `screening.<rule>` of the screening registry.
-RULES: dict[str, tuple[str, str]] = {
-    "tailoring.family.therapeutic": (
-        ARTICLE,
-        "Therapeutic: most time on the areas of concern, other muscle groups with the rest (S10, S14).",
-    ),
-    "tailoring.family.spot_work": (
-        ARTICLE,
-        "Spot work: the single primary area of concern, all the time (S15).",
-    ),
-    "tailoring.family.whole_body": (
-        ARTICLE,
-        "A therapeutic visit whose only condition is relaxation, with no area of concern, covers the whole body "
-        "without a focus.",
-    ),
-    "tailoring.family.relaxation": (
-        CLINIC_SETTING,
-        "Relaxation: the clinic's whole-body template, Swedish work.",
-    ),
-    "tailoring.blocked.screening": (
-        "screening",
-        "Screening holds the visit (refer out, defer, or a clearance the whole visit waits for): no plan, "
-        "with the holding findings and what would unblock them.",
-    ),
-    "tailoring.blocked.no_workable_region": (
-        "screening",
-        "Every candidate region is restricted, avoided or has no trained technique: no plan.",
-    ),
-    "tailoring.restricted_area": (
-        "screening",
-        "A region screening restricts (or the patient avoids) is never planned.",
-    ),
-    "tailoring.restricted_side": (
-        "screening",
-        "A bilateral area with one restricted side keeps the other side.",
-    ),
-    "tailoring.focus.from_conditions": (
-        "catalogue",
-        "No area recorded: focus on the diagnosed conditions' listed regions (by the diagnosis code's "
-        "anatomy where the catalogue has a variant).",
-    ),
-    "tailoring.focus.all_restricted": (
-        "screening",
-        "All areas of concern restricted: related and general work only, said in the reasons.",
-    ),
-    "tailoring.spot_work.primary": (ARTICLE, "Spot work covers the first workable area of concern only."),
-    "tailoring.allocation.focus_share": (
-        CLINIC_SETTING,
-        "Focus regions get the majority of the minutes (default 67 %, to the nearest minute).",
-    ),
-    "tailoring.allocation.priority": (
-        CLINIC_SETTING,
-        "Focus minutes are split by the order of the areas of concern.",
-    ),
-    "tailoring.allocation.merged": (
-        CLINIC_SETTING,
-        "A non-focus share below the minimum segment goes to the focus regions.",
-    ),
-    "tailoring.allocation.focus_only": (
-        CLINIC_SETTING,
-        "No related or general region can be worked: all minutes to the focus.",
-    ),
-    "tailoring.allocation.general": (
-        CLINIC_SETTING,
-        "No workable related muscle group: the rest goes to general Swedish work.",
-    ),
-    "tailoring.allocation.dropped": (
-        CLINIC_SETTING,
-        "Regions that do not fit at the minimum segment length are left out, lowest priority first.",
-    ),
-    "tailoring.regions.variant": (
-        "catalogue",
-        "The diagnosis code picks the regions (cervical or lumbar radiculopathy, carpal tunnel syndrome).",
-    ),
-    "tailoring.techniques.focus": (
-        "catalogue",
-        "Focus techniques: listed by the condition, trained, not forbidden by screening at the area.",
-    ),
-    "tailoring.techniques.related": (
-        "catalogue",
-        "Related techniques: Swedish plus the condition's techniques, trained and allowed; no site-specific work.",
-    ),
-    "tailoring.techniques.general": (
-        CLINIC_SETTING,
-        "General and relaxation work: Swedish, if trained and allowed.",
-    ),
-    "tailoring.techniques.untrained": (
-        ARTICLE,
-        "No trained and allowed technique for an area: it is not planned; the plan names colleagues who "
-        "are trained for it (S12).",
-    ),
-    "tailoring.techniques.not_alone": (
-        NOT_ALONE_SOURCE,
-        "Cross-fibre friction is never the only technique at an area (insufficient evidence, Loew 2014).",
-    ),
-    "tailoring.techniques.no_sustained_pressure": (
-        "catalogue",
-        "No sustained-pressure technique where the diagnosis' variant rules it out (carpal tunnel).",
-    ),
-    "tailoring.techniques.order": (
-        CLINIC_SETTING,
-        "Techniques ordered warm-up → specific → stretching → finishing (clinic convention).",
-    ),
-    "tailoring.stage": (
-        "catalogue",
-        "The condition's stage or chronicity adapts the work at its areas (techniques left out, a lower "
-        "pressure ceiling): freezing-stage frozen shoulder, acute whiplash.",
-    ),
-    "tailoring.pressure.preference": (
-        CLINIC_SETTING,
-        "Pressure range: the preferred level and one level below it.",
-    ),
-    "tailoring.pressure.feedback": (
-        ARTICLE,
-        "Last session's 'too deep' lowers the range one level; 'too light' raises it (S17).",
-    ),
-    "tailoring.pressure.cap": ("screening", "The range never exceeds screening's pressure cap."),
-    "tailoring.pressure.segment": (
-        "catalogue",
-        "A segment keeps a lower ceiling where screening, the stage or its techniques ask for one "
-        "(lymphatic drainage is always light).",
-    ),
-    "tailoring.instructions.loose_clothing": (
-        ARTICLE,
-        "Stretching planned → wear loose-fitting clothing or active-wear (S16).",
-    ),
-    "tailoring.instructions.first_visit": (
-        CLINIC_SETTING,
-        "First visit → bring the referral and arrive early.",
-    ),
-    "tailoring.instructions.spot_work_timing": (
-        ARTICLE,
-        "Spot work → timing instructions next to the host visit (S15).",
-    ),
-    "tailoring.instructions.screening": (
-        "screening",
-        "Instructions screening asks for (side-lying in later pregnancy; drainage proximal to a swollen "
-        "injury) are carried into the plan.",
-    ),
-    "tailoring.ambience": (
-        ARTICLE,
-        "Lighting and music from the patient's preference, else the clinic default (S13).",
-    ),
-    "tailoring.precaution": (
-        "screening",
-        "Precautions and clearances from screening are shown with the plan.",
-    ),
-}
-
-
-# --- Contract ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PressureFeedback:
-    """What the patient said about pressure at an area last session (S17)."""
-
-    area: Area
-    feedback: str  # too_light | ok | too_deep
-
-
-@dataclass(frozen=True, slots=True)
-class Colleague:
-    """Another therapist who could take the patient: their name and trained technique keys (S12)."""
-
-    name: str
-    trainings: frozenset[str]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PlanRequest:
-    service_family: str  # relaxation | therapeutic | spot_work
-    hands_on_minutes: int
-    diagnoses: tuple[Diagnosis, ...] = ()
-    areas: tuple[Area, ...] = ()  # areas of concern, most important first
-    screening: ScreeningResult
-    therapist_trainings: frozenset[str] = frozenset()  # technique keys
-    pressure_preference: Pressure | None = None
-    lighting: str = ""  # "" | soft | bright
-    music: str = ""  # "" | calm | none
-    last_feedback: tuple[PressureFeedback, ...] = ()
-    first_visit: bool = False
-    avoid_areas: tuple[Area, ...] = ()  # areas the patient asked us not to work on
-    colleagues: tuple[Colleague, ...] = ()  # other therapists, named when this one is not trained
-    settings: TailoringSettings = DEFAULT_SETTINGS
-
-
-@dataclass(frozen=True, slots=True)
-class Segment:
-    region: str
-    side: str | None
-    minutes: int
-    techniques: tuple[str, ...]  # in phase order: warm-up → specific → stretching → finishing
-    role: str  # focus | related | general
-    # A ceiling below the session's range at this area (a local cap, the stage, light-only techniques).
-    pressure_max: Pressure | None = None
-    notes: tuple[str, ...] = ()  # plain sentences for the therapist at this area
-
-    @property
-    def area(self) -> Area:
-        return Area(self.region, self.side)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "region": self.region,
-            "side": self.side,
-            "minutes": self.minutes,
-            "techniques": list(self.techniques),
-            "role": self.role,
-            "pressure_max": self.pressure_max.value if self.pressure_max else None,
-            "notes": list(self.notes),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Rationale:
-    """Why one decision was taken: the rule, its source (catalogue id, "clinic_setting" or None)."""
-
-    rule: str
-    source: str | None
-    text: str
-    verified: bool = True  # False when the decision rests on catalogue items marked unverified
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "source": self.source, "text": self.text, "verified": self.verified}
-
-
-@dataclass(frozen=True, slots=True)
-class SessionPlan:
-    blocked: bool
-    reasons: tuple[str, ...]
-    segments: tuple[Segment, ...]
-    pressure: tuple[Pressure, Pressure] | None  # (min, max); None when blocked
-    instructions: tuple[str, ...]
-    ambience: dict[str, str]
-    precautions: tuple[Finding, ...]
-    rationale: tuple[Rationale, ...]
-    unblock: tuple[str, ...] = ()  # what would let a blocked visit go ahead (screening holds)
-
-    @property
-    def minutes(self) -> int:
-        return sum(s.minutes for s in self.segments)
-
-    @property
-    def techniques(self) -> frozenset[str]:
-        return frozenset(t for s in self.segments for t in s.techniques)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able data, in the shape the API and CLI show."""
-        return {
-            "blocked": self.blocked,
-            "reasons": list(self.reasons),
-            "unblock": list(self.unblock),
-            "segments": [s.to_dict() for s in self.segments],
-            "pressure": None
-            if self.pressure is None
-            else {"min": self.pressure[0].value, "max": self.pressure[1].value},
-            "instructions": list(self.instructions),
-            "ambience": dict(self.ambience),
-            "precautions": [_finding_dict(f) for f in self.precautions],
-            "rationale": [r.to_dict() for r in self.rationale],
-        }
-
-
-def _finding_dict(finding: Finding) -> dict[str, Any]:
-    return {
-        "code": finding.code,
-        "severity": finding.severity.value,
-        "message_staff": finding.message_staff,
-        "sources": list(finding.sources),
-        "region": finding.area.region if finding.area else None,
-        "side": finding.area.side if finding.area else None,
-        "verified": finding.verified,
-    }
-
-
-# --- Minutes -----------------------------------------------------------------------------------
-
-
-def apportion(total: int, weights: Sequence[int], minimum: int) -> list[int]:
-    """Whole minutes in proportion to `weights`, summing exactly to `total`, none below `minimum`.
-
-    Entries whose share would fall below the minimum are held at the minimum and the rest is shared
-    again among the others; rounding uses the largest remainder, ties to the earlier entry, so the
-    answer is deterministic. Needs ``len(weights) * minimum <= total``.
-    """
-    n = len(weights)
-    if n == 0 or min(weights) <= 0:
-        raise ValueError("apportion needs one or more positive weights")
-    if n * minimum > total:
-        raise ValueError(f"{n} segments of at least {minimum} minutes do not fit in {total}")
-    held: set[int] = set()
-    while True:
-        free = [i for i in range(n) if i not in held]
-        remaining = total - minimum * len(held)
-        weight_sum = sum(weights[i] for i in free)
-        quotas = {i: Fraction(remaining * weights[i], weight_sum) for i in free}
-        below = {i for i in free if quotas[i] < minimum}
-        if not below:
-            break
-        # Safe: the free entries' mean quota is >= minimum, so not all of them fall below it.
-        held |= below
-    out = [minimum] * n
-    for i in free:
-        out[i] = math.floor(quotas[i])
-    leftover = remaining - sum(out[i] for i in free)
-    by_remainder = sorted(free, key=lambda i: (-(quotas[i] - math.floor(quotas[i])), i))
-    for i in by_remainder[:leftover]:
-        out[i] += 1
-    return out
-
-
-# --- Engine ------------------------------------------------------------------------------------
+from kneadwell.planning.settings import CLINIC_SETTING, TailoringSettings
+from kneadwell.planning.tailoring.contract import PlanRequest, Rationale, Segment, SessionPlan
+from kneadwell.planning.tailoring.minutes import apportion, nearest_minute
+from kneadwell.planning.tailoring.rules import (
+    ARTICLE,
+    INTRAORAL_REGION,
+    NOT_ALONE,
+    NOT_ALONE_SOURCE,
+    SITE_SPECIFIC,
+    SWEDISH,
+)
 
 
 def plan_session(req: PlanRequest, *, catalogue: Catalogue | None = None) -> SessionPlan:
@@ -519,7 +188,8 @@ class _Planner:
     def _whole_body_visit(self) -> bool:
         """A clinical service booked for relaxation alone: no area of concern, so the whole body, no focus."""
         req = self.req
-        whole = bool(req.diagnoses) and not req.areas
+        # Spot work is one area by definition; only a full therapeutic session can cover the whole body.
+        whole = req.service_family == "therapeutic" and bool(req.diagnoses) and not req.areas
         whole = whole and all(
             self.cat.conditions[d.condition].regions_scope == "whole_body" for d in req.diagnoses
         )
@@ -975,7 +645,7 @@ class _Planner:
             return self._fit(focus, total)
         if not focus:
             return self._fit(others, total)
-        focus_minutes = _nearest_minute(total * self.s.focus_share)
+        focus_minutes = nearest_minute(total * self.s.focus_share)
         rest = total - focus_minutes
         if rest < minimum:
             self.note(
@@ -1282,16 +952,12 @@ INSTRUCTION_NOTES = {
     "lymphatic_proximal": "light lymphatic drainage proximal to the injury only.",
 }
 
+
 ROLE_WORDS = {"focus": "Focus", "related": "Related muscles", "general": "General"}
 
 
 def _levels(n: int) -> str:
     return {0: "no level", 1: "one level"}.get(n, f"{n} levels")
-
-
-def _nearest_minute(value: Fraction) -> int:
-    """A share of minutes to the nearest whole minute, halves up (67 % of 50 min is 34 min)."""
-    return math.floor(value + Fraction(1, 2))
 
 
 def _techniques_source(conditions: Sequence[Condition]) -> tuple[str | None, bool]:
