@@ -23,8 +23,22 @@ import getpass
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:  # the models load after Django is set up, inside each command
+    from django.db.models import Model
+
+    from kneadwell.accounts.models import User
+    from kneadwell.backups import Target
+    from kneadwell.clinic.models import Service
+    from kneadwell.intake.screening.types import ScreeningResult
+    from kneadwell.patients.models import Patient
+    from kneadwell.planning.tailoring import SessionPlan
+    from kneadwell.therapists.models import Therapist
+
+M = TypeVar("M", bound="Model")
 
 SETTINGS_MODULE = "kneadwell.settings"
 DEFAULT_PORT = 8000
@@ -222,7 +236,7 @@ def _describe_database() -> str:
 # --------------------------------------------------------------------------- token
 
 
-def _user(username: str):  # type: ignore[no-untyped-def]
+def _user(username: str) -> User:
     from kneadwell.accounts.models import User
 
     try:
@@ -295,27 +309,37 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- plan
 
 
-def _find(model, value: str, label: str, name_fields: tuple[str, str]):  # type: ignore[no-untyped-def]
+def _find(model: type[M], value: str, label: str, name_fields: tuple[str, str]) -> M:
     """One row by public id, or by "Given Family" name (case-insensitive); a clear error otherwise."""
     from kneadwell.accounts.scoping import parse_public_id
 
     parsed = parse_public_id(value)
     if parsed is not None:
-        rows = list(model.objects.filter(public_id=parsed))
+        rows = list(model._default_manager.filter(public_id=parsed))
     else:
         given, _, family = value.strip().partition(" ")
         rows = list(
-            model.objects.filter(**{f"{name_fields[0]}__iexact": given, f"{name_fields[1]}__iexact": family})
+            model._default_manager.filter(
+                **{f"{name_fields[0]}__iexact": given, f"{name_fields[1]}__iexact": family}
+            )
         )
     if not rows:
         raise CommandError(f"No {label} matches {value!r}.")
     if len(rows) > 1:
-        ids = ", ".join(str(r.public_id) for r in rows)
+        ids = ", ".join(str(getattr(r, "public_id", r.pk)) for r in rows)
         raise CommandError(f"{len(rows)} {label}s are called {value!r}; give the id: {ids}.")
     return rows[0]
 
 
-def plan_text(*, patient, service, therapist, on, plan, screening) -> str:  # type: ignore[no-untyped-def]
+def plan_text(
+    *,
+    patient: Patient,
+    service: Service,
+    therapist: Therapist,
+    on: dt.date,
+    plan: SessionPlan,
+    screening: ScreeningResult,
+) -> str:
     """The session plan as a person reads it: what, where, how long, how firm, and why."""
     from kneadwell.knowledge import catalogue
 
@@ -366,12 +390,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if service is None:
         codes = ", ".join(Service.objects.filter(active=True).values_list("code", flat=True))
         raise CommandError(f"No active service {args.service!r}; use one of: {codes}.")
-    if args.therapist:
-        therapist = _find(Therapist, args.therapist, "therapist", ("given_name", "family_name"))
-    else:
-        therapist = current_therapist(patient, visit_history(patient))
-        if therapist is None:
-            raise CommandError(f"{patient.full_name} has no current therapist; name one with --therapist.")
+    therapist = (
+        _find(Therapist, args.therapist, "therapist", ("given_name", "family_name"))
+        if args.therapist
+        else current_therapist(patient, visit_history(patient))
+    )
+    if therapist is None:
+        raise CommandError(f"{patient.full_name} has no current therapist; name one with --therapist.")
     location = therapist.locations.order_by("name").first()
     on = args.date or location_today(location)
     try:
@@ -430,7 +455,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- backup
 
 
-def _backup_target():  # type: ignore[no-untyped-def]
+def _backup_target() -> Target:
     from django.db import connection
 
     from kneadwell.backups import Target

@@ -30,7 +30,7 @@ from .subjects import object_label, patient_ids_of
 CHANNEL = "admin"
 
 
-class AuditedModelAdmin(ModelAdmin):  # type: ignore[type-arg]
+class AuditedModelAdmin(ModelAdmin):
     """Records reads and writes made through this ModelAdmin in the audit trail."""
 
     def _audit(
@@ -128,7 +128,7 @@ class AuditedAdminSite(admin.AdminSite):
     def register(
         self,
         model_or_iterable: type[models.Model] | Iterable[type[models.Model]],
-        admin_class: type[ModelAdmin] | None = None,  # type: ignore[type-arg]
+        admin_class: type[ModelAdmin] | None = None,
         **options: Any,
     ) -> None:
         admin_class = admin_class or ModelAdmin

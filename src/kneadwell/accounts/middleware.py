@@ -111,6 +111,7 @@ class SessionTimeoutMiddleware:
         is_status_check = request.path == STATUS_PATH and request.method == "GET"
         if not is_status_check and (seen_at is None or at - float(seen_at) >= SEEN_RESOLUTION):
             session[SESSION_SEEN_AT] = seen_at = at
+        # For the session-status view: how long this session has left (a per-request value).
         request.session_seconds_left = max(  # type: ignore[attr-defined]
             0, int(min(float(seen_at or at) + idle, float(auth_at) + lifetime) - at)
         )
@@ -118,7 +119,7 @@ class SessionTimeoutMiddleware:
 
     def _expire(self, request: HttpRequest, *, reason: str, limit_minutes: int) -> HttpResponse:
         audit.audit_record(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,  # type: ignore[arg-type]  # signed in: the session being expired is theirs
             action=AuditAction.SESSION_EXPIRED,
             object_type="session",
             channel="web",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -90,10 +91,10 @@ class AuditAction(models.TextChoices):
 
 
 class AuditQuerySet(models.QuerySet["AuditEvent"]):
-    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+    def update(self, **kwargs: object) -> int:
         raise TypeError("The audit trail is append-only.")
 
-    def delete(self):  # type: ignore[no-untyped-def]
+    def delete(self) -> tuple[int, dict[str, int]]:
         raise TypeError("The audit trail is append-only.")
 
 
@@ -137,12 +138,12 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_type}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise TypeError("The audit trail is append-only.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError("The audit trail is append-only.")
 
 
@@ -208,3 +209,7 @@ class SecurityPolicy(models.Model):
     def current(cls) -> SecurityPolicy:
         """The policy row, or (unsaved) the defaults until a clinic admin saves it. Read on every request."""
         return cls.objects.order_by("pk").first() or cls(pk=1)
+
+
+# Whoever is asking: a signed-in User, or Django's AnonymousUser (scope functions answer both).
+Viewer = User | AnonymousUser

@@ -92,7 +92,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
         return None
     cached = request.__dict__.get(_CACHE_ATTR, False)
     if cached is not False:
-        return cached  # type: ignore[no-any-return]
+        return cached
     trusted = _trusted(tuple(getattr(settings, "KNEADWELL_TRUSTED_PROXIES", ())))
     ip = resolve_client(
         request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_X_FORWARDED_FOR", ""), trusted

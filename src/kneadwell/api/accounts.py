@@ -9,6 +9,7 @@ from ninja import Field, Router, Schema
 
 from kneadwell.accounts.models import Role, User
 
+from .auth import api_user
 from .schemas import ErrorOut
 
 router = Router(tags=["me"])
@@ -35,4 +36,4 @@ class MeOut(Schema):
 
 @router.get("/me", response={200: MeOut, 401: ErrorOut}, summary="The authenticated user")
 def me(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
+    return api_user(request)

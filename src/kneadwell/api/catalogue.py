@@ -102,7 +102,7 @@ class MeasureOut(Provenance):
     mcids: list[McidOut]
 
 
-def _page(items: list) -> dict[str, object]:  # type: ignore[type-arg]
+def _page(items: list) -> dict[str, object]:
     return {"items": items, "count": len(items)}
 
 

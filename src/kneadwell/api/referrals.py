@@ -195,7 +195,7 @@ def _clearance_out(c: Clearance) -> dict[str, object]:
 
 def _audit(
     request: HttpRequest, action: AuditAction, object_type: str, obj: object, patient_ids: list
-) -> None:  # type: ignore[type-arg]
+) -> None:
     audit_record(
         actor=request.user if isinstance(request.user, User) else None,
         action=action,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import ClinicSettings, Location, Room, Service
 
@@ -41,9 +42,9 @@ class ServiceAdmin(admin.ModelAdmin):
 class ClinicSettingsAdmin(admin.ModelAdmin):
     list_display = ("__str__", "focus_percent", "min_segment_minutes", "time_zone")
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         # One row: ClinicSettings.current() makes it; the admin edits it.
         return not ClinicSettings.objects.exists()
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: ClinicSettings | None = None) -> bool:
         return False

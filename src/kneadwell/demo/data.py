@@ -289,6 +289,7 @@ def make_diagnosis(
         condition=condition,
         icd10=icd10,
         onset=onset,
+        # side is a plain str here; pydantic checks it against the Side literal.
         areas=tuple(AreaIn(region=r, side=side) for r, side in areas),  # type: ignore[arg-type]
     ).model_dump(mode="json")
 

@@ -11,7 +11,7 @@ class IntakeConfig(AppConfig):
         checks.register(catalogue_check)
 
 
-def catalogue_check(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+def catalogue_check(app_configs: object, **kwargs: object) -> list[checks.CheckMessage]:
     """The clinical catalogue (shipped, or the clinic's KNEADWELL_CATALOGUE_DIR copy) must be consistent."""
     from kneadwell.knowledge import loader
 

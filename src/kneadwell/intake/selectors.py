@@ -10,6 +10,7 @@ from typing import TypeVar
 from django.db.models import QuerySet
 from pydantic import BaseModel
 
+from kneadwell.accounts.models import Viewer
 from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.patients.models import Patient
 from kneadwell.patients.selectors import patient_scope
@@ -31,7 +32,7 @@ OPEN_REFERRAL_STATUSES = (
 )
 
 
-def intake_scope(user) -> QuerySet[Intake]:  # type: ignore[no-untyped-def]
+def intake_scope(user: Viewer) -> QuerySet[Intake]:
     return Intake.objects.filter(patient__in=patient_scope(user)).select_related("patient", "recorded_by")
 
 
@@ -153,7 +154,7 @@ def clearance_grants(patient: Patient) -> tuple[t.ClearanceGrant, ...]:
         t.ClearanceGrant(
             scope=c.scope,
             area=t.Area(c.region, c.side or None) if c.region else None,
-            granted=c.granted_on,  # type: ignore[arg-type]
+            granted=c.granted_on,  # type: ignore[arg-type]  # not None: filtered on granted_on__isnull=False
             expires=c.expires_on,
             flag=c.flag,
             provider=c.provider.name,

@@ -437,7 +437,7 @@ def _from_catalogue(key: str, **fields_: object) -> Instrument:
         measure=m,
         bands=m.bands,
         bands_note=m.bands_note,
-        **fields_,  # type: ignore[arg-type]
+        **fields_,  # type: ignore[arg-type]  # the per-instrument fields, typed where fields_ is built
     )
 
 

@@ -208,7 +208,7 @@ def care_plan_approve(*, actor: User, plan: CarePlan) -> CarePlan:
 
 def handoff_create(
     *, actor: User, patient: Patient, to_therapist: Therapist, note: str, reasons: list | None = None
-) -> HandOff:  # type: ignore[type-arg]
+) -> HandOff:
     """The treating therapist hands `patient` to a colleague, saying why."""
     from_therapist = Therapist.objects.filter(user=actor).first()
     if from_therapist is None or not actor.has_perm("planning.add_handoff", patient):

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from kneadwell.accounts.models import Role
+from kneadwell.accounts.models import Role, Viewer
 from kneadwell.patients.selectors import patient_scope
 
 from .models import Clearance, Referral
 
 
-def referral_scope(user) -> QuerySet[Referral]:  # type: ignore[no-untyped-def]
+def referral_scope(user: Viewer) -> QuerySet[Referral]:
     if user is None or not user.is_authenticated or not user.is_active:
         return Referral.objects.none()
     qs = Referral.objects.select_related("patient", "provider")
@@ -24,7 +24,7 @@ def referral_scope(user) -> QuerySet[Referral]:  # type: ignore[no-untyped-def]
     return qs.none()
 
 
-def clearance_scope(user) -> QuerySet[Clearance]:  # type: ignore[no-untyped-def]
+def clearance_scope(user: Viewer) -> QuerySet[Clearance]:
     """Clearances: the provider's own (referrer), the patient's own, their patients' (therapist), all (staff)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Clearance.objects.none()

@@ -103,7 +103,7 @@ def therapist_create(
             therapist.save()
             therapist.locations.set(locations)
             for row in rows:
-                row.therapist = therapist  # type: ignore[attr-defined]
+                row.therapist = therapist  # type: ignore[attr-defined]  # each row type (Licence, Training, …) has it
                 row.save()
     except IntegrityError as exc:
         # Validated above; only a concurrent write (the same licence number

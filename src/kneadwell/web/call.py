@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from kneadwell.accounts.models import STAFF_ROLES, AuditAction
@@ -69,9 +69,9 @@ SEARCH_LIMIT = 20
 NEW_PATIENT_FIELDS = ("given_name", "family_name", "birth_date", "phone", "email")
 
 
-def audit_intake(request: HttpRequest, patient: Patient, intake: Intake, view: str) -> None:
+def audit_intake(request: AuthenticatedRequest, patient: Patient, intake: Intake, view: str) -> None:
     audit_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         action=AuditAction.CREATE,
         object_type="intake",
         object_id=intake.public_id,

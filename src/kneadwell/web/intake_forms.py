@@ -32,7 +32,7 @@ class FormData(Protocol):
 def parse_area(token: str) -> AreaIn:
     """`shoulder:right` → AreaIn; raises ValidationError (unknown region, missing side)."""
     region, _, side = token.strip().partition(":")
-    return AreaIn(region=region, side=side or None)  # type: ignore[arg-type]
+    return AreaIn(region=region, side=side or None)  # type: ignore[arg-type]  # pydantic checks the side
 
 
 def _message(exc: ValidationError) -> list[str]:
@@ -94,7 +94,7 @@ def read_diagnosis(
             errors.setdefault(f"{prefix}condition", []).append("Choose a condition.")
         return None
     try:
-        return DiagnosisIn(condition=condition, icd10=icd10 or None, side=side, onset=onset)  # type: ignore[arg-type]
+        return DiagnosisIn(condition=condition, icd10=icd10 or None, side=side, onset=onset)  # type: ignore[arg-type]  # pydantic checks the side
     except ValidationError as exc:
         mapped = pydantic_errors(
             exc,
@@ -126,7 +126,7 @@ PREFERENCE_CHOICES = {
 def read_preferences(data: FormData, errors: Errors) -> dict[str, object]:
     out: dict[str, object] = {}
     for name, choices in PREFERENCE_CHOICES.items():
-        if name not in data:  # type: ignore[operator]
+        if name not in data:  # type: ignore[operator]  # QueryDict and dict both support `in`; the Protocol omits it
             continue
         value = data.get(name) or ""
         if value not in {c[0] for c in choices}:
@@ -245,7 +245,7 @@ def read_answers(
         else:
             region, _, side = surgery_area.partition(":")
             try:
-                surgeries.append(RecentSurgeryIn(date=surgery_date, region=region, side=side or None))  # type: ignore[arg-type]
+                surgeries.append(RecentSurgeryIn(date=surgery_date, region=region, side=side or None))  # type: ignore[arg-type]  # pydantic checks the side
             except ValidationError as exc:
                 errors.setdefault("surgery_date" if "future" in str(exc) else "surgery_area", []).extend(
                     _message(exc)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from kneadwell.accounts.models import CARE_ROLES, STAFF_ROLES, AuditAction, Role
@@ -13,7 +13,7 @@ from kneadwell.lib.clock import now
 from kneadwell.patients.models import Patient
 from kneadwell.patients.selectors import patient_scope, recent_patients
 from kneadwell.referrals.selectors import referral_scope
-from kneadwell.scheduling.models import AppointmentStatus
+from kneadwell.scheduling.models import Appointment, AppointmentStatus
 from kneadwell.scheduling.selectors import appointment_scope
 from kneadwell.web.base import AuthenticatedRequest, role_required
 from kneadwell.web.care import care_context, user_is_care_staff
@@ -28,10 +28,10 @@ SEARCH_LIMIT = 50
 RECENT_LIMIT = 12
 
 
-def _audit_read(request: HttpRequest, patient: Patient, view: str) -> None:
+def _audit_read(request: AuthenticatedRequest, patient: Patient, view: str) -> None:
     """One read of one patient's page (or part of it), in the audit trail."""
     audit_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         action=AuditAction.READ,
         object_type="patient",
         object_id=patient.public_id,
@@ -42,7 +42,7 @@ def _audit_read(request: HttpRequest, patient: Patient, view: str) -> None:
     )
 
 
-def _split_appointments(appointments):  # type: ignore[no-untyped-def]
+def _split_appointments(appointments: list[Appointment]) -> tuple[list[Appointment], list[Appointment]]:
     """(upcoming in time order, the most recent past ones first)."""
     current = now()
     upcoming = [a for a in appointments if a.status in UPCOMING_STATUSES and a.end >= current]

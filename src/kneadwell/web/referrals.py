@@ -121,6 +121,7 @@ def referrer_home(request: AuthenticatedRequest) -> HttpResponse:
     context = {
         "provider": provider,
         "rows": [
+            # visits_attended and upcoming are the annotation and the Prefetch(to_attr) above.
             _referral_row(r, visits=r.visits_attended or 0, next_visit=next(iter(r.patient.upcoming), None))  # type: ignore[attr-defined]
             for r in referrals
         ],

@@ -32,7 +32,7 @@ ACTIONS = [
 ]
 
 
-def chain_existing_rows(apps, schema_editor):  # type: ignore[no-untyped-def]
+def chain_existing_rows(apps, schema_editor):
     AuditEvent = apps.get_model("accounts", "AuditEvent")
     prev_hash = GENESIS
     batch = []

@@ -20,7 +20,7 @@ DEFAULTS = [
 ]
 
 
-def add_services(apps, schema_editor):  # type: ignore[no-untyped-def]
+def add_services(apps, schema_editor):
     Service = apps.get_model("clinic", "Service")
     for code, name, family, minutes, buffer, kinds in DEFAULTS:
         Service.objects.get_or_create(
@@ -35,7 +35,7 @@ def add_services(apps, schema_editor):  # type: ignore[no-untyped-def]
         )
 
 
-def remove_services(apps, schema_editor):  # type: ignore[no-untyped-def]
+def remove_services(apps, schema_editor):
     apps.get_model("clinic", "Service").objects.filter(code__in=[d[0] for d in DEFAULTS]).delete()
 
 

@@ -31,17 +31,17 @@ class Decision(StrEnum):
         return list(Decision).index(self)
 
     # Compare by restrictiveness, not alphabetically as str would.
-    def __lt__(self, other: object) -> bool:  # type: ignore[override]
-        return self.rank < Decision(other).rank  # type: ignore[arg-type]
+    def __lt__(self, other: object) -> bool:
+        return self.rank < Decision(str(other)).rank
 
-    def __le__(self, other: object) -> bool:  # type: ignore[override]
-        return self.rank <= Decision(other).rank  # type: ignore[arg-type]
+    def __le__(self, other: object) -> bool:
+        return self.rank <= Decision(str(other)).rank
 
-    def __gt__(self, other: object) -> bool:  # type: ignore[override]
-        return self.rank > Decision(other).rank  # type: ignore[arg-type]
+    def __gt__(self, other: object) -> bool:
+        return self.rank > Decision(str(other)).rank
 
-    def __ge__(self, other: object) -> bool:  # type: ignore[override]
-        return self.rank >= Decision(other).rank  # type: ignore[arg-type]
+    def __ge__(self, other: object) -> bool:
+        return self.rank >= Decision(str(other)).rank
 
 
 @dataclass(frozen=True, slots=True)
