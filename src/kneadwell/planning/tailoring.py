@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -31,6 +31,9 @@ from kneadwell.knowledge.vocabulary import (
     Diagnosis,
     Pressure,
 )
+from kneadwell.planning.consents import POLICY_NOTE, ConsentGate
+from kneadwell.planning.learning import Finding as LearnedFinding
+from kneadwell.planning.learning import PainfulTechnique
 from kneadwell.planning.settings import CLINIC_SETTING, DEFAULT_SETTINGS, TailoringSettings
 
 ROLES = ("focus", "related", "general")
@@ -169,6 +172,23 @@ RULES: dict[str, tuple[str, str]] = {
         "screening",
         "Precautions and clearances from screening are shown with the plan.",
     ),
+    # Issue 11: consents and what the last signed note says (planning/consents.py, planning/learning.py).
+    "tailoring.consent.technique": (
+        CLINIC_SETTING,
+        "A technique that needs a consent the patient has not given is not planned (clinic consent policy).",
+    ),
+    "tailoring.consent.region": (
+        CLINIC_SETTING,
+        "A sensitive area is not planned without the patient's consent to work there (clinic consent policy).",
+    ),
+    "tailoring.learn.focus": (
+        ARTICLE,
+        "A finding in the last signed note (trigger point, tone, adhesion, tenderness, pain) makes its region a focus.",
+    ),
+    "tailoring.learn.painful": (
+        ARTICLE,
+        "A technique that raised pain at a region last session is not used first there this time.",
+    ),
 }
 
 
@@ -198,6 +218,10 @@ class PlanRequest:
     first_visit: bool = False
     avoid_areas: tuple[Area, ...] = ()  # areas the patient asked us not to work on
     settings: TailoringSettings = DEFAULT_SETTINGS
+    # Issue 11 (see the section at the end of this module): consents and the last signed note.
+    consent_gates: tuple[ConsentGate, ...] = ()  # work left out for a missing consent
+    learned_focus: tuple[LearnedFinding, ...] = ()  # last note's findings: regions to focus on
+    painful_techniques: tuple[PainfulTechnique, ...] = ()  # raised pain last time: not first again
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +376,10 @@ def _validate(req: PlanRequest, cat: Catalogue) -> None:
         check_area(fb.area, "last_feedback")
         if fb.feedback not in FEEDBACK_VALUES:
             raise ValueError(f"last_feedback: {fb.feedback!r} is not one of {FEEDBACK_VALUES}")
+    for f in req.learned_focus:
+        check_area(f.area, "learned_focus")
+    for t in req.painful_techniques:
+        check_area(t.area, "painful_techniques")
     if unknown := sorted(req.therapist_trainings - cat.techniques.keys()):
         raise ValueError(f"therapist_trainings: unknown technique(s) {unknown}")
     if req.lighting not in LIGHTING_VALUES:
@@ -419,6 +447,7 @@ class _Planner:
                 "Nothing left to plan after removing restricted and avoided regions: no session plan.",
             )
             return self._finish(blocked=True, segments=())
+        segments = _not_first_again(self, segments)
         self._order_note(segments)
         return self._finish(blocked=False, segments=tuple(segments))
 
@@ -511,6 +540,8 @@ class _Planner:
 
     def _why_off(self, area: Area) -> tuple[str, str | None, bool] | None:
         """Why an area cannot be worked at all (text, source, verified), or None when it can."""
+        if (gate := _region_gate(self.req, area)) is not None:
+            return (f"no {gate.consent} consent on file ({POLICY_NOTE})", CLINIC_SETTING, True)
         for f in self.req.screening.findings:
             if f.area_off_limits and f.area is not None and _overlaps(f.area, area):
                 return (f"{f.code} ({f.message_staff})", f.sources[0] if f.sources else None, f.verified)
@@ -580,6 +611,8 @@ class _Planner:
                     if key in f.forbidden_techniques and (f.area is None or _overlaps(f.area, area))
                 )
                 dropped.append(f"{key} (forbidden by screening: {', '.join(codes) or 'screening'})")
+            elif (gate := _technique_gate(self.req, key)) is not None:
+                dropped.append(f"{key} (needs the patient's {gate.consent} consent: {POLICY_NOTE})")
             elif key in SITE_SPECIFIC and not allow_site_specific:
                 dropped.append(f"{key} (only at the problem site itself, not on {role} work)")
             elif key == "intraoral_tmj" and area.region != INTRAORAL_REGION:
@@ -678,6 +711,7 @@ class _Planner:
                     + ", ".join(_area_text(a) for a in raw)
                     + ").",
                 )
+        raw += _learned_focus(self, raw)
         merged: dict[str, Area] = {}
         for a in raw:
             first = merged.get(a.region)
@@ -1008,3 +1042,64 @@ def _techniques_source(conditions: Sequence[Condition]) -> tuple[str | None, boo
 
 def _unverified(verified: bool) -> str:
     return "." if verified else " (the catalogue marks this technique list unverified)."
+
+
+# --- Issue 11: consents and the last signed note ------------------------------------------------
+# Kept apart from the engine above: each hook is one line in the planner (`_filter`, `_why_off`,
+# `_focus_areas`, `plan`) calling a function here.
+
+
+def _technique_gate(req: PlanRequest, technique: str) -> ConsentGate | None:
+    return next((g for g in req.consent_gates if g.technique == technique), None)
+
+
+def _region_gate(req: PlanRequest, area: Area) -> ConsentGate | None:
+    return next((g for g in req.consent_gates if g.region == area.region), None)
+
+
+def _learned_focus(planner: _Planner, raw: Sequence[Area]) -> list[Area]:
+    """Regions with a finding in the last signed note that are not already focus areas."""
+    out: list[Area] = []
+    for finding in planner.req.learned_focus:
+        area = finding.area
+        if any(_overlaps(a, area) for a in (*raw, *out)):
+            continue
+        out.append(area)
+        planner.note(
+            "tailoring.learn.focus",
+            ARTICLE,
+            f"Last session's note found {finding.kind.replace('_', ' ')} at {_area_text(area)}: "
+            "it is a focus this time.",
+        )
+    return out
+
+
+def _not_first_again(planner: _Planner, segments: list[Segment]) -> list[Segment]:
+    """Move a technique that raised pain at a region last time after the segment's other techniques."""
+    out: list[Segment] = []
+    for seg in segments:
+        painful = [
+            t.technique
+            for t in planner.req.painful_techniques
+            if _overlaps(t.area, seg.area) and t.technique in seg.techniques
+        ]
+        techniques = seg.techniques
+        if painful and len(techniques) > 1:
+            techniques = tuple(t for t in techniques if t not in painful) + tuple(
+                t for t in techniques if t in painful
+            )
+            planner.note(
+                "tailoring.learn.painful",
+                ARTICLE,
+                f"{', '.join(dict.fromkeys(painful))} raised pain at {_area_text(seg.area)} last session: "
+                f"not used first this time ({', '.join(techniques)}).",
+            )
+        elif painful:
+            planner.note(
+                "tailoring.learn.painful",
+                ARTICLE,
+                f"{', '.join(painful)} raised pain at {_area_text(seg.area)} last session and is the only "
+                "technique planned there: start gently and ask.",
+            )
+        out.append(replace(seg, techniques=techniques) if techniques != seg.techniques else seg)
+    return out
