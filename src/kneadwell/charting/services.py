@@ -60,7 +60,12 @@ def _prefill(plan: SessionPlan | None, patient: Patient) -> NoteContent:
 @transaction.atomic
 def note_start(*, actor: User, appointment: Appointment) -> Note:
     """The appointment's note, started now (version 1, pre-filled from the session plan) if it has none."""
-    _require(actor, "charting.add_note", appointment, "Only the appointment's therapist writes its note.")
+    _require(
+        actor,
+        "charting.add_note",
+        appointment,
+        "You do not have permission to write this note: only the session's therapist writes it.",
+    )
     existing = Note.objects.filter(appointment=appointment).first()
     if existing is not None:
         return existing
@@ -167,7 +172,12 @@ def _check(content: NoteContent, appointment: Appointment) -> None:
 @transaction.atomic
 def note_save(*, actor: User, note: Note, content: NoteContent) -> NoteVersion:
     """Replace the open version's content with `content` (the editor saves the whole note)."""
-    _require(actor, "charting.change_note", note, "Only the note's therapist may change it.")
+    _require(
+        actor,
+        "charting.change_note",
+        note,
+        "You do not have permission to change this note: only its own therapist may.",
+    )
     version = _locked_open(note)
     _check(content, note.appointment)
     for name in (
@@ -235,7 +245,12 @@ def version_content(version: NoteVersion) -> NoteContent:
 @transaction.atomic
 def note_feedback_add(*, actor: User, note: Note, feedback: FeedbackIn) -> FeedbackEvent:
     """Record one pressure-feedback event mid-session (one touch on the tablet)."""
-    _require(actor, "charting.change_note", note, "Only the note's therapist may change it.")
+    _require(
+        actor,
+        "charting.change_note",
+        note,
+        "You do not have permission to change this note: only its own therapist may.",
+    )
     version = _locked_open(note)
     content = NoteContent(feedback=(feedback,))
     errors = validate(content, appointment_minutes=appointment_minutes(note.appointment))
@@ -257,7 +272,12 @@ def note_feedback_add(*, actor: User, note: Note, feedback: FeedbackIn) -> Feedb
 @transaction.atomic
 def note_sign(*, actor: User, note: Note) -> NoteVersion:
     """Sign the open version: from now on it never changes."""
-    _require(actor, "charting.sign_note", note, "Only the note's own therapist may sign it.")
+    _require(
+        actor,
+        "charting.sign_note",
+        note,
+        "You do not have permission to sign this note: only its own therapist may.",
+    )
     version = _locked_open(note)
     if (
         version.screening_decision in BLOCKING
@@ -291,7 +311,12 @@ def note_sign(*, actor: User, note: Note) -> NoteVersion:
 @transaction.atomic
 def note_amend(*, actor: User, note: Note, reason: str) -> NoteVersion:
     """Open a new version with a reason, starting from the latest signed one (which stays readable)."""
-    _require(actor, "charting.amend_note", note, "Only the note's own therapist may amend it.")
+    _require(
+        actor,
+        "charting.amend_note",
+        note,
+        "You do not have permission to amend this note: only its own therapist may.",
+    )
     reason = reason.strip()
     if not reason:
         raise DomainError("Say why the note is amended.", field="reason", code="reason_required")
@@ -345,7 +370,12 @@ def consent_sign(
     version: str | None = None,
 ) -> Consent:
     """Record the patient's consent to the current text of `kind` (portal: the patient; tablet: staff with the patient)."""
-    _require(actor, "charting.add_consent", patient, "You cannot record consents for this patient.")
+    _require(
+        actor,
+        "charting.add_consent",
+        patient,
+        "You do not have permission to record consents for this patient.",
+    )
     if kind not in CONSENT_KINDS:
         raise DomainError(f"{kind!r} is not a consent kind ({', '.join(CONSENT_KINDS)}).", field="kind")
     text = CURRENT[kind]
@@ -376,7 +406,12 @@ def consent_sign(
 
 @transaction.atomic
 def consent_withdraw(*, actor: User, consent: Consent) -> Consent:
-    _require(actor, "charting.withdraw_consent", consent.patient, "You cannot withdraw this consent.")
+    _require(
+        actor,
+        "charting.withdraw_consent",
+        consent.patient,
+        "You do not have permission to withdraw this consent.",
+    )
     if consent.withdrawn_at is not None:
         raise Conflict("This consent was already withdrawn.", field="consent", code="already_withdrawn")
     consent.withdrawn_at = now()
