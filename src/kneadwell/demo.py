@@ -37,6 +37,7 @@ from kneadwell.accounts.models import AuditAction, Role, User
 from kneadwell.accounts.passwords import DEMO_PASSWORD
 from kneadwell.accounts.services import audit_record
 from kneadwell.clinic.models import Location, LocationKind, Room, Service, ServiceFamily
+from kneadwell.demo_records import load_demo_records
 from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.lib.clock import now
 from kneadwell.lib.errors import DomainError
@@ -554,6 +555,7 @@ class _Builder:
         self._featured_bookings()
         self._fill_calendar()
         self._set_statuses()
+        load_demo_records(as_of=self.as_of)  # issue 11: notes, measures, reports (demo_records.py)
         audit_record(
             actor=None,
             action=AuditAction.CREATE,
