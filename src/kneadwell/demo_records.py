@@ -38,7 +38,7 @@ def _lines(
     total = appointment.service.hands_on
     focus = round(total * 0.67)
     region, side = regions[0] if regions else ("upper_back", "")
-    out = [(region, side, focus, ("swedish", "trigger_point"))]
+    out: list[tuple[str, str, int, tuple[str, ...]]] = [(region, side, focus, ("swedish", "trigger_point"))]
     if total - focus >= 5:
         out.append(("upper_back" if region != "upper_back" else "low_back", "", total - focus, ("swedish",)))
     return out
@@ -85,7 +85,6 @@ def load_demo_records(*, as_of: dt.datetime) -> None:
 
     _featured(featured, by_patient.get(featured.pk, []), payers[0])
     if stuck is not None:
-        patient = Patient.objects.get(pk=stuck)
         therapist_user = by_patient[stuck][-1].therapist.user
         report_create(actor=therapist_user, referral=referrals[stuck], kind="not_improving")
 
@@ -198,7 +197,7 @@ def _featured(patient: Patient, visits: list[Appointment], payer: Payer) -> None
         )
         if n in (0, 3):
             response_record(
-                actor=patient.user,  # type: ignore[arg-type]
+                actor=patient_user,
                 patient=patient,
                 instrument_key="psfs",
                 answers={
