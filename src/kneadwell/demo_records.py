@@ -135,10 +135,12 @@ def _featured(patient: Patient, visits: list[Appointment], payer: Payer) -> None
     if not visits:
         return
     therapist_user: User = visits[0].therapist.user  # type: ignore[assignment]
+    patient_user = patient.user
+    assert patient_user is not None  # the demo's patient login
     for kind in ("treatment", "sensitive_areas", "photographs"):
         consent_sign(
-            actor=patient.user, patient=patient, kind=kind, signer_name=patient.full_name, via="portal"
-        )  # type: ignore[arg-type]
+            actor=patient_user, patient=patient, kind=kind, signer_name=patient.full_name, via="portal"
+        )
     Coverage.objects.create(patient=patient, payer=payer, member_id="PIP-4471023")
     pains = [7, 6, 6, 5, 4, 3, 3, 2]
     for n, appointment in enumerate(visits):
