@@ -300,3 +300,54 @@ def test_the_superbill_page_and_pdf(login, cast, appt):
     assert (
         login(cast.pat_user).get(reverse("appointment-superbill", args=[appt.public_id])).status_code == 403
     )
+
+
+def test_rom_and_wellbeing_are_recorded_from_the_editor_and_bad_rom_names_the_field(login, cast, appt):
+    from kneadwell.outcomes.models import Measurement
+
+    relax = visit(
+        cast,
+        dt.datetime(2026, 12, 2, 15, tzinfo=dt.UTC),
+        service="relaxation-60",
+        status=AppointmentStatus.CHECKED_IN,
+    )
+    client = login(cast.tess_user)
+    url = reverse("appointment-note", args=[relax.public_id])
+    body = client.get(url).content.decode()
+    assert "Wellbeing before the session" in body
+
+    bad = client.post(
+        url,
+        _form(body)
+        | {"rom-motion": "neck_rotation", "rom-side": "left", "rom-value": "850", "action": "save"},
+    )
+    assert bad.status_code == 422
+    assert "rom.value" in bad.content.decode()
+
+    ok = client.post(
+        url,
+        _form(body)
+        | {
+            "wb-stress_nrs": "7",
+            "wb-sleep_nrs": "4",
+            "rom-motion": "neck_rotation",
+            "rom-side": "left",
+            "rom-value": "70",
+            "action": "save",
+        },
+    )
+    assert ok.status_code == 302
+    assert sorted(
+        Measurement.objects.filter(appointment=relax, voided_at__isnull=True).values_list("measure", "value")
+    ) == [("rom", 70.0), ("sleep_nrs", 4.0), ("stress_nrs", 7.0)]
+
+
+def test_phq2_and_gad2_are_due_for_relaxation_patients_only_when_the_clinic_turns_them_on(cast):
+    from kneadwell.charting.models import RecordsSettings
+    from kneadwell.outcomes.selectors import questionnaires_due
+
+    treatable(cast)
+    visit(cast, dt.datetime(2026, 12, 2, 15, tzinfo=dt.UTC), service="relaxation-60")
+    assert questionnaires_due(cast.pat) == []
+    RecordsSettings.objects.create(mental_health_screeners=True)
+    assert [d.instrument for d in questionnaires_due(cast.pat)] == ["phq2", "gad2"]

@@ -141,8 +141,40 @@ def plan_instruments(plan: CarePlan) -> list[str]:
     return [k for k in dict.fromkeys(keys) if k in QUESTIONNAIRES]
 
 
+def screeners_due(patient: Patient) -> list[Due]:
+    """PHQ-2 and GAD-2 for patients with relaxation visits, when the clinic turns them on: at the first
+    visit and every N visits after (the same clinic setting as the condition questionnaires)."""
+    settings_row = RecordsSettings.current()
+    if not settings_row.mental_health_screeners:
+        return []
+    if not Appointment.objects.filter(patient=patient, service__family="relaxation").exists():
+        return []
+    offered = offered_instruments()
+    wanted = [k for k in SCREENERS if k in offered]
+    visits = signed_visits(patient)
+    last: dict[str, int] = {}
+    for response in QuestionnaireResponse.objects.filter(patient=patient, instrument__in=wanted).order_by(
+        "completed_at"
+    ):
+        last[response.instrument] = _visit_at(visits, response.completed_at, response.appointment_id)
+    return list(
+        due_questionnaires(
+            wanted,
+            plan=PlanInfo(planned_sessions=len(visits) + 2),  # no plan of care: never "at discharge"
+            visits_done=len(visits),
+            last_filled_at=last,
+            every=settings_row.questionnaire_every_visits,
+        )
+    )
+
+
 def questionnaires_due(patient: Patient) -> list[Due]:
-    """Questionnaires the patient should fill now (their plan of care's, offered by the clinic's packs)."""
+    """Questionnaires the patient should fill now (their plan of care's, offered by the clinic's packs),
+    and the mental-health screeners for relaxation visits when the clinic turns them on."""
+    return _plan_questionnaires_due(patient) + screeners_due(patient)
+
+
+def _plan_questionnaires_due(patient: Patient) -> list[Due]:
     plan = active_plan(patient)
     if plan is None:
         return []

@@ -40,7 +40,9 @@ from kneadwell.charting.services import (
 )
 from kneadwell.knowledge import catalogue
 from kneadwell.lib.errors import DomainError, FieldErrors
-from kneadwell.outcomes.selectors import appointment_measurements
+from kneadwell.outcomes.models import Channel
+from kneadwell.outcomes.selectors import WELLBEING, appointment_measurements
+from kneadwell.outcomes.services import ROM_METHODS, rating_record, rom_record
 from kneadwell.planning.consents import CONSENT_KINDS
 from kneadwell.scheduling.models import Appointment
 from kneadwell.scheduling.selectors import appointment_scope
@@ -48,6 +50,11 @@ from kneadwell.web.base import AuthenticatedRequest, role_required
 from kneadwell.web.bodymap import BODY_OUTLINE, BODY_SHAPES
 from kneadwell.web.presenters import area_label, plan_view
 
+WELLBEING_WORDS = {
+    "stress_nrs": "Stress (0 none – 10 extreme)",
+    "sleep_nrs": "Sleep (0 very badly – 10 very well)",
+    "mood_nrs": "Mood (0 very low – 10 very good)",
+}
 FEEDBACK_WORDS = {"too_light": "Too light", "ok": "Right", "too_deep": "Too deep"}
 PRESSURES = ("light", "medium", "firm", "deep")
 RESPONSES = (
@@ -353,6 +360,16 @@ def _editor_context(
         "consents": sorted(consents_in_force(note.patient)),
         "versions": visible_versions(note, request.user),
         "is_therapist": request.user.role == Role.THERAPIST,
+        "relaxation": appointment.service.family == "relaxation",
+        "wellbeing": [(k, WELLBEING_WORDS[k]) for k in WELLBEING],
+        "wellbeing_values": {
+            m.measure: int(m.value) for m in appointment_measurements(appointment) if m.measure in WELLBEING
+        },
+        "rom_motions": [
+            (k, f"{m.region.replace('_', ' ').capitalize()}: {m.motion} ({m.unit})", m.per_side)
+            for k, m in catalogue.rom_motions().items()
+        ],
+        "rom_methods": ROM_METHODS,
     }
 
 
@@ -415,6 +432,7 @@ def _post(request: AuthenticatedRequest, note: Note) -> HttpResponse:
     if not errors:
         try:
             note_save(actor=request.user, note=note, content=content)
+            _measures(request, note)
         except FieldErrors as exc:
             errors = exc.errors
         except DomainError as exc:
@@ -440,6 +458,52 @@ def _post(request: AuthenticatedRequest, note: Note) -> HttpResponse:
     else:
         messages.success(request, "Saved.")
     return redirect("appointment-note", note.appointment.public_id)
+
+
+def _measures(request: AuthenticatedRequest, note: Note) -> None:
+    """The visit's wellbeing ratings (relaxation visits) and a ROM measurement, when given in the form.
+
+    Raises DomainError naming the field (`rom.value`, `wellbeing.stress_nrs`) so the editor shows it.
+    """
+    appointment = note.appointment
+    for key in WELLBEING:
+        raw = request.POST.get(f"wb-{key}", "")
+        if raw == "":
+            continue
+        value = _int(raw)
+        try:
+            rating_record(
+                actor=request.user,
+                patient=note.patient,
+                measure=key,
+                value=value if value is not None else -1,
+                appointment=appointment,
+                channel=Channel.TABLET,
+                replace=True,
+            )
+        except DomainError as exc:
+            raise DomainError(exc.message, field=f"wellbeing.{key}") from exc
+    motion, raw = request.POST.get("rom-motion", ""), request.POST.get("rom-value", "").strip()
+    if motion and raw:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise DomainError("Give the range of motion as a number.", field="rom.value") from None
+        try:
+            rom_record(
+                actor=request.user,
+                patient=note.patient,
+                motion=motion,
+                value=value,
+                side=request.POST.get("rom-side") or None,
+                method=request.POST.get("rom-method", "goniometer"),
+                active=request.POST.get("rom-active", "1") == "1",
+                appointment=appointment,
+                channel=Channel.TABLET,
+                replace=True,
+            )
+        except DomainError as exc:
+            raise DomainError(exc.message, field=f"rom.{exc.field}") from exc
 
 
 def _feedback_only(request: AuthenticatedRequest, note: Note, value: str) -> HttpResponse:
