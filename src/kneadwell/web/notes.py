@@ -486,7 +486,7 @@ def _measures(request: AuthenticatedRequest, note: Note) -> None:
     motion, raw = request.POST.get("rom-motion", ""), request.POST.get("rom-value", "").strip()
     if motion and raw:
         try:
-            value = float(raw)
+            degrees = float(raw)
         except ValueError:
             raise DomainError("Give the range of motion as a number.", field="rom.value") from None
         try:
@@ -494,7 +494,7 @@ def _measures(request: AuthenticatedRequest, note: Note) -> None:
                 actor=request.user,
                 patient=note.patient,
                 motion=motion,
-                value=value,
+                value=degrees,
                 side=request.POST.get("rom-side") or None,
                 method=request.POST.get("rom-method", "goniometer"),
                 active=request.POST.get("rom-active", "1") == "1",
