@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypedDict
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
@@ -129,6 +130,17 @@ def last_session(patient: Patient, *, before: dt.datetime | None = None) -> Last
             for technique in line.techniques
         ),
     )
+
+
+class PlanInputs(TypedDict):
+    last_session: LastSession
+    consents: frozenset[str]
+
+
+def plan_inputs(patient: Patient) -> PlanInputs:
+    """What the plan assembler needs from the records, as keyword arguments: the last signed note and
+    the consents in force (for `care_overview(...)`, `screened_session_plan(...)`)."""
+    return PlanInputs(last_session=last_session(patient), consents=consents_in_force(patient))
 
 
 def appointment_session_plan(appointment: Appointment) -> tuple[SessionPlan, ScreeningResult]:
