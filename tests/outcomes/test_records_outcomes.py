@@ -85,3 +85,14 @@ def test_a_report_goes_to_the_referrer_every_n_signed_visits(cast):
     assert made == [0, 1, 1, 2]
     assert set(ProgressReport.objects.values_list("kind", flat=True)) == {ReportKind.INTERIM}
     assert all(r.deliveries.filter(event="sent").exists() for r in ProgressReport.objects.all())
+
+
+def test_check_packs_lists_what_is_offered_and_fails_on_a_bad_pack(tmp_path, capsys):
+    from django.core.management import CommandError, call_command
+
+    (tmp_path / "hit6.toml").write_text(example_pack())
+    call_command("check_packs", str(tmp_path))
+    assert "offered: hit6" in capsys.readouterr().out
+    (tmp_path / "bad.toml").write_text("format = 1\nname = 'x'\n")
+    with pytest.raises(CommandError):
+        call_command("check_packs", str(tmp_path))
