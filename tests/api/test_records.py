@@ -317,6 +317,8 @@ def test_superbill_over_the_api_is_json_or_pdf(api_as, cast, appt):
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "97140" in text
     assert "Superbill" in text
+    image = pypdfium2.PdfDocument(pdf.content)[0].render(scale=0.5).to_pil().convert("L")
+    assert image.getextrema()[0] < 100  # rendered with ink, not blank
 
 
 def test_a_later_visit_learns_from_the_signed_note(api_as, cast, appt):
