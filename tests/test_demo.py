@@ -283,3 +283,26 @@ def test_demo_refuses_a_database_holding_another_clinic(db):
     with pytest.raises(ImproperlyConfigured):
         demo._load_demo(today=TODAY, allow=True)
     assert not Patient.objects.exists()
+
+
+class TestDemoRecords:
+    """Issue 11: every chart and report of the demo has data, and one patient is not improving."""
+
+    def test_signed_notes_with_feedback_and_measures(self, clinic):
+        from kneadwell.charting.models import FeedbackEvent, NoteVersion
+        from kneadwell.outcomes.models import Measurement, QuestionnaireResponse
+
+        assert NoteVersion.objects.filter(status="signed").count() > 100
+        assert FeedbackEvent.objects.filter(feedback="too_deep").exists()
+        assert Measurement.objects.filter(measure="rom").exists()
+        assert QuestionnaireResponse.objects.filter(instrument="psfs").count() >= 2
+
+    def test_the_patient_login_improves_and_one_patient_does_not(self, clinic):
+        from kneadwell.outcomes.models import ProgressReport
+        from kneadwell.outcomes.selectors import patient_progress
+
+        olivia = Patient.objects.get(user__username="patient")
+        pain = patient_progress(olivia).measures[0]
+        assert pain.improvement > 0
+        stuck = ProgressReport.objects.get(kind="not_improving")
+        assert patient_progress(stuck.patient, charts=False).not_improving

@@ -53,7 +53,7 @@ def test_an_import_up_a_layer_breaks_the_contract(tree_copy: Path) -> None:
 
 
 def test_an_engine_importing_django_breaks_the_contract(tree_copy: Path) -> None:
-    target = tree_copy / "kneadwell" / "planning" / "tailoring.py"
+    target = tree_copy / "kneadwell" / "planning" / "tailoring" / "engine.py"
     target.write_text(target.read_text() + "\nimport django.db  # noqa\n")
     result = _lint(tree_copy)
     assert result.returncode != 0

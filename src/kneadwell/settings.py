@@ -139,6 +139,9 @@ INSTALLED_APPS = [
     "kneadwell.intake",
     "kneadwell.planning",
     "kneadwell.scheduling",
+    "kneadwell.charting",
+    "kneadwell.outcomes",
+    "kneadwell.billing",
     "kneadwell.web",
 ]
 
@@ -366,6 +369,12 @@ CONTENT_SECURITY_POLICY = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Instrument packs (docs/instrument-packs.md): the licensed questionnaire texts a clinic holds, one
+# TOML file each, read from this folder beside the packs Kneadwell ships. A missing folder is no pack.
+KNEADWELL_INSTRUMENT_PACK_DIR = Path(
+    os.environ.get("KNEADWELL_INSTRUMENT_PACK_DIR") or DATA_DIR / "instrument-packs"
+).resolve()
 
 LOGGING = {
     "version": 1,

@@ -24,7 +24,10 @@ def _target(cast: Cast, kind: str, side: str) -> str:
         "appointment": (cast.pat_appointment, cast.paula_appointment),
         "therapist": (cast.tess, cast.theo),
         "referral": (cast.pat.referrals.get(), cast.paula.referrals.get()),
-    }[kind]
+    }.get(kind)
+    if kind == "note":  # made only when asked for: a note changes what the appointment rows answer
+        objects = tuple(_note(cast, a) for a in (cast.pat_appointment, cast.paula_appointment))
+    assert objects is not None
     return str(objects[0 if side == "own" else 1].public_id)
 
 
@@ -37,6 +40,18 @@ REFERRAL = {
     "diagnoses": [{"condition": "low_back_pain", "icd10": "M54.50"}],
 }  # the clinic must also name the provider: without one, 422
 INTAKE = {"chief_complaint": "Stiff neck", "areas": [{"region": "neck"}]}
+
+
+def _note(cast: Cast, appointment):  # type: ignore[no-untyped-def]
+    """The appointment's note, started by its own therapist (issue 11)."""
+    from kneadwell.charting.services import note_start
+
+    return note_start(actor=appointment.therapist.user, appointment=appointment)
+
+
+ROM = {"kind": "rom", "motion": "neck_rotation", "side": "left", "value": 60}
+PSFS = {"instrument": "psfs", "answers": {"Lifting": 4, "Typing": 5, "Driving": 6}}
+CONSENT = {"kind": "treatment", "signer_name": "Pat Palmer"}
 MATCHES = "/patients/{id}/matches?service=therapeutic-60&location={hospital}"
 SESSION_PLAN = "/patients/{id}/session-plan?service=therapeutic-60&therapist={tess}"
 
@@ -88,6 +103,41 @@ MATRIX = [
     ("POST", "/patients/{id}/care-plans", "patient", "other", {"conditions": ["low_back_pain"]}, (404, 201, 404, 404, 201)),
     ("GET", "/patients/{id}/care-plans", "patient", "own", None,  (200, 200, 200, 200, 200)),
     ("GET", "/patients/{id}/care-plans", "patient", "other", None, (404, 200, 404, 404, 200)),
+    # Session records (issue 11): a referrer never sees raw notes; a patient only when the clinic shares them.
+    ("GET", "/appointments/{id}/note", "appointment", "own", None,   (404, 404, 404, 404, 404)),
+    ("POST", "/appointments/{id}/note", "appointment", "own", None,  (403, 403, 201, 403, 403)),
+    ("POST", "/appointments/{id}/note", "appointment", "other", None, (404, 403, 404, 404, 403)),
+    ("GET", "/notes", None, None, None,                           (200, 200, 200, 200, 200)),
+    ("GET", "/notes/{id}", "note", "own", None,                   (404, 200, 200, 404, 200)),
+    ("GET", "/notes/{id}", "note", "other", None,                 (404, 200, 404, 404, 200)),
+    ("GET", "/notes/{id}/versions", "note", "own", None,          (404, 200, 200, 404, 200)),
+    ("POST", "/notes/{id}/sign", "note", "own", None,             (404, 403, 422, 404, 403)),
+    ("POST", "/notes/{id}/sign", "note", "other", None,           (404, 403, 404, 404, 403)),
+    ("POST", "/notes/{id}/amend", "note", "own", {"reason": "x"}, (404, 403, 409, 404, 403)),
+    ("POST", "/notes/{id}/feedback", "note", "own", {"region": "neck", "pressure": "firm", "feedback": "ok"}, (404, 403, 201, 404, 403)),
+    ("GET", "/consent-texts", None, None, None,                   (200, 200, 200, 200, 200)),
+    ("GET", "/patients/{id}/consents", "patient", "own", None,    (200, 200, 200, 200, 200)),
+    ("GET", "/patients/{id}/consents", "patient", "other", None,  (404, 200, 404, 404, 200)),
+    ("POST", "/patients/{id}/consents", "patient", "own", CONSENT,   (201, 201, 201, 403, 201)),
+    ("POST", "/patients/{id}/consents", "patient", "other", CONSENT, (404, 201, 404, 404, 201)),
+    ("POST", "/patients/{id}/measurements", "patient", "own", ROM,   (403, 201, 201, 403, 201)),
+    ("POST", "/patients/{id}/measurements", "patient", "other", ROM, (404, 201, 404, 404, 201)),
+    ("GET", "/patients/{id}/measurements", "patient", "own", None,   (200, 200, 200, 403, 200)),
+    ("GET", "/patients/{id}/measurements", "patient", "other", None, (404, 200, 404, 403, 200)),
+    ("GET", "/instruments", None, None, None,                     (200, 200, 200, 200, 200)),
+    ("GET", "/patients/{id}/questionnaires/due", "patient", "own", None, (200, 200, 200, 403, 200)),
+    ("POST", "/patients/{id}/questionnaire-responses", "patient", "own", PSFS,   (201, 201, 201, 403, 201)),
+    ("POST", "/patients/{id}/questionnaire-responses", "patient", "other", PSFS, (404, 201, 404, 404, 201)),
+    ("GET", "/patients/{id}/questionnaire-responses", "patient", "own", None,    (200, 200, 200, 403, 200)),
+    ("GET", "/patients/{id}/progress", "patient", "own", None,    (200, 200, 200, 403, 200)),
+    ("GET", "/patients/{id}/progress", "patient", "other", None,  (404, 200, 404, 403, 200)),
+    ("GET", "/referrals/{id}/progress-report", "referral", "own", None,   (200, 200, 200, 200, 200)),
+    ("GET", "/referrals/{id}/progress-report", "referral", "other", None, (404, 200, 404, 404, 200)),
+    ("GET", "/referrals/{id}/progress-reports", "referral", "own", None,  (200, 200, 200, 200, 200)),
+    ("POST", "/referrals/{id}/progress-reports", "referral", "own", {"kind": "on_demand"},   (403, 201, 201, 403, 201)),
+    ("POST", "/referrals/{id}/progress-reports", "referral", "other", {"kind": "on_demand"}, (404, 201, 404, 404, 201)),
+    ("GET", "/appointments/{id}/superbill", "appointment", "own", None,   (403, 409, 409, 403, 409)),
+    ("GET", "/appointments/{id}/superbill", "appointment", "other", None, (404, 409, 404, 404, 409)),
 ]  # fmt: skip
 
 CASES = [

@@ -37,10 +37,13 @@ from schemathesis.specs.openapi.checks import (
 
 from kneadwell.accounts.models import User
 from kneadwell.accounts.services import token_create
+from kneadwell.charting.services import consent_sign, note_start
+from kneadwell.outcomes.services import rom_record
 from kneadwell.planning.services import care_plan_draft
 from kneadwell.referrals.models import Clearance, ClearanceScope, Referral
 from kneadwell.referrals.services import clearance_request
 from tests.cast import Cast
+from tests.records import treatable
 
 from .conftest import API, fields_of
 
@@ -122,6 +125,15 @@ class World:
         clearance = clearance_request(
             actor=cast.admin, patient=cast.pat, provider=cast.rita, scope=ClearanceScope.GENERAL
         )
+        # Session records (issue 11): a note being written, a consent, a measurement.
+        treatable(cast)
+        note = note_start(actor=cast.tess_user, appointment=cast.pat_appointment)
+        consent = consent_sign(
+            actor=cast.admin, patient=cast.pat, kind="treatment", signer_name="Pat Palmer", via="tablet"
+        )
+        measurement = rom_record(
+            actor=cast.admin, patient=cast.pat, motion="neck_rotation", value=60, side="left"
+        )
         # The first path segment after /api/v1 names the kind of object the id is for.
         self.ids: dict[str, uuid.UUID] = {
             "therapists": cast.tess.public_id,
@@ -130,6 +142,9 @@ class World:
             "referrals": referral.public_id,
             "care-plans": plan.public_id,
             "clearances": clearance.public_id,
+            "notes": note.public_id,
+            "consents": consent.public_id,
+            "measurements": measurement.public_id,
         }
         # Reference fields, in query strings and bodies alike, by name.
         self.references: dict[str, str] = {
@@ -141,6 +156,9 @@ class World:
             "service": "therapeutic-60",
             "condition": "low_back_pain",
             "measure": "nprs",
+            "motion": "neck_rotation",
+            "instrument": "psfs",
+            "appointment": str(cast.pat_appointment.public_id),
             "icd10": "M54.50",
         }
         self._tokens: dict[int, str] = {}
@@ -150,6 +168,9 @@ class World:
         if path.endswith("/decision"):
             return self.cast.rita_user
         if path.endswith("/approve"):
+            return self.cast.tess_user
+        # Only the session's own therapist starts, writes, signs and amends its note.
+        if path.startswith(f"{API}/notes/") or path.endswith("/note"):
             return self.cast.tess_user
         return self.cast.admin
 

@@ -16,6 +16,10 @@ ROLE_PAGES = {
     "admin-home": {"clinic_admin"},
     "audit-log": {"clinic_admin"},
     "patient-search": {"front_desk", "clinic_admin"},
+    # Issue 11
+    "my-progress": {"patient"},
+    "my-consents": {"patient"},
+    "referrer-reports": {"referrer"},
 }
 
 HOMES = {
@@ -106,3 +110,50 @@ def test_other_therapist_sees_paula_but_not_pat(client, cast):
     client.force_login(cast.theo_user)
     assert client.get(reverse("patient-detail", args=[cast.paula.public_id])).status_code == 200
     assert client.get(reverse("patient-detail", args=[cast.pat.public_id])).status_code == 404
+
+
+# Issue 11: pages about one patient's records, by role, for own (Pat's) and someone else's (Paula's).
+# A referrer reads reports, never the raw record; a patient their own progress through /me/.
+RECORD_PAGES = {
+    "patient-progress": {
+        "front_desk": (200, 200),
+        "clinic_admin": (200, 200),
+        "therapist": (200, 404),
+        "patient": (403, 403),
+        "referrer": (403, 403),
+    },
+    "patient-consents": {
+        "front_desk": (200, 200),
+        "clinic_admin": (200, 200),
+        "therapist": (200, 404),
+        "patient": (403, 403),
+        "referrer": (403, 403),
+    },
+    "appointment-plan": {
+        "front_desk": (200, 200),
+        "clinic_admin": (200, 200),
+        "therapist": (200, 404),
+        "patient": (403, 403),
+        "referrer": (403, 403),
+    },
+    "appointment-superbill": {
+        "front_desk": (409, 409),
+        "clinic_admin": (409, 409),
+        "therapist": (409, 404),
+        "patient": (403, 403),
+        "referrer": (403, 403),
+    },
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url_name", sorted(RECORD_PAGES))
+def test_record_pages_follow_the_scopes(login, cast, role, url_name):
+    own, other = RECORD_PAGES[url_name][role]
+    for obj, expected in (
+        ((cast.pat, cast.pat_appointment), own),
+        ((cast.paula, cast.paula_appointment), other),
+    ):
+        target = obj[1] if url_name.startswith("appointment-") else obj[0]
+        response = login(role).get(reverse(url_name, args=[target.public_id]))
+        assert response.status_code == expected, (url_name, role, target)

@@ -77,6 +77,18 @@ def is_plans_therapist(user: Actor, plan: Any) -> bool:
     return plan.therapist_id is None or plan.therapist.user_id == user.pk
 
 
+@rules.predicate
+def is_appointments_therapist(user: Actor, appointment: Any) -> bool:
+    """The appointment is with this therapist (their own session)."""
+    return appointment is not None and appointment.therapist.user_id == user.pk
+
+
+@rules.predicate
+def is_notes_therapist(user: Actor, note: Any) -> bool:
+    """The session note is this therapist's own (the therapist of its appointment)."""
+    return note is not None and note.therapist.user_id == user.pk
+
+
 rules.add_perm("patients.add_patient", is_clinic_staff)
 rules.add_perm("patients.change_patient", is_clinic_staff)
 rules.add_perm("patients.change_own_patient", is_patient & is_own_record)
@@ -96,3 +108,18 @@ rules.add_perm("planning.add_careplan", is_care_staff)
 rules.add_perm("planning.change_careplan", is_care_staff)
 rules.add_perm("planning.approve_careplan", is_therapist & is_plans_therapist)
 rules.add_perm("planning.add_handoff", is_therapist)
+
+# Session records (issue 11): notes are written, signed and amended by the session's own therapist only.
+rules.add_perm("charting.add_note", is_therapist & is_appointments_therapist)
+rules.add_perm("charting.change_note", is_therapist & is_notes_therapist)
+rules.add_perm("charting.sign_note", is_therapist & is_notes_therapist)
+rules.add_perm("charting.amend_note", is_therapist & is_notes_therapist)
+# Consents: the patient in the portal, or the clinic on its tablet with the patient present.
+rules.add_perm("charting.add_consent", is_care_staff | (is_patient & is_own_record))
+rules.add_perm("charting.withdraw_consent", is_care_staff | (is_patient & is_own_record))
+# Measurements by the clinic; questionnaires by the patient (portal) or with the clinic (tablet).
+rules.add_perm("outcomes.add_measurement", is_care_staff)
+rules.add_perm("outcomes.void_measurement", is_care_staff)
+rules.add_perm("outcomes.add_response", is_care_staff | (is_patient & is_own_record))
+rules.add_perm("outcomes.send_report", is_care_staff)
+rules.add_perm("billing.view_superbill", is_care_staff)

@@ -19,6 +19,7 @@ from ninja import Field, Query, Router, Schema, Status
 from kneadwell.accounts.models import CARE_ROLES, AuditAction, Role, User
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
+from kneadwell.charting.selectors import plan_inputs
 from kneadwell.clinic.models import Location, Service
 from kneadwell.clinic.selectors import clinic_today, location_today
 from kneadwell.intake.models import Intake, IntakeChannel
@@ -294,7 +295,12 @@ def get_session_plan(request: HttpRequest, id: UUID, query: Query[PlanQuery]) ->
     on = _day(query.date, location)
     try:
         plan, screening = screened_session_plan(
-            patient=patient, service=service, therapist=therapist, on=on, history=visit_history(patient)
+            patient=patient,
+            service=service,
+            therapist=therapist,
+            on=on,
+            history=visit_history(patient),
+            **plan_inputs(patient),  # the last signed note and consents (issue 11)
         )
     except ValueError as exc:
         raise DomainError(str(exc), field="date") from exc

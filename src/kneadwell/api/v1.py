@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from . import accounts, care, catalogue, clinic, patients, referrals, scheduling, therapists
+from . import accounts, care, catalogue, clinic, patients, records, referrals, scheduling, therapists
+from . import billing as billing_api
+from . import outcomes as outcomes_api
 from .auth import BearerToken
 from .errors import install_error_handlers
 
@@ -28,6 +30,9 @@ api.add_router("/", scheduling.router)
 api.add_router("/", catalogue.router)
 api.add_router("/", referrals.router)
 api.add_router("/", care.router)
+api.add_router("/", records.router)
+api.add_router("/", outcomes_api.router)
+api.add_router("/", billing_api.router)
 
 
 def not_found(request, rest: str = ""):  # type: ignore[no-untyped-def]

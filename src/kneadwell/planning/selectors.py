@@ -24,11 +24,13 @@ from kneadwell.knowledge.vocabulary import Area, Pressure
 from kneadwell.patients.models import Patient
 from kneadwell.therapists.models import Therapist
 
+from .consents import missing_gates
 from .history import VisitHistory
+from .learning import NO_LAST_SESSION, LastSession
 from .matching import LicenceInfo, MatchRequest, MatchResult, TherapistProfile, match
 from .models import CarePlan, CarePlanStatus
 from .settings import DEFAULT_SETTINGS, TailoringSettings
-from .tailoring import Colleague, PlanRequest, SessionPlan, plan_session
+from .tailoring import Colleague, PlanRequest, PressureFeedback, SessionPlan, plan_session
 
 
 @dataclass(frozen=True)
@@ -210,13 +212,19 @@ def session_plan_request(
     history: VisitHistory,
     preferences: Preferences | None = None,
     therapist: Therapist | None = None,
+    last_session: LastSession | None = None,
+    consents: frozenset[str] | None = None,
 ) -> PlanRequest:
     """The tailoring request for one session: the one assembler every interface calls.
 
     `screening` is the caller's run of `screen(inp)` (shown beside the plan, never run twice);
     `trainings` are the technique keys of the therapist who will give the session (`therapist`, when
     known, is left out of the colleagues the plan may name).
+    `last_session` is what the latest signed note says (`charting.selectors.last_session`) and
+    `consents` the kinds of consent in force (`charting.selectors.consents_in_force`): both plain
+    data from the caller, since planning sits below charting. `consents=None` gates nothing.
     """
+    last = last_session or NO_LAST_SESSION
     prefs = preferences or Preferences.of(patient)
     avoid = tuple(
         a for a in (avoid_area(text) for text in (patient.areas_to_avoid if patient else [])) if a is not None
@@ -235,6 +243,10 @@ def session_plan_request(
         avoid_areas=avoid,
         colleagues=colleagues(exclude=therapist),
         settings=tailoring_settings(),
+        last_feedback=tuple(PressureFeedback(f.area, f.feedback) for f in last.feedback),
+        learned_focus=last.focus_findings,
+        painful_techniques=last.painful_techniques,
+        consent_gates=missing_gates(consents),
     )
 
 
@@ -248,6 +260,8 @@ def session_plan(
     history: VisitHistory,
     preferences: Preferences | None = None,
     therapist: Therapist | None = None,
+    last_session: LastSession | None = None,
+    consents: frozenset[str] | None = None,
 ) -> SessionPlan:
     """The tailored plan for a screening the caller has already run on `inp`."""
     return plan_session(
@@ -260,12 +274,21 @@ def session_plan(
             history=history,
             preferences=preferences,
             therapist=therapist,
+            last_session=last_session,
+            consents=consents,
         )
     )
 
 
 def screened_session_plan(
-    *, patient: Patient, service: Service, therapist: Therapist, on: dt.date, history: VisitHistory
+    *,
+    patient: Patient,
+    service: Service,
+    therapist: Therapist,
+    on: dt.date,
+    history: VisitHistory,
+    last_session: LastSession | None = None,
+    consents: frozenset[str] | None = None,
 ) -> tuple[SessionPlan, ScreeningResult]:
     """The plan for `patient`'s session on the local date `on` from what is stored, and its screening."""
     inp = screening_input(patient=patient, on=on)
@@ -278,6 +301,8 @@ def screened_session_plan(
         screening=screening,
         history=history,
         therapist=therapist,
+        last_session=last_session,
+        consents=consents,
     )
     return plan, screening
 

@@ -19,6 +19,7 @@ from kneadwell.intake.screening.types import ScreeningInput, ScreeningResult
 from kneadwell.intake.selectors import latest_intake, open_referrals, screening_input
 from kneadwell.lib.clock import now
 from kneadwell.patients.models import Patient
+from kneadwell.planning.learning import LastSession
 from kneadwell.planning.matching import MatchResult
 from kneadwell.planning.models import CarePlan, CarePlanStatus, HandOff
 from kneadwell.planning.selectors import (
@@ -75,8 +76,19 @@ class CareOverview:
         return next((p for p in self.care_plans if p.status == CarePlanStatus.DRAFT), None)
 
 
-def care_overview(*, patient: Patient, viewer: User, service_code: str = "") -> CareOverview:
-    """Everything the clinical sections of the patient page show, for a therapist or clinic staff."""
+def care_overview(
+    *,
+    patient: Patient,
+    viewer: User,
+    service_code: str = "",
+    last_session: LastSession | None = None,
+    consents: frozenset[str] | None = None,
+) -> CareOverview:
+    """Everything the clinical sections of the patient page show, for a therapist or clinic staff.
+
+    `last_session` and `consents` come from the records above this layer
+    (`charting.selectors.plan_inputs(patient)`), so the plan shown learns from the last signed note.
+    """
     me = (
         Therapist.objects.filter(user=viewer).prefetch_related("locations").first()
         if viewer.role == Role.THERAPIST
@@ -134,6 +146,8 @@ def care_overview(*, patient: Patient, viewer: User, service_code: str = "") -> 
                 inp=overview.inp,
                 screening=overview.screening,
                 history=history,
+                last_session=last_session,
+                consents=consents,
             )
         except ValueError as exc:
             overview.plan_error = str(exc)

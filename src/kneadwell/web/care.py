@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from kneadwell.accounts.models import CARE_ROLES, STAFF_ROLES, AuditAction, Role, User
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
+from kneadwell.charting.selectors import plan_inputs
 from kneadwell.lib.errors import DomainError, FieldErrors
 from kneadwell.patients.models import Patient
 from kneadwell.patients.selectors import patient_scope
@@ -36,7 +37,12 @@ def care_context(
     values: dict[str, dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """The clinical sections of the patient page, in words for the template."""
-    overview = care_overview(patient=patient, viewer=request.user, service_code=service_code)
+    overview = care_overview(
+        patient=patient,
+        viewer=request.user,
+        service_code=service_code,
+        **plan_inputs(patient),
+    )
     return {
         **care_sections(overview),
         "form_errors": errors or {},
@@ -167,7 +173,7 @@ def handoff_view(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
         if colleague is None:
             raise DomainError("Choose a colleague from the list.", field="to_therapist")
         # The reasons shown when handing off, recomputed here rather than trusted from the form.
-        overview = care_overview(patient=patient, viewer=request.user)
+        overview = care_overview(patient=patient, viewer=request.user, **plan_inputs(patient))
         offered = (care_sections(overview)["handoff"] or {}).get("colleagues", [])
         reasons: list[str] = next((c["reasons"] for c in offered if c["id"] == str(colleague.public_id)), [])
         handoff = handoff_create(

@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from kneadwell.accounts.models import Role
+from kneadwell.charting.selectors import appointment_session_plan as appointment_plan
 from kneadwell.intake.models import IntakeChannel
 from kneadwell.intake.questions import relevant_questions
 from kneadwell.intake.selectors import latest_intake
@@ -16,7 +17,6 @@ from kneadwell.lib.errors import DomainError
 from kneadwell.patients.models import Patient
 from kneadwell.planning.models import CarePlan, CarePlanStatus
 from kneadwell.scheduling.models import Appointment
-from kneadwell.scheduling.overview import appointment_plan
 from kneadwell.scheduling.selectors import appointment_scope
 from kneadwell.web.base import AuthenticatedRequest, role_required
 from kneadwell.web.bodymap import body_map_context

@@ -2,7 +2,9 @@
 
 from django.urls import path
 
-from . import call, care, checks, clinic, days, education, patients, portal, referrals
+from . import billing as billing_pages
+from . import call, care, checks, clinic, days, education, notes, patients, portal, progress, referrals
+from . import reports as report_pages
 
 urlpatterns = [
     # Front desk
@@ -61,6 +63,32 @@ urlpatterns = [
     path("settings/", clinic.admin_home, name="admin-home"),
     path("settings/audit/", clinic.audit_log, name="audit-log"),
     path("session/status", clinic.session_status, name="session-status"),
+    # Session records, outcomes, reports and superbills (issue 11)
+    path("appointments/<str:public_id>/plan/", notes.appointment_plan_page, name="appointment-plan"),
+    path("appointments/<str:public_id>/note/", notes.note_editor, name="appointment-note"),
+    path(
+        "appointments/<str:public_id>/superbill/", billing_pages.superbill_page, name="appointment-superbill"
+    ),
+    path(
+        "appointments/<str:public_id>/superbill.pdf",
+        billing_pages.superbill_pdf_view,
+        name="appointment-superbill-pdf",
+    ),
+    path("notes/<str:public_id>/history/", notes.note_history, name="note-history"),
+    path("patients/<str:public_id>/progress/", progress.patient_progress_page, name="patient-progress"),
+    path("patients/<str:public_id>/consents/", progress.tablet_consents, name="patient-consents"),
+    path(
+        "patients/<str:public_id>/questionnaires/<str:key>/",
+        progress.tablet_questionnaire,
+        name="patient-questionnaire",
+    ),
+    path("me/progress/", progress.my_progress, name="my-progress"),
+    path("me/consents/", progress.my_consents, name="my-consents"),
+    path("me/questionnaires/<str:key>/", progress.my_questionnaire, name="my-questionnaire"),
+    path("referrer/reports/", report_pages.referrer_reports, name="referrer-reports"),
+    path("reports/<str:public_id>/", report_pages.report_page, name="report-page"),
+    path("reports/<str:public_id>/pdf/", report_pages.report_pdf_view, name="report-pdf"),
+    path("referrals/<str:public_id>/report/", report_pages.referral_report_send, name="referral-report-send"),
     # Everyone
     path("icd10/", education.icd10_hint, name="icd10-hint"),
     path("learn/", education.learn_index, name="learn-index"),

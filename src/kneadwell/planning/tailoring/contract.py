@@ -12,6 +12,9 @@ from kneadwell.knowledge.vocabulary import (
     Diagnosis,
     Pressure,
 )
+from kneadwell.planning.consents import ConsentGate
+from kneadwell.planning.learning import Finding as LearnedFinding
+from kneadwell.planning.learning import PainfulTechnique
 from kneadwell.planning.settings import DEFAULT_SETTINGS, TailoringSettings
 
 
@@ -47,6 +50,10 @@ class PlanRequest:
     avoid_areas: tuple[Area, ...] = ()  # areas the patient asked us not to work on
     colleagues: tuple[Colleague, ...] = ()  # other therapists, named when this one is not trained
     settings: TailoringSettings = DEFAULT_SETTINGS
+    # Consents and the last signed note (the hooks are in engine.py's last section).
+    consent_gates: tuple[ConsentGate, ...] = ()  # work left out for a missing consent
+    learned_focus: tuple[LearnedFinding, ...] = ()  # last note's findings: regions to focus on
+    painful_techniques: tuple[PainfulTechnique, ...] = ()  # raised pain last time: not first again
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ setting (`planning/settings.py`), labelled as such in the rationale."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kneadwell.intake.screening.gate import visit_gate
 from kneadwell.intake.screening.types import Decision, Finding
@@ -38,6 +38,7 @@ from kneadwell.knowledge.vocabulary import (
     Diagnosis,
     Pressure,
 )
+from kneadwell.planning.consents import POLICY_NOTE, ConsentGate
 from kneadwell.planning.settings import CLINIC_SETTING, TailoringSettings
 from kneadwell.planning.tailoring.contract import PlanRequest, Rationale, Segment, SessionPlan
 from kneadwell.planning.tailoring.minutes import apportion, nearest_minute
@@ -82,6 +83,10 @@ def _validate(req: PlanRequest, cat: Catalogue) -> None:
         check_area(fb.area, "last_feedback")
         if fb.feedback not in FEEDBACK_VALUES:
             raise ValueError(f"last_feedback: {fb.feedback!r} is not one of {FEEDBACK_VALUES}")
+    for f in req.learned_focus:
+        check_area(f.area, "learned_focus")
+    for t in req.painful_techniques:
+        check_area(t.area, "painful_techniques")
     if unknown := sorted(req.therapist_trainings - cat.techniques.keys()):
         raise ValueError(f"therapist_trainings: unknown technique(s) {unknown}")
     for colleague in req.colleagues:
@@ -182,6 +187,7 @@ class _Planner:
             )
             return self._finish(blocked=True, segments=())
         segments = [self._segment_pressure(s) for s in segments]
+        segments = _not_first_again(self, segments)
         self._order_note(segments)
         return self._finish(blocked=False, segments=tuple(segments))
 
@@ -312,6 +318,8 @@ class _Planner:
 
     def _why_off(self, area: Area) -> tuple[str, str | None, bool] | None:
         """Why an area cannot be worked at all (text, source, verified), or None when it can."""
+        if (gate := _region_gate(self.req, area)) is not None:
+            return (f"no {gate.consent} consent on file ({POLICY_NOTE})", CLINIC_SETTING, True)
         for f in self.req.screening.findings:
             if f.area_off_limits and f.area is not None and _overlaps(f.area, area):
                 return (f.message_staff, f.sources[0] if f.sources else None, f.verified)
@@ -404,6 +412,8 @@ class _Planner:
                     }
                 )
                 dropped.append(f"{name} (not allowed here: {', '.join(labels) or 'screening'})")
+            elif (gate := _technique_gate(self.req, key)) is not None:
+                dropped.append(f"{name} (needs the patient's {gate.consent} consent: {POLICY_NOTE})")
             elif key in staged:
                 dropped.append(f"{name} (not in the {staged[key].why})")
             elif technique.sustained_pressure and no_sustained:
@@ -559,6 +569,7 @@ class _Planner:
                     + ", ".join(self.where(a) for a in raw)
                     + ").",
                 )
+        raw += _learned_focus(self, raw)
         merged: dict[str, Area] = {}
         for a in raw:
             first = merged.get(a.region)
@@ -973,3 +984,64 @@ def _techniques_source(conditions: Sequence[Condition]) -> tuple[str | None, boo
 
 def _unverified(verified: bool) -> str:
     return "." if verified else ". This list is not yet confirmed by a published source."
+
+
+# --- Consents and the last signed note -----------------------------------------------------------
+# Kept apart from the engine above: each hook is one line in the planner (`_filter`, `_why_off`,
+# `_focus_areas`, `plan`) calling a function here.
+
+
+def _technique_gate(req: PlanRequest, technique: str) -> ConsentGate | None:
+    return next((g for g in req.consent_gates if g.technique == technique), None)
+
+
+def _region_gate(req: PlanRequest, area: Area) -> ConsentGate | None:
+    return next((g for g in req.consent_gates if g.region == area.region), None)
+
+
+def _learned_focus(planner: _Planner, raw: Sequence[Area]) -> list[Area]:
+    """Regions with a finding in the last signed note that are not already focus areas."""
+    out: list[Area] = []
+    for finding in planner.req.learned_focus:
+        area = finding.area
+        if any(_overlaps(a, area) for a in (*raw, *out)):
+            continue
+        out.append(area)
+        planner.note(
+            "tailoring.learn.focus",
+            ARTICLE,
+            f"Last session's note found {finding.kind.replace('_', ' ')} at {planner.where(area)}: "
+            "it is a focus this time.",
+        )
+    return out
+
+
+def _not_first_again(planner: _Planner, segments: list[Segment]) -> list[Segment]:
+    """Move a technique that raised pain at a region last time after the segment's other techniques."""
+    out: list[Segment] = []
+    for seg in segments:
+        painful = [
+            t.technique
+            for t in planner.req.painful_techniques
+            if _overlaps(t.area, seg.area) and t.technique in seg.techniques
+        ]
+        techniques = seg.techniques
+        if painful and len(techniques) > 1:
+            techniques = tuple(t for t in techniques if t not in painful) + tuple(
+                t for t in techniques if t in painful
+            )
+            planner.note(
+                "tailoring.learn.painful",
+                ARTICLE,
+                f"{planner.named(dict.fromkeys(painful))} raised pain at {planner.where(seg.area)} last session: "
+                f"not used first this time ({planner.named(techniques)}).",
+            )
+        elif painful:
+            planner.note(
+                "tailoring.learn.painful",
+                ARTICLE,
+                f"{planner.named(painful)} raised pain at {planner.where(seg.area)} last session and is the only "
+                "technique planned there: start gently and ask.",
+            )
+        out.append(replace(seg, techniques=techniques) if techniques != seg.techniques else seg)
+    return out

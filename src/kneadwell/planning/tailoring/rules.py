@@ -183,4 +183,21 @@ RULES: dict[str, tuple[str, str]] = {
         "screening",
         "Precautions and clearances from screening are shown with the plan.",
     ),
+    # Consents and what the last signed note says (planning/consents.py, planning/learning.py).
+    "tailoring.consent.technique": (
+        CLINIC_SETTING,
+        "A technique that needs a consent the patient has not given is not planned (clinic consent policy).",
+    ),
+    "tailoring.consent.region": (
+        CLINIC_SETTING,
+        "A sensitive area is not planned without the patient's consent to work there (clinic consent policy).",
+    ),
+    "tailoring.learn.focus": (
+        ARTICLE,
+        "A finding in the last signed note (trigger point, tone, adhesion, tenderness, pain) makes its region a focus.",
+    ),
+    "tailoring.learn.painful": (
+        ARTICLE,
+        "A technique that raised pain at a region last session is not used first there this time.",
+    ),
 }

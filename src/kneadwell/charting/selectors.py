@@ -1,0 +1,204 @@
+"""Reads for session notes and consents: the scopes, what the last signed note tells the next plan,
+the consents in force, and the visits still waiting for a signed note."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TypedDict
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from kneadwell.accounts.models import Role
+from kneadwell.clinic.selectors import local_day_of
+from kneadwell.intake.screening.types import ScreeningResult
+from kneadwell.knowledge.vocabulary import Area
+from kneadwell.lib.clock import now
+from kneadwell.patients.models import Patient
+from kneadwell.patients.selectors import patient_scope
+from kneadwell.planning.learning import NO_LAST_SESSION, Feedback, Finding, LastSession, PainfulTechnique
+from kneadwell.planning.selectors import screened_session_plan
+from kneadwell.planning.tailoring import SessionPlan
+from kneadwell.scheduling.models import Appointment, AppointmentStatus
+from kneadwell.scheduling.selectors import appointment_scope, visit_history
+
+from .models import Consent, Note, NoteVersion, RecordsSettings, VersionStatus
+
+# Visits that took place: their notes are due.
+ATTENDED = (AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED)
+
+
+def note_scope(user) -> QuerySet[Note]:  # type: ignore[no-untyped-def]
+    """Notes `user` may read: staff all; therapists their patients'; patients their own only when the
+    clinic shares notes (signed versions only, see `visible_versions`); referrers none (they get reports)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Note.objects.none()
+    qs = Note.objects.select_related(
+        "appointment", "appointment__location", "appointment__service", "patient", "therapist"
+    )
+    role = user.role
+    if role in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
+        return qs
+    if role == Role.THERAPIST:
+        return qs.filter(patient__in=patient_scope(user))
+    if role == Role.PATIENT and RecordsSettings.current().share_notes_with_patients:
+        return qs.filter(patient__user=user, versions__status=VersionStatus.SIGNED).distinct()
+    return qs.none()
+
+
+def visible_versions(note: Note, user) -> list[NoteVersion]:  # type: ignore[no-untyped-def]
+    """The versions of `note` `user` may read, oldest first: a patient sees signed ones only."""
+    qs = note.versions.prefetch_related("work_lines", "feedback", "marks").select_related(
+        "author", "signed_by"
+    )
+    if getattr(user, "role", None) == Role.PATIENT:
+        qs = qs.filter(status=VersionStatus.SIGNED)
+    return list(qs.order_by("number"))
+
+
+def open_version(note: Note) -> NoteVersion | None:
+    """The draft or amendment in progress, if any."""
+    return note.versions.filter(status=VersionStatus.DRAFT).first()
+
+
+def current_version(note: Note) -> NoteVersion:
+    """What the note says now: the open version while one is being written, else the latest signed one."""
+    version = note.versions.order_by("-number").first()
+    assert version is not None  # a note is created with its first version
+    return version
+
+
+def latest_signed(note: Note) -> NoteVersion | None:
+    return note.versions.filter(status=VersionStatus.SIGNED).order_by("-number").first()
+
+
+def signed_versions_of(notes: QuerySet[Note]) -> QuerySet[NoteVersion]:
+    """The latest signed version of each note (one query), with its lines, feedback and marks."""
+    newer = NoteVersion.objects.filter(
+        note=OuterRef("note"), status=VersionStatus.SIGNED, number__gt=OuterRef("number")
+    )
+    return (
+        NoteVersion.objects.filter(note__in=notes, status=VersionStatus.SIGNED)
+        .exclude(Exists(newer))
+        .select_related("note", "note__appointment", "note__appointment__service", "note__therapist")
+        .prefetch_related("work_lines", "feedback", "marks")
+        .order_by("note__appointment__start")
+    )
+
+
+def consent_scope(user) -> QuerySet[Consent]:  # type: ignore[no-untyped-def]
+    """Consents of the patients `user` may see; referrers none."""
+    if user is None or not user.is_authenticated or not user.is_active or user.role == Role.REFERRER:
+        return Consent.objects.none()
+    return Consent.objects.filter(patient__in=patient_scope(user)).select_related("patient")
+
+
+def consents_in_force(patient: Patient) -> frozenset[str]:
+    """The kinds of consent the patient has given and not withdrawn."""
+    return frozenset(
+        Consent.objects.filter(patient=patient, withdrawn_at__isnull=True).values_list("kind", flat=True)
+    )
+
+
+def _area(region: str, side: str) -> Area:
+    return Area(region, side or None)
+
+
+def last_session(patient: Patient, *, before: dt.datetime | None = None) -> LastSession:
+    """What the patient's latest signed note (of a visit before `before`) tells the next plan."""
+    notes = Note.objects.filter(patient=patient)
+    if before is not None:
+        notes = notes.filter(appointment__start__lt=before)
+    version = signed_versions_of(notes).order_by("-note__appointment__start").first()
+    if version is None:
+        return NO_LAST_SESSION
+    appointment = version.note.appointment
+    return LastSession(
+        signed_on=local_day_of(appointment.start, appointment.location),
+        # The patient's last word at each area is what counts (they may have said "too deep", then "right").
+        feedback=tuple(
+            {
+                (f.region, f.side): Feedback(_area(f.region, f.side), f.feedback)
+                for f in version.feedback.all()
+            }.values()
+        ),
+        findings=tuple(Finding(_area(m.region, m.side), m.kind) for m in version.marks.all()),
+        painful_techniques=tuple(
+            PainfulTechnique(_area(line.region, line.side), technique)
+            for line in version.work_lines.all()
+            if line.response == "pain_increased"
+            for technique in line.techniques
+        ),
+    )
+
+
+class PlanInputs(TypedDict):
+    last_session: LastSession
+    consents: frozenset[str]
+
+
+def plan_inputs(patient: Patient) -> PlanInputs:
+    """What the plan assembler needs from the records, as keyword arguments: the last signed note and
+    the consents in force (for `care_overview(...)`, `screened_session_plan(...)`)."""
+    return PlanInputs(last_session=last_session(patient), consents=consents_in_force(patient))
+
+
+def appointment_session_plan(appointment: Appointment) -> tuple[SessionPlan, ScreeningResult]:
+    """The tailored plan for one booked session, learning from the last signed note before it and
+    holding back work that needs a consent the patient has not given (raises ValueError)."""
+    return screened_session_plan(
+        patient=appointment.patient,
+        service=appointment.service,
+        therapist=appointment.therapist,
+        on=local_day_of(appointment.start, appointment.location),
+        history=visit_history(appointment.patient),
+        last_session=last_session(appointment.patient, before=appointment.start),
+        consents=consents_in_force(appointment.patient),
+    )
+
+
+@dataclass(frozen=True)
+class OverdueNote:
+    appointment: Appointment
+    note: Note | None  # None: no note started
+    hours_overdue: int
+
+
+def overdue_notes(user, *, limit: int = 50) -> list[OverdueNote]:  # type: ignore[no-untyped-def]
+    """Attended visits in `user`'s scope still without a signed note past the clinic's number of hours.
+
+    A therapist sees their own; front desk and admins every therapist's. Oldest first.
+    """
+    role = getattr(user, "role", None)
+    if role not in (Role.THERAPIST, Role.FRONT_DESK, Role.CLINIC_ADMIN):
+        return []
+    hours = RecordsSettings.current().unsigned_note_hours
+    at = now()
+    cutoff = at - dt.timedelta(hours=hours)
+    signed = NoteVersion.objects.filter(note__appointment=OuterRef("pk"), status=VersionStatus.SIGNED)
+    qs = appointment_scope(user).filter(status__in=ATTENDED, end__lte=cutoff).filter(~Exists(signed))
+    if role == Role.THERAPIST:
+        qs = qs.filter(therapist__user=user)
+    appointments = list(
+        qs.select_related("note").prefetch_related(Prefetch("note__versions")).order_by("end")[:limit]
+    )
+    return [
+        OverdueNote(
+            appointment=a,
+            note=getattr(a, "note", None),
+            hours_overdue=int((at - a.end).total_seconds() // 3600),
+        )
+        for a in appointments
+    ]
+
+
+def notes_of_patient(patient: Patient) -> QuerySet[Note]:
+    return (
+        Note.objects.filter(patient=patient)
+        .select_related("appointment", "therapist")
+        .order_by("-appointment__start")
+    )
+
+
+def attended_filter() -> Q:
+    return Q(status__in=ATTENDED)
