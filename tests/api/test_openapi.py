@@ -32,11 +32,11 @@ OPERATIONS = [
     ("get", "/referrals", {"200", "401", "422"}),
     ("post", "/referrals", {"201", "400", "401", "403", "422"}),
     ("get", "/referrals/{id}", {"200", "401", "404", "422"}),
-    ("post", "/referrals/{id}/status", {"200", "400", "401", "403", "404", "422"}),
+    ("post", "/referrals/{id}/status", {"200", "400", "401", "403", "404", "409", "422"}),
     ("post", "/referrals/{id}/clearances", {"201", "400", "401", "403", "404", "422"}),
     ("get", "/clearances", {"200", "401", "422"}),
     ("post", "/patients/{id}/clearance-requests", {"201", "400", "401", "403", "404", "422"}),
-    ("post", "/clearances/{id}/decision", {"200", "400", "401", "403", "404", "422"}),
+    ("post", "/clearances/{id}/decision", {"200", "400", "401", "403", "404", "409", "422"}),
     ("post", "/patients/{id}/intakes", {"201", "400", "401", "403", "404", "422"}),
     ("get", "/patients/{id}/intakes", {"200", "401", "404", "422"}),
     ("get", "/patients/{id}/screening", {"200", "401", "404", "422"}),
@@ -45,8 +45,15 @@ OPERATIONS = [
     ("post", "/patients/{id}/care-plans", {"201", "400", "401", "403", "404", "422"}),
     ("get", "/patients/{id}/care-plans", {"200", "401", "404", "422"}),
     ("patch", "/care-plans/{id}", {"200", "400", "401", "403", "404", "422"}),
-    ("post", "/care-plans/{id}/approve", {"200", "400", "401", "403", "404", "422"}),
+    ("post", "/care-plans/{id}/approve", {"200", "400", "401", "403", "404", "409", "422"}),
 ]
+
+# 409s that carry the state the request collided with, in a schema of their own (docs/api.md).
+CONFLICT_SCHEMAS = {
+    ("post", "/referrals/{id}/status"): "ReferralConflictOut",
+    ("post", "/clearances/{id}/decision"): "ClearanceConflictOut",
+    ("post", "/care-plans/{id}/approve"): "CarePlanConflictOut",
+}
 
 
 @pytest.fixture
@@ -63,7 +70,17 @@ def test_openapi_declares_every_status_an_operation_can_answer(openapi, method, 
     assert set(operation["responses"]) == statuses
     for status in statuses - {"200", "201"}:
         schema = operation["responses"][status]["content"]["application/json"]["schema"]
-        assert schema == {"$ref": "#/components/schemas/ErrorOut"}
+        name = CONFLICT_SCHEMAS.get((method, path), "ErrorOut") if status == "409" else "ErrorOut"
+        assert schema == {"$ref": f"#/components/schemas/{name}"}
+
+
+@pytest.mark.parametrize("name", sorted(set(CONFLICT_SCHEMAS.values())))
+def test_a_conflict_answer_is_the_error_envelope_plus_the_state_that_won(openapi, name):
+    schema = openapi["components"]["schemas"][name]
+
+    assert set(schema["properties"]) == {"detail", "errors", "current"}
+    assert set(schema["required"]) == {"detail", "current"}
+    assert schema["properties"]["current"]["$ref"].startswith("#/components/schemas/")
 
 
 def test_openapi_lists_exactly_the_documented_operations(openapi):

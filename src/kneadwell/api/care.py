@@ -349,6 +349,17 @@ class CarePlanOut(Schema):
     approved_at: dt.datetime | None
 
 
+class CarePlanStateOut(Schema):
+    status: CarePlanStatus
+    approved_at: dt.datetime | None
+
+
+class CarePlanConflictOut(ErrorOut):
+    """409: the plan of care is no longer a draft (e.g. a racing approval won)."""
+
+    current: CarePlanStateOut = Field(description="The plan's status as stored now.")
+
+
 class CarePlanPage(Schema):
     items: list[CarePlanOut]
     count: int
@@ -462,8 +473,12 @@ def update_care_plan(request: HttpRequest, id: UUID, payload: CarePlanPatch) -> 
 
 @router.post(
     "/care-plans/{id}/approve",
-    response={200: CarePlanOut, 404: ErrorOut, **WRITE_ERRORS},
+    response={200: CarePlanOut, 404: ErrorOut, 409: CarePlanConflictOut, **WRITE_ERRORS},
     summary="Approve a draft plan of care (the treating therapist)",
+    description=(
+        "A compare-and-set from draft to active: of approvals racing for one draft, one is stored "
+        "and the others (and any later one) get 409 with the plan's status (`current`)."
+    ),
 )
 def approve_care_plan(request: HttpRequest, id: UUID) -> CarePlanOut:
     plan = get_in_scope_or_404(

@@ -95,6 +95,10 @@ class ReferralIn(InSchema):
 class StatusIn(InSchema):
     status: ReferralStatus
     note: str = Field("", max_length=500)
+    expected_status: ReferralStatus | None = Field(
+        None,
+        description="The status you decided on; if the referral's status differs by now, 409 (nothing changes).",
+    )
 
 
 class ClearanceOut(Schema):
@@ -138,6 +142,29 @@ class ClearanceIn(InSchema):
 
 class ClearanceRequestIn(ClearanceIn):
     provider: UUID
+
+
+class ReferralStateOut(Schema):
+    status: ReferralStatus
+    status_note: str
+
+
+class ReferralConflictOut(ErrorOut):
+    """409: the referral changed since it was read (or cannot take this step from its state)."""
+
+    current: ReferralStateOut = Field(description="The referral's status and note as stored now.")
+
+
+class ClearanceStateOut(Schema):
+    status: ClearanceStatus
+    granted_on: dt.date | None
+    expires_on: dt.date | None
+
+
+class ClearanceConflictOut(ErrorOut):
+    """409: the clearance was already decided (e.g. a racing request won)."""
+
+    current: ClearanceStateOut = Field(description="The decision as stored: the one that stands.")
 
 
 class DecisionIn(InSchema):
@@ -263,12 +290,23 @@ def get_referral(request: HttpRequest, id: UUID) -> dict[str, object]:
 
 @router.post(
     "/referrals/{id}/status",
-    response={200: ReferralOut, 404: ErrorOut, **WRITE_ERRORS},
+    response={200: ReferralOut, 404: ErrorOut, 409: ReferralConflictOut, **WRITE_ERRORS},
     summary="Triage, schedule, decline or discharge a referral (clinic staff)",
+    description=(
+        "A compare-and-set on the referral's status: of requests racing to change it, one is "
+        "stored and the others get 409 with the referral's status and note as they stand "
+        "(`current`). A step the journey does not allow from the current status is also 409."
+    ),
 )
 def set_referral_status(request: HttpRequest, id: UUID, payload: StatusIn) -> dict[str, object]:
     referral = get_in_scope_or_404(referral_scope(request.user), id, request=request)
-    referral_set_status(actor=request.user, referral=referral, status=payload.status, note=payload.note)  # type: ignore[arg-type]
+    referral_set_status(
+        actor=request.user,  # type: ignore[arg-type]
+        referral=referral,
+        status=payload.status,
+        note=payload.note,
+        expected_status=payload.expected_status,
+    )
     _audit(request, AuditAction.UPDATE, "referral", referral, [referral.patient.public_id])
     return _referral_out(referral)
 
@@ -328,13 +366,17 @@ def request_clearance(request: HttpRequest, id: UUID, payload: ClearanceRequestI
 
 @router.post(
     "/clearances/{id}/decision",
-    response={200: ClearanceOut, 404: ErrorOut, **WRITE_ERRORS},
+    response={200: ClearanceOut, 404: ErrorOut, 409: ClearanceConflictOut, **WRITE_ERRORS},
     summary="Grant or decline a requested clearance (the provider asked)",
+    description=(
+        "Decided once: of requests racing to decide it, one is stored and the others (and any "
+        "later one) get 409 with the decision that stands (`current`)."
+    ),
 )
 def decide_clearance(request: HttpRequest, id: UUID, payload: DecisionIn) -> dict[str, object]:
-    clearance = get_in_scope_or_404(
-        clearance_scope(request.user).filter(status=ClearanceStatus.REQUESTED), id, request=request
-    )
+    # A decided clearance is still found (409 with its decision), not hidden as a 404: the
+    # loser of a race must learn what was decided.
+    clearance = get_in_scope_or_404(clearance_scope(request.user), id, request=request)
     clearance_decide(
         actor=request.user,  # type: ignore[arg-type]
         clearance=clearance,

@@ -20,7 +20,7 @@ from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
 from kneadwell.clinic.selectors import clinic_today
 from kneadwell.lib.clock import now
-from kneadwell.lib.errors import DomainError
+from kneadwell.lib.errors import Conflict, DomainError
 from kneadwell.patients.models import Patient
 from kneadwell.patients.selectors import patient_scope
 from kneadwell.patients.services import patient_create
@@ -40,6 +40,7 @@ from kneadwell.referrals.services import (
     referral_ask_more,
     referral_create,
     referral_set_status,
+    referral_version,
 )
 from kneadwell.scheduling.models import Appointment, AppointmentStatus
 from kneadwell.web.base import AuthenticatedRequest, role_required
@@ -88,6 +89,10 @@ def clearance_words(c: Clearance) -> str:
 
 @role_required(Role.REFERRER)
 def referrer_home(request: AuthenticatedRequest) -> HttpResponse:
+    return _referrer_home_page(request)
+
+
+def _referrer_home_page(request: AuthenticatedRequest, *, status: int = 200) -> HttpResponse:
     provider = ReferringProvider.objects.filter(user=request.user).first()
     current = now()
     visits = (
@@ -124,7 +129,7 @@ def referrer_home(request: AuthenticatedRequest) -> HttpResponse:
         "waiting": [{"clearance": c, "words": clearance_words(c)} for c in waiting],
         "today": clinic_today(),
     }
-    return render(request, "referrals/referrer_home.html", context)
+    return render(request, "referrals/referrer_home.html", context, status=status)
 
 
 def _referral_row(referral: Referral, *, visits: int, next_visit: Appointment | None) -> dict[str, Any]:
@@ -299,6 +304,12 @@ def clearance_decide_view(request: AuthenticatedRequest, public_id: str) -> Http
                 expires_on=expires,
                 note=request.POST.get("note", "")[:2000],
             )
+        except Conflict as exc:
+            # Decided meanwhile (another tab, a double click): say what stands, as a 409.
+            messages.error(
+                request, f"{clearance_words(clearance)} for {clearance.patient.full_name}: {exc.message}"
+            )
+            return _referrer_home_page(request, status=409)
         except DomainError as exc:
             errors.setdefault(exc.field or "general", []).append(exc.message)
     if errors:
@@ -363,7 +374,13 @@ def _inbox_context(request: AuthenticatedRequest, errors: dict[str, Any] | None 
     _audit(request, AuditAction.READ, "referral", "", [r.patient.public_id for r in rows], "referral-inbox")
 
     def item(r: Referral) -> dict[str, Any]:
-        return {"referral": r, "diagnoses": diagnosis_rows(r), "areas": area_words(r.areas)}
+        return {
+            "referral": r,
+            "diagnoses": diagnosis_rows(r),
+            "areas": area_words(r.areas),
+            # Sent back with the decision: it stands only if no one changed the referral since.
+            "version": referral_version(r),
+        }
 
     return {
         "new_items": [item(r) for r in rows if r.status == ReferralStatus.RECEIVED],
@@ -384,20 +401,32 @@ def referral_triage(request: AuthenticatedRequest, public_id: str) -> HttpRespon
         return redirect("referral-inbox")
     action = request.POST.get("action", "")
     note = request.POST.get("note", "").strip()[:500]
+    seen = request.POST.get("seen") or None
     try:
         if action == "accept":
             referral_set_status(
-                actor=request.user, referral=referral, status=ReferralStatus.TRIAGED, note=note
+                actor=request.user,
+                referral=referral,
+                status=ReferralStatus.TRIAGED,
+                note=note,
+                seen_version=seen,
             )
         elif action == "decline":
             referral_set_status(
-                actor=request.user, referral=referral, status=ReferralStatus.DECLINED, note=note
+                actor=request.user,
+                referral=referral,
+                status=ReferralStatus.DECLINED,
+                note=note,
+                seen_version=seen,
             )
         elif action == "ask":
-            referral_ask_more(actor=request.user, referral=referral, note=note)
+            referral_ask_more(actor=request.user, referral=referral, note=note, seen_version=seen)
         else:
             raise DomainError("Choose accept, ask for more, or decline.", field="action")
     except DomainError as exc:
+        if isinstance(exc, Conflict):
+            # A colleague decided first: the referral may have left the inbox, so say it at the top.
+            messages.error(request, f"Referral for {referral.patient.full_name}: {exc.message}")
         errors = {
             str(referral.public_id): {
                 "field": exc.field or "note",
@@ -406,7 +435,9 @@ def referral_triage(request: AuthenticatedRequest, public_id: str) -> HttpRespon
                 "action": action,
             }
         }
-        return render(request, "referrals/inbox.html", _inbox_context(request, errors), status=422)
+        return render(
+            request, "referrals/inbox.html", _inbox_context(request, errors), status=exc.status_code
+        )
     _audit(
         request, AuditAction.UPDATE, "referral", referral, [referral.patient.public_id], f"referral-{action}"
     )
