@@ -46,6 +46,7 @@ from .clinical import (
     screening_out,
     session_plan_out,
 )
+from .idempotency import idempotent
 from .schemas import (
     DETAIL_ERRORS,
     WRITE_ERRORS,
@@ -162,6 +163,7 @@ def _intake_out(i: Intake) -> IntakeOut:
     response={201: IntakeOut, 404: ErrorOut, **WRITE_ERRORS},
     summary="Record an intake (the first call, or the patient's own form)",
 )
+@idempotent
 def create_intake(request: HttpRequest, id: UUID, payload: IntakeIn) -> Status:
     patient = _patient(request, id)
     referral = None
@@ -398,6 +400,7 @@ def _plan_out(p: CarePlan) -> CarePlanOut:
     response={201: CarePlanOut, 404: ErrorOut, **WRITE_ERRORS},
     summary="Draft a plan of care from the referral and intake (staff, therapists)",
 )
+@idempotent
 def create_care_plan(request: HttpRequest, id: UUID, payload: CarePlanIn) -> Status:
     patient = _patient(request, id)
     therapist = None

@@ -17,6 +17,7 @@ from kneadwell.patients.models import Lighting, Music, Patient, Pressure, Therap
 from kneadwell.patients.selectors import patient_scope
 from kneadwell.patients.services import patient_create, patient_update
 
+from .idempotency import idempotent
 from .schemas import (
     DETAIL_ERRORS,
     READ_ERRORS,
@@ -127,6 +128,7 @@ def list_patients(request: HttpRequest, page: Query[PageParams]) -> dict[str, ob
     response={201: PatientOut, **WRITE_ERRORS},
     summary="Register a patient (front desk, clinic admins)",
 )
+@idempotent
 def create_patient(request: HttpRequest, payload: PatientIn) -> Status:
     patient = patient_create(actor=request.user, **payload.model_dump())  # type: ignore[arg-type]
     _audit(request, AuditAction.CREATE, [patient], patient.public_id)

@@ -37,6 +37,7 @@ from kneadwell.referrals.services import (
 )
 
 from .clinical import AreaOut, DiagnosisOut
+from .idempotency import idempotent
 from .schemas import DETAIL_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut, InSchema, PageParams, paginate
 
 router = Router(tags=["referrals"])
@@ -247,6 +248,7 @@ def list_referrals(
 
 
 @router.post("/referrals", response={201: ReferralOut, **WRITE_ERRORS}, summary="Send or record a referral")
+@idempotent
 def create_referral(request: HttpRequest, payload: ReferralIn) -> Status:
     actor: User = request.user  # type: ignore[assignment]
     if (payload.patient is None) == (payload.new_patient is None):
@@ -316,6 +318,7 @@ def set_referral_status(request: HttpRequest, id: UUID, payload: StatusIn) -> di
     response={201: ClearanceOut, 404: ErrorOut, **WRITE_ERRORS},
     summary="Grant a clearance for this referral's patient (the referrer, or staff from a letter)",
 )
+@idempotent
 def grant_clearance(request: HttpRequest, id: UUID, payload: ClearanceIn) -> Status:
     referral = get_in_scope_or_404(referral_scope(request.user), id, request=request)
     clearance = clearance_grant(
@@ -347,6 +350,7 @@ def list_clearances(request: HttpRequest, page: Query[PageParams]) -> dict[str, 
     response={201: ClearanceOut, 404: ErrorOut, **WRITE_ERRORS},
     summary="Ask a provider for a clearance (clinic staff, therapists)",
 )
+@idempotent
 def request_clearance(request: HttpRequest, id: UUID, payload: ClearanceRequestIn) -> Status:
     patient = get_in_scope_or_404(patient_scope(request.user), id, request=request)
     provider = ReferringProvider.objects.filter(public_id=payload.provider).first()
