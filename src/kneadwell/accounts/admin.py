@@ -4,7 +4,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import ApiToken, AuditEvent, SecurityPolicy, User
+from .models import ApiToken, AuditEvent, IdempotencyRecord, SecurityPolicy, User
 
 # The admin's own password-only login would skip allauth's two-factor stage and
 # rate limits: send it through the allauth sign-in instead.
@@ -79,4 +79,22 @@ class SecurityPolicyAdmin(admin.ModelAdmin):
         return not SecurityPolicy.objects.exists()
 
     def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(admin.ModelAdmin):
+    """Stored answers to API creates (api/idempotency.py), deleted after 24 hours. Read-only, and
+    without the stored answer: it may name a patient, and the API is where it is given back."""
+
+    list_display = ("key", "user", "status_code", "created_at", "expires_at")
+    search_fields = ("key", "user__username")
+    list_select_related = ("user",)
+    fields = ("user", "key", "fingerprint", "status_code", "created_at", "expires_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False

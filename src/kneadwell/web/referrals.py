@@ -23,7 +23,7 @@ from kneadwell.lib.clock import now
 from kneadwell.lib.errors import Conflict, DomainError
 from kneadwell.patients.models import Patient
 from kneadwell.patients.selectors import patient_scope
-from kneadwell.patients.services import patient_create
+from kneadwell.patients.services import DuplicatePatient, patient_create
 from kneadwell.referrals.models import (
     Clearance,
     ClearanceScope,
@@ -195,13 +195,20 @@ def _save_referral(
     provider: ReferringProvider | None = None,
     channel: str = ReferralChannel.PORTAL,
     received_on: dt.date | None = None,
+    confirm_new: bool = False,
 ) -> Referral | None:
-    """Patient (when new), referral and any up-front clearance, all or nothing."""
+    """Patient (when new), referral and any up-front clearance, all or nothing.
+
+    A new patient matching one on file raises DuplicatePatient for the front desk (who then
+    chooses); for a referrer the service holds the new record for the desk, and says nothing.
+    """
     try:
         with transaction.atomic():
             if patient is None and new_patient is not None:
                 try:
-                    patient = patient_create(actor=request.user, referred=True, **new_patient)
+                    patient = patient_create(
+                        actor=request.user, referred=True, confirm_new=confirm_new, **new_patient
+                    )
                 except ValidationError as exc:
                     for name, msgs in exc.message_dict.items():
                         errors.setdefault(f"new_{name}", []).extend(msgs)
@@ -231,6 +238,8 @@ def _save_referral(
                     expires_on=parsed.clearance.expires_on,
                     note=parsed.clearance.note,
                 )
+    except DuplicatePatient:
+        raise  # the front desk's choice to make (desk_referral_new)
     except DomainError as exc:
         if exc.field != "patient" or not errors:
             _service_error(errors, exc)
@@ -369,9 +378,13 @@ def _inbox_context(request: AuthenticatedRequest, errors: dict[str, Any] | None 
     rows = list(
         referral_scope(request.user)
         .filter(status__in=(ReferralStatus.RECEIVED, ReferralStatus.TRIAGED))
+        .select_related("patient__suspected_duplicate_of")
         .order_by("status", "received_on", "id")
     )
-    _audit(request, AuditAction.READ, "referral", "", [r.patient.public_id for r in rows], "referral-inbox")
+    # A referrer's new patient held as a possible duplicate names the record on file it may repeat.
+    on_file = [r.patient.suspected_duplicate_of for r in rows if r.patient.suspected_duplicate_of]
+    shown = [r.patient.public_id for r in rows] + [p.public_id for p in on_file]
+    _audit(request, AuditAction.READ, "referral", "", shown, "referral-inbox")
 
     def item(r: Referral) -> dict[str, Any]:
         return {
@@ -380,6 +393,7 @@ def _inbox_context(request: AuthenticatedRequest, errors: dict[str, Any] | None 
             "areas": area_words(r.areas),
             # Sent back with the decision: it stands only if no one changed the referral since.
             "version": referral_version(r),
+            "duplicate_of": r.patient.suspected_duplicate_of,
         }
 
     return {
@@ -454,7 +468,11 @@ def referral_triage(request: AuthenticatedRequest, public_id: str) -> HttpRespon
 
 @role_required(*STAFF_ROLES)
 def desk_referral_new(request: AuthenticatedRequest) -> HttpResponse:
-    """A referral received by fax or phone, entered by the front desk for an existing patient."""
+    """A referral received by fax or phone, entered by the front desk for a patient on file or a new one.
+
+    A new patient who matches one on file is offered as that record ("use_patient"), or
+    registered once the desk confirms this is someone else ("confirm_new").
+    """
     providers = list(ReferringProvider.objects.order_by("name"))
     data = request.POST if request.method == "POST" else request.GET
     query = (data.get("q") or "").strip()[:100]
@@ -464,22 +482,24 @@ def desk_referral_new(request: AuthenticatedRequest) -> HttpResponse:
         for term in query.split()[:4]:
             cond &= Q(given_name__icontains=term) | Q(family_name__icontains=term)
         results = list(patient_scope(request.user).filter(cond).order_by("family_name", "given_name")[:20])
+    choice = (data.get("use_patient") or data.get("patient") or "").strip()
     chosen = None
-    if data.get("patient"):
-        chosen = get_in_scope_or_404(patient_scope(request.user), data.get("patient"), request=request)
+    if choice and choice != "new":
+        chosen = get_in_scope_or_404(patient_scope(request.user), choice, request=request)
         if chosen not in results:
             results.insert(0, chosen)
     if results:
         _audit(request, AuditAction.READ, "patient", "", [p.public_id for p in results], "desk-referral-new")
-    extra = {
+    extra: dict[str, Any] = {
         "desk": True,
         "providers": providers,
         "query": query,
         "results": results,
-        "choice": str(chosen.public_id) if chosen else "",
+        "choice": "new" if choice == "new" and chosen is None else (str(chosen.public_id) if chosen else ""),
         "channels": [(ReferralChannel.FAX, "Fax"), (ReferralChannel.PHONE, "Phone")],
     }
-    if request.method != "POST" or request.POST.get("action") == "find":
+    answered = "use_patient" in request.POST or "confirm_new" in request.POST
+    if request.method != "POST" or (request.POST.get("action") == "find" and not answered):
         context = _referral_form_context(request, data, None, {})
         return render(request, "referrals/referral_form.html", {**context, **extra})
     parsed = read_referral(request.POST)
@@ -487,24 +507,46 @@ def desk_referral_new(request: AuthenticatedRequest) -> HttpResponse:
     provider = next((p for p in providers if str(p.public_id) == request.POST.get("provider")), None)
     if provider is None:
         errors.setdefault("provider", []).append("Choose the referring provider.")
-    if chosen is None:
-        errors.setdefault("patient", []).append("Find and choose the patient.")
+    new_patient = None
+    if chosen is None and choice == "new":
+        new_patient = _new_patient(request, request.POST, errors)
+    elif chosen is None:
+        errors.setdefault("patient", []).append("Find and choose the patient, or enter a new one.")
     received_on = read_date(request.POST.get("received_on", ""), "received_on", errors)
     channel = request.POST.get("channel", ReferralChannel.FAX)
     if channel not in (ReferralChannel.FAX, ReferralChannel.PHONE):
         errors.setdefault("channel", []).append("Choose fax or phone.")
     referral = None
     if not errors:
-        referral = _save_referral(
-            request,
-            patient=chosen,
-            new_patient=None,
-            parsed=parsed,
-            errors=errors,
-            provider=provider,
-            channel=channel,
-            received_on=received_on,
-        )
+        try:
+            referral = _save_referral(
+                request,
+                patient=chosen,
+                new_patient=new_patient,
+                parsed=parsed,
+                errors=errors,
+                provider=provider,
+                channel=channel,
+                received_on=received_on,
+                confirm_new=bool(request.POST.get("confirm_new")),
+            )
+        except DuplicatePatient as exc:
+            # "This looks like <name>, born …: use this record?" (the desk sees every patient anyway).
+            _audit(
+                request,
+                AuditAction.READ,
+                "patient",
+                "",
+                [p.public_id for p in exc.matches],
+                "desk-referral-new",
+            )
+            context = _referral_form_context(request, request.POST, parsed, errors)
+            return render(
+                request,
+                "referrals/referral_form.html",
+                {**context, **extra, "duplicates": exc.matches},
+                status=409,
+            )
     if referral is None:
         context = _referral_form_context(request, request.POST, parsed, errors)
         return render(request, "referrals/referral_form.html", {**context, **extra}, status=422)
