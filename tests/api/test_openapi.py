@@ -20,9 +20,11 @@ OPERATIONS = [
     ("post", "/therapists", {"201", "400", "401", "403", "409", "422"}),
     ("get", "/therapists/{id}", {"200", "401", "404", "422"}),
     ("get", "/patients", {"200", "401", "422"}),
-    ("post", "/patients", {"201", "400", "401", "403", "422"}),
+    ("post", "/patients", {"201", "400", "401", "403", "409", "422"}),
     ("get", "/patients/{id}", {"200", "401", "404", "422"}),
     ("patch", "/patients/{id}", {"200", "400", "401", "403", "404", "422"}),
+    ("post", "/patients/{id}/merge", {"200", "400", "401", "403", "404", "409", "422"}),
+    ("post", "/patients/{id}/unmerge", {"200", "400", "401", "403", "404", "409", "422"}),
     ("get", "/appointments", {"200", "401", "422"}),
     ("get", "/appointments/{id}", {"200", "401", "404", "422"}),
     ("get", "/catalogue/conditions", {"200", "401", "422"}),
@@ -30,7 +32,7 @@ OPERATIONS = [
     ("get", "/catalogue/regions", {"200", "401", "422"}),
     ("get", "/catalogue/measures", {"200", "401", "422"}),
     ("get", "/referrals", {"200", "401", "422"}),
-    ("post", "/referrals", {"201", "400", "401", "403", "422"}),
+    ("post", "/referrals", {"201", "400", "401", "403", "409", "422"}),
     ("get", "/referrals/{id}", {"200", "401", "404", "422"}),
     ("post", "/referrals/{id}/status", {"200", "400", "401", "403", "404", "409", "422"}),
     ("post", "/referrals/{id}/clearances", {"201", "400", "401", "403", "404", "422"}),
@@ -54,6 +56,11 @@ CONFLICT_SCHEMAS = {
     ("post", "/clearances/{id}/decision"): "ClearanceConflictOut",
     ("post", "/care-plans/{id}/approve"): "CarePlanConflictOut",
 }
+# 409s that name the patients on file a new patient seems to repeat.
+DUPLICATE_SCHEMAS = {
+    ("post", "/patients"): "DuplicatePatientOut",
+    ("post", "/referrals"): "DuplicatePatientOut",
+}
 
 
 @pytest.fixture
@@ -70,8 +77,17 @@ def test_openapi_declares_every_status_an_operation_can_answer(openapi, method, 
     assert set(operation["responses"]) == statuses
     for status in statuses - {"200", "201"}:
         schema = operation["responses"][status]["content"]["application/json"]["schema"]
-        name = CONFLICT_SCHEMAS.get((method, path), "ErrorOut") if status == "409" else "ErrorOut"
+        special = {**CONFLICT_SCHEMAS, **DUPLICATE_SCHEMAS}
+        name = special.get((method, path), "ErrorOut") if status == "409" else "ErrorOut"
         assert schema == {"$ref": f"#/components/schemas/{name}"}
+
+
+def test_a_duplicate_patient_answer_names_the_matches(openapi):
+    schema = openapi["components"]["schemas"]["DuplicatePatientOut"]
+
+    assert set(schema["properties"]) == {"detail", "errors", "matches"}
+    match = openapi["components"]["schemas"]["PatientMatch"]
+    assert set(match["properties"]) == {"id", "given_name", "family_name", "birth_date"}
 
 
 @pytest.mark.parametrize("name", sorted(set(CONFLICT_SCHEMAS.values())))

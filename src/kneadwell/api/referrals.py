@@ -38,6 +38,7 @@ from kneadwell.referrals.services import (
 
 from .clinical import AreaOut, DiagnosisOut
 from .idempotency import idempotent
+from .patients import CreateOptions, DuplicatePatientOut
 from .schemas import DETAIL_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut, InSchema, PageParams, paginate
 
 router = Router(tags=["referrals"])
@@ -247,9 +248,19 @@ def list_referrals(
     return {"items": [_referral_out(r) for r in items], "count": count}
 
 
-@router.post("/referrals", response={201: ReferralOut, **WRITE_ERRORS}, summary="Send or record a referral")
+@router.post(
+    "/referrals",
+    response={201: ReferralOut, 409: DuplicatePatientOut, **WRITE_ERRORS},
+    summary="Send or record a referral",
+    description=(
+        "Clinic staff: a `new_patient` who looks like a patient on file is a 409 with the `matches`; "
+        "refer the existing `patient` instead, or send `?confirm_new=true`. A referrer's new patient "
+        "is always accepted as sent (the clinic reconciles records); nothing tells a referrer whether "
+        "someone is already a patient here."
+    ),
+)
 @idempotent
-def create_referral(request: HttpRequest, payload: ReferralIn) -> Status:
+def create_referral(request: HttpRequest, payload: ReferralIn, options: Query[CreateOptions]) -> Status:
     actor: User = request.user  # type: ignore[assignment]
     if (payload.patient is None) == (payload.new_patient is None):
         raise DomainError("Give either an existing `patient` or a `new_patient`.", field="patient")
@@ -265,7 +276,12 @@ def create_referral(request: HttpRequest, payload: ReferralIn) -> Status:
                 raise DomainError("No such patient among those you can see.", field="patient")
         else:
             assert payload.new_patient is not None
-            patient = patient_create(actor=actor, referred=True, **payload.new_patient.model_dump())
+            patient = patient_create(
+                actor=actor,
+                referred=True,
+                confirm_new=options.confirm_new,
+                **payload.new_patient.model_dump(),
+            )
         referral = referral_create(
             actor=actor,
             patient=patient,

@@ -146,7 +146,7 @@ def patient_merge(
     if source.pk == target.pk:
         raise DomainError("Choose another record to merge into this one.", field="source")
     if source.merged_into_id is not None or target.merged_into_id is not None:
-        raise DomainError("One of these records has already been merged into another.", field="source")
+        raise Conflict("One of these records has already been merged into another.", field="source")
     if source.user_id is not None and target.user_id is not None:
         raise DomainError(
             "Both records have a portal login; deactivate the one not used, then merge.", field="source"
@@ -262,7 +262,7 @@ def patient_unmerge(
     """
     _check_actor(actor)
     if source.merged_into_id is None:
-        raise DomainError("This record is not merged into another.", field="source")
+        raise Conflict("This record is not merged into another.", field="source")
     event = merge_event(source)
     if event is None:
         raise DomainError("The audit trail has no record of this merge: it cannot be undone here.")
