@@ -6,11 +6,13 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 
 from kneadwell.accounts.audit import verify_chain
 from kneadwell.accounts.models import AuditEvent
+from kneadwell.clinic.models import Room
 from kneadwell.intake.models import Intake
-from kneadwell.lib.errors import DomainError
+from kneadwell.lib.errors import Conflict, DomainError
 from kneadwell.patients.merging import MERGE_EVENT, UNMERGE_EVENT, merge_event, patient_merge, patient_unmerge
 from kneadwell.patients.models import Patient
 from kneadwell.patients.selectors import patient_scope
@@ -152,3 +154,28 @@ def test_a_record_is_not_merged_with_itself_nor_twice(cast):
 def test_a_record_not_merged_cannot_be_unmerged(cast):
     with pytest.raises(DomainError):
         patient_unmerge(actor=cast.desk, source=cast.pat)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the patient-overlap constraint is PostgreSQL's")
+def test_records_booked_at_overlapping_times_are_not_merged_on_postgresql(cast):
+    twin = Patient.objects.create(**DUPLICATE)
+    booked = cast.pat_appointment
+    Appointment.objects.create(
+        patient=twin,
+        therapist=cast.theo,
+        room=Room.objects.create(location=cast.hospital, name="Room 2"),
+        location=cast.hospital,
+        service=booked.service,
+        start=booked.start,
+        end=booked.end,
+        blocked_until=booked.blocked_until,
+        channel="phone",
+    )
+
+    with pytest.raises(Conflict) as exc:
+        patient_merge(actor=cast.desk, source=twin, target=cast.pat)
+
+    assert "overlapping" in exc.value.message
+    assert Patient.objects.get(pk=twin.pk).merged_into is None
+    assert Appointment.objects.filter(patient=twin).count() == 1
+    assert not AuditEvent.objects.filter(object_type=MERGE_EVENT).exists()

@@ -168,12 +168,11 @@ def _day(value: dt.date) -> str:
 
 
 def _suspected_duplicates(patient: Patient) -> list[Patient]:
-    """Current records held as possible duplicates of `patient`, and the one `patient` may repeat."""
-    held = list(patient.suspected_duplicates.filter(merged_into__isnull=True).order_by("created_at"))
-    original = patient.suspected_duplicate_of
-    if original is not None and original.merged_into_id is None:
-        held.insert(0, original)
-    return held
+    """Current records held as possible duplicates of `patient`, and the one `patient` may repeat (one query)."""
+    related = Q(suspected_duplicate_of=patient)
+    if patient.suspected_duplicate_of_id is not None:
+        related |= Q(pk=patient.suspected_duplicate_of_id)
+    return list(Patient.objects.filter(related, merged_into__isnull=True).order_by("created_at", "id"))
 
 
 def _merge_links(patient: Patient, suspects: list[Patient]) -> list[dict[str, object]]:
