@@ -156,7 +156,9 @@ def test_a_record_not_merged_cannot_be_unmerged(cast):
         patient_unmerge(actor=cast.desk, source=cast.pat)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the patient-overlap constraint is PostgreSQL's")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the patient-overlap constraint is PostgreSQL's"
+)
 def test_records_booked_at_overlapping_times_are_not_merged_on_postgresql(cast):
     twin = Patient.objects.create(**DUPLICATE)
     booked = cast.pat_appointment

@@ -211,7 +211,12 @@ class MergeOut(Schema):
 
 def _merge_out(result: MergeResult) -> dict[str, object]:
     # Validated against MergeOut by ninja on the way out (PatientOut reads the model's attributes).
-    return {"merge_id": result.merge_id, "target": result.target, "source": result.source, "moved": result.moved}
+    return {
+        "merge_id": result.merge_id,
+        "target": result.target,
+        "source": result.source,
+        "moved": result.moved,
+    }
 
 
 @router.post(
