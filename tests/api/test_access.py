@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import pytest
 
+from kneadwell.accounts.models import User
 from kneadwell.accounts.services import token_create, token_revoke
+from kneadwell.patients.models import Patient
 from tests.cast import Cast
 
 from .conftest import API, fields_of
@@ -18,7 +20,20 @@ from .conftest import API, fields_of
 ROLES = ("patient", "front_desk", "therapist", "referrer", "clinic_admin")
 
 
+def _merged_into(patient: Patient) -> Patient:
+    """A second record of `patient`, merged into theirs (through the service, so the audit trail has it)."""
+    from kneadwell.patients.merging import patient_merge
+
+    twin = Patient.objects.create(
+        given_name=patient.given_name, family_name=patient.family_name, birth_date=patient.birth_date
+    )
+    patient_merge(actor=User.objects.get(username="desk"), source=twin, target=patient)
+    return twin
+
+
 def _target(cast: Cast, kind: str, side: str) -> str:
+    if kind == "merged":
+        return str(_merged_into(cast.pat if side == "own" else cast.paula).public_id)
     objects = {
         "patient": (cast.pat, cast.paula),
         "appointment": (cast.pat_appointment, cast.paula_appointment),
@@ -52,6 +67,7 @@ def _note(cast: Cast, appointment):  # type: ignore[no-untyped-def]
 ROM = {"kind": "rom", "motion": "neck_rotation", "side": "left", "value": 60}
 PSFS = {"instrument": "psfs", "answers": {"Lifting": 4, "Typing": 5, "Driving": 6}}
 CONSENT = {"kind": "treatment", "signer_name": "Pat Palmer"}
+MERGE = {"source": "{twin}"}  # a fresh second record of the same person, made for each case
 MATCHES = "/patients/{id}/matches?service=therapeutic-60&location={hospital}"
 SESSION_PLAN = "/patients/{id}/session-plan?service=therapeutic-60&therapist={tess}"
 
@@ -73,6 +89,10 @@ MATRIX = [
     ("PATCH", "/patients/{id}", "patient", "other", CONTACT_CHANGE, (404, 200, 404, 404, 200)),
     ("PATCH", "/patients/{id}", "patient", "own", NAME_CHANGE,    (403, 200, 403, 403, 200)),
     ("PATCH", "/patients/{id}", "patient", "other", NAME_CHANGE,  (404, 200, 404, 404, 200)),
+    ("POST", "/patients/{id}/merge", "patient", "own", MERGE,     (403, 200, 403, 403, 200)),
+    ("POST", "/patients/{id}/merge", "patient", "other", MERGE,   (404, 200, 404, 404, 200)),
+    ("POST", "/patients/{id}/unmerge", "merged", "own", {},       (404, 200, 404, 404, 200)),
+    ("POST", "/patients/{id}/unmerge", "merged", "other", {},     (404, 200, 404, 404, 200)),
     ("GET", "/appointments", None, None, None,                    (200, 200, 200, 200, 200)),
     ("GET", "/appointments/{id}", "appointment", "own", None,     (200, 200, 200, 200, 200)),
     ("GET", "/appointments/{id}", "appointment", "other", None,   (404, 200, 404, 404, 200)),
@@ -163,9 +183,16 @@ def _url(cast: Cast, path: str, kind: str | None, side: str | None) -> str:
     return path.format(id=_target(cast, kind, side or "own"), **ids) if kind else path
 
 
+def _body(cast: Cast, body: dict | None) -> dict | None:  # type: ignore[type-arg]
+    if body == MERGE:
+        twin = Patient.objects.create(given_name="Pat", family_name="Palmer", birth_date=cast.pat.birth_date)
+        return {"source": str(twin.public_id)}
+    return body
+
+
 @pytest.mark.parametrize(("method", "path", "kind", "side", "body", "role", "status"), CASES)
 def test_access_matrix(api_as, cast, method, path, kind, side, body, role, status):
-    response = api_as(cast.user(role)).call(method, _url(cast, path, kind, side), body)
+    response = api_as(cast.user(role)).call(method, _url(cast, path, kind, side), _body(cast, body))
 
     assert response.status_code == status, response.content
     if status == 404:
@@ -194,7 +221,7 @@ def test_every_endpoint_refuses_a_revoked_token(api_as, cast, method, path, kind
     api = api_as(cast.admin)
     api.headers = {"HTTP_AUTHORIZATION": f"Bearer {issued.secret}"}
 
-    response = api.call(method, _url(cast, path, kind, "own"), body)
+    response = api.call(method, _url(cast, path, kind, "own"), _body(cast, body))
 
     assert response.status_code == 401
     assert response.json()["errors"] == []

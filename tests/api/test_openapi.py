@@ -20,9 +20,11 @@ OPERATIONS = [
     ("post", "/therapists", {"201", "400", "401", "403", "409", "422"}),
     ("get", "/therapists/{id}", {"200", "401", "404", "422"}),
     ("get", "/patients", {"200", "401", "422"}),
-    ("post", "/patients", {"201", "400", "401", "403", "422"}),
+    ("post", "/patients", {"201", "400", "401", "403", "409", "422"}),
     ("get", "/patients/{id}", {"200", "401", "404", "422"}),
     ("patch", "/patients/{id}", {"200", "400", "401", "403", "404", "422"}),
+    ("post", "/patients/{id}/merge", {"200", "400", "401", "403", "404", "409", "422"}),
+    ("post", "/patients/{id}/unmerge", {"200", "400", "401", "403", "404", "409", "422"}),
     ("get", "/appointments", {"200", "401", "422"}),
     ("get", "/appointments/{id}", {"200", "401", "404", "422"}),
     ("get", "/catalogue/conditions", {"200", "401", "422"}),
@@ -30,13 +32,13 @@ OPERATIONS = [
     ("get", "/catalogue/regions", {"200", "401", "422"}),
     ("get", "/catalogue/measures", {"200", "401", "422"}),
     ("get", "/referrals", {"200", "401", "422"}),
-    ("post", "/referrals", {"201", "400", "401", "403", "422"}),
+    ("post", "/referrals", {"201", "400", "401", "403", "409", "422"}),
     ("get", "/referrals/{id}", {"200", "401", "404", "422"}),
-    ("post", "/referrals/{id}/status", {"200", "400", "401", "403", "404", "422"}),
+    ("post", "/referrals/{id}/status", {"200", "400", "401", "403", "404", "409", "422"}),
     ("post", "/referrals/{id}/clearances", {"201", "400", "401", "403", "404", "422"}),
     ("get", "/clearances", {"200", "401", "422"}),
     ("post", "/patients/{id}/clearance-requests", {"201", "400", "401", "403", "404", "422"}),
-    ("post", "/clearances/{id}/decision", {"200", "400", "401", "403", "404", "422"}),
+    ("post", "/clearances/{id}/decision", {"200", "400", "401", "403", "404", "409", "422"}),
     ("post", "/patients/{id}/intakes", {"201", "400", "401", "403", "404", "422"}),
     ("get", "/patients/{id}/intakes", {"200", "401", "404", "422"}),
     ("get", "/patients/{id}/screening", {"200", "401", "404", "422"}),
@@ -45,7 +47,7 @@ OPERATIONS = [
     ("post", "/patients/{id}/care-plans", {"201", "400", "401", "403", "404", "422"}),
     ("get", "/patients/{id}/care-plans", {"200", "401", "404", "422"}),
     ("patch", "/care-plans/{id}", {"200", "400", "401", "403", "404", "422"}),
-    ("post", "/care-plans/{id}/approve", {"200", "400", "401", "403", "404", "422"}),
+    ("post", "/care-plans/{id}/approve", {"200", "400", "401", "403", "404", "409", "422"}),
     ("post", "/patients/{id}/inflammation-checks", {"201", "400", "401", "403", "404", "422"}),
     # Session records, outcomes and billing (issue 11)
     ("post", "/appointments/{id}/note", {"200", "201", "400", "401", "403", "404", "409", "422"}),
@@ -76,6 +78,18 @@ OPERATIONS = [
     ("get", "/appointments/{id}/superbill", {"200", "401", "403", "404", "409", "422"}),
 ]
 
+# 409s that carry the state the request collided with, in a schema of their own (docs/api.md).
+CONFLICT_SCHEMAS = {
+    ("post", "/referrals/{id}/status"): "ReferralConflictOut",
+    ("post", "/clearances/{id}/decision"): "ClearanceConflictOut",
+    ("post", "/care-plans/{id}/approve"): "CarePlanConflictOut",
+}
+# 409s that name the patients on file a new patient seems to repeat.
+DUPLICATE_SCHEMAS = {
+    ("post", "/patients"): "DuplicatePatientOut",
+    ("post", "/referrals"): "DuplicatePatientOut",
+}
+
 
 @pytest.fixture
 def openapi(client, db):  # type: ignore[no-untyped-def]
@@ -91,7 +105,26 @@ def test_openapi_declares_every_status_an_operation_can_answer(openapi, method, 
     assert set(operation["responses"]) == statuses
     for status in statuses - {"200", "201"}:
         schema = operation["responses"][status]["content"]["application/json"]["schema"]
-        assert schema == {"$ref": "#/components/schemas/ErrorOut"}
+        special = {**CONFLICT_SCHEMAS, **DUPLICATE_SCHEMAS}
+        name = special.get((method, path), "ErrorOut") if status == "409" else "ErrorOut"
+        assert schema == {"$ref": f"#/components/schemas/{name}"}
+
+
+def test_a_duplicate_patient_answer_names_the_matches(openapi):
+    schema = openapi["components"]["schemas"]["DuplicatePatientOut"]
+
+    assert set(schema["properties"]) == {"detail", "errors", "matches"}
+    match = openapi["components"]["schemas"]["PatientMatch"]
+    assert set(match["properties"]) == {"id", "given_name", "family_name", "birth_date"}
+
+
+@pytest.mark.parametrize("name", sorted(set(CONFLICT_SCHEMAS.values())))
+def test_a_conflict_answer_is_the_error_envelope_plus_the_state_that_won(openapi, name):
+    schema = openapi["components"]["schemas"][name]
+
+    assert set(schema["properties"]) == {"detail", "errors", "current"}
+    assert set(schema["required"]) == {"detail", "current"}
+    assert schema["properties"]["current"]["$ref"].startswith("#/components/schemas/")
 
 
 def test_openapi_lists_exactly_the_documented_operations(openapi):

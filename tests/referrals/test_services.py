@@ -6,14 +6,16 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
-from kneadwell.lib.errors import DomainError
+from kneadwell.lib.errors import Conflict, DomainError
 from kneadwell.referrals.models import Clearance, ClearanceStatus, Referral, ReferralStatus
 from kneadwell.referrals.services import (
     clearance_decide,
     clearance_grant,
     clearance_request,
+    referral_ask_more,
     referral_create,
     referral_set_status,
+    referral_version,
 )
 
 WHIPLASH = [DiagnosisIn(condition="whiplash", onset=dt.date(2026, 10, 1))]
@@ -118,3 +120,40 @@ def test_a_declined_request_grants_nothing(cast):
     asked = clearance_request(actor=cast.desk, patient=cast.pat, provider=cast.rita, scope="pregnancy")
     decided = clearance_decide(actor=cast.rita_user, clearance=asked, grant=False, note="Not yet")
     assert (decided.status, decided.granted_on) == (ClearanceStatus.DECLINED, None)
+
+
+def test_a_question_to_the_referrer_is_only_for_an_open_referral(cast):
+    referral = Referral.objects.get(patient=cast.pat)
+    referral_set_status(
+        actor=cast.desk, referral=referral, status=ReferralStatus.DECLINED, note="Out of area"
+    )
+    with pytest.raises(Conflict) as exc:
+        referral_ask_more(actor=cast.desk, referral=referral, note="Send the imaging")
+    assert exc.value.current == {"status": "declined", "status_note": "Out of area"}
+    assert Referral.objects.get(pk=referral.pk).status_note == "Out of area"
+
+
+def test_a_decision_taken_on_what_the_page_showed_is_refused_once_that_changed(cast):
+    shown = Referral.objects.get(patient=cast.pat)
+    seen = referral_version(shown)
+    referral_ask_more(actor=cast.desk, referral=Referral.objects.get(pk=shown.pk), note="Send the imaging")
+    with pytest.raises(Conflict) as exc:
+        referral_set_status(
+            actor=cast.desk,
+            referral=Referral.objects.get(pk=shown.pk),
+            status=ReferralStatus.TRIAGED,
+            seen_version=seen,
+        )
+    assert exc.value.current == {"status": "received", "status_note": "Asked the referrer: Send the imaging"}
+    assert Referral.objects.get(pk=shown.pk).status == ReferralStatus.RECEIVED
+
+
+def test_a_decision_on_a_stale_copy_loses_to_the_stored_one(cast):
+    asked = clearance_request(actor=cast.desk, patient=cast.pat, provider=cast.rita, scope="pregnancy")
+    stale = Clearance.objects.get(pk=asked.pk)
+    clearance_decide(actor=cast.rita_user, clearance=asked, grant=True)
+    with pytest.raises(Conflict) as exc:
+        clearance_decide(actor=cast.rita_user, clearance=stale, grant=False)
+    assert exc.value.current is not None
+    assert exc.value.current["status"] == ClearanceStatus.GRANTED
+    assert Clearance.objects.get(pk=asked.pk).status == ClearanceStatus.GRANTED

@@ -157,3 +157,45 @@ def test_record_pages_follow_the_scopes(login, cast, role, url_name):
         target = obj[1] if url_name.startswith("appointment-") else obj[0]
         response = login(role).get(reverse(url_name, args=[target.public_id]))
         assert response.status_code == expected, (url_name, role, target)
+
+
+# Merging duplicate records, and undoing a merge: the front desk's and clinic admins' pages only.
+MERGE_ROLES = {"front_desk", "clinic_admin"}
+
+
+@pytest.mark.parametrize("whose", ["pat", "paula"])
+@pytest.mark.parametrize("role", ROLES)
+def test_the_merge_page_is_for_the_front_desk(login, cast, role, whose):
+    patient = getattr(cast, whose)
+    response = login(role).get(reverse("patient-merge", args=[patient.public_id]))
+    assert response.status_code == (200 if role in MERGE_ROLES else 403)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_undoing_a_merge_is_for_the_front_desk(login, cast, role):
+    import datetime as dt
+
+    from kneadwell.patients.merging import patient_merge
+    from kneadwell.patients.models import Patient
+
+    twin = Patient.objects.create(given_name="Pat", family_name="Palmer", birth_date=dt.date(1980, 5, 1))
+    patient_merge(actor=cast.desk, source=twin, target=cast.pat)
+
+    response = login(role).post(reverse("patient-unmerge", args=[twin.public_id]))
+
+    assert response.status_code == (302 if role in MERGE_ROLES else 403)
+    assert (Patient.objects.get(pk=twin.pk).merged_into is None) == (role in MERGE_ROLES)
+
+
+def test_a_merged_record_is_404_on_every_patient_page(login, cast):
+    import datetime as dt
+
+    from kneadwell.patients.merging import patient_merge
+    from kneadwell.patients.models import Patient
+
+    twin = Patient.objects.create(given_name="Pat", family_name="Palmer", birth_date=dt.date(1980, 5, 1))
+    patient_merge(actor=cast.desk, source=twin, target=cast.pat)
+    client = login("front_desk")
+
+    for name in ("patient-detail", "patient-merge"):
+        assert client.get(reverse(name, args=[twin.public_id])).status_code == 404

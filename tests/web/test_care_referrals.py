@@ -246,3 +246,24 @@ def test_faxed_referral_needs_a_provider(client, cast):
     assert response.status_code == 422
     assert 'id="provider-error"' in text(response)
     assert not Referral.objects.filter(channel="fax").exists()
+
+
+def test_a_triage_decided_on_a_stale_inbox_is_409_and_says_what_stands(client, cast):
+    referral = Referral.objects.get(patient=cast.pat)
+    client.force_login(cast.desk)
+    inbox = client.get(reverse("referral-inbox")).content.decode()
+    seen = re.search(
+        rf'action="/desk/referrals/{referral.public_id}/triage/".*?name="seen" value="(\w+)"', inbox, re.S
+    )
+    assert seen is not None
+    Referral.objects.filter(pk=referral.pk).update(
+        status=ReferralStatus.DECLINED, status_note="Duplicate fax"
+    )
+
+    response = client.post(
+        reverse("referral-triage", args=[referral.public_id]), {"action": "accept", "seen": seen.group(1)}
+    )
+
+    assert response.status_code == 409
+    assert "It is declined now (Duplicate fax)" in text(response)
+    assert Referral.objects.get(pk=referral.pk).status == ReferralStatus.DECLINED

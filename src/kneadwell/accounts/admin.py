@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 
-from .models import ApiToken, AuditEvent, SecurityPolicy, User
+from .models import ApiToken, AuditEvent, IdempotencyRecord, SecurityPolicy, User
 
 # The admin's own password-only login would skip allauth's two-factor stage and
 # rate limits: send it through the allauth sign-in instead.
@@ -80,4 +80,22 @@ class SecurityPolicyAdmin(admin.ModelAdmin):
         return not SecurityPolicy.objects.exists()
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(admin.ModelAdmin):
+    """Stored answers to API creates (api/idempotency.py), deleted after 24 hours. Read-only, and
+    without the stored answer: it may name a patient, and the API is where it is given back."""
+
+    list_display = ("key", "user", "status_code", "created_at", "expires_at")
+    search_fields = ("key", "user__username")
+    list_select_related = ("user",)
+    fields = ("user", "key", "fingerprint", "status_code", "created_at", "expires_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False

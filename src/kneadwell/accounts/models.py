@@ -211,5 +211,35 @@ class SecurityPolicy(models.Model):
         return cls.objects.order_by("pk").first() or cls(pk=1)
 
 
+class IdempotencyRecord(models.Model):
+    """The answer to one API create, kept so a retry with the same `Idempotency-Key` gets it again.
+
+    Keys are per user. The row is inserted in the same transaction as what the request creates
+    (api/idempotency.py), so a crash leaves both or neither; only successful answers are kept.
+    The answer may name a patient, so rows are deleted once `expires_at` has passed.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(
+        max_length=64, help_text="SHA-256 of the method, path, query and body the key was first sent with."
+    )
+    status_code = models.PositiveSmallIntegerField(default=0, help_text="0 while the request runs.")
+    response_body = models.TextField(blank=True)
+    audit = models.JSONField(
+        default=dict, blank=True, help_text="What the first answer's audit events named, for a replay's."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="accounts_idempotency_user_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.user_id}, {self.status_code})"
+
+
 # Whoever is asking: a signed-in User, or Django's AnonymousUser (scope functions answer both).
 Viewer = User | AnonymousUser

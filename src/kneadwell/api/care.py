@@ -49,6 +49,7 @@ from .clinical import (
     screening_out,
     session_plan_out,
 )
+from .idempotency import idempotent
 from .schemas import (
     DETAIL_ERRORS,
     WRITE_ERRORS,
@@ -165,6 +166,7 @@ def _intake_out(i: Intake) -> IntakeOut:
     response={201: IntakeOut, 404: ErrorOut, **WRITE_ERRORS},
     summary="Record an intake (the first call, or the patient's own form)",
 )
+@idempotent
 def create_intake(request: HttpRequest, id: UUID, payload: IntakeIn) -> Status:
     patient = _patient(request, id)
     referral = None
@@ -357,6 +359,17 @@ class CarePlanOut(Schema):
     approved_at: dt.datetime | None
 
 
+class CarePlanStateOut(Schema):
+    status: CarePlanStatus
+    approved_at: dt.datetime | None
+
+
+class CarePlanConflictOut(ErrorOut):
+    """409: the plan of care is no longer a draft (e.g. a racing approval won)."""
+
+    current: CarePlanStateOut = Field(description="The plan's status as stored now.")
+
+
 class CarePlanPage(Schema):
     items: list[CarePlanOut]
     count: int
@@ -395,6 +408,7 @@ def _plan_out(p: CarePlan) -> CarePlanOut:
     response={201: CarePlanOut, 404: ErrorOut, **WRITE_ERRORS},
     summary="Draft a plan of care from the referral and intake (staff, therapists)",
 )
+@idempotent
 def create_care_plan(request: HttpRequest, id: UUID, payload: CarePlanIn) -> Status:
     patient = _patient(request, id)
     therapist = None
@@ -470,8 +484,12 @@ def update_care_plan(request: HttpRequest, id: UUID, payload: CarePlanPatch) -> 
 
 @router.post(
     "/care-plans/{id}/approve",
-    response={200: CarePlanOut, 404: ErrorOut, **WRITE_ERRORS},
+    response={200: CarePlanOut, 404: ErrorOut, 409: CarePlanConflictOut, **WRITE_ERRORS},
     summary="Approve a draft plan of care (the treating therapist)",
+    description=(
+        "A compare-and-set from draft to active: of approvals racing for one draft, one is stored "
+        "and the others (and any later one) get 409 with the plan's status (`current`)."
+    ),
 )
 def approve_care_plan(request: HttpRequest, id: UUID) -> CarePlanOut:
     plan = get_in_scope_or_404(
@@ -507,6 +525,7 @@ class InflammationCheckOut(Schema):
     response={201: InflammationCheckOut, 404: ErrorOut, **WRITE_ERRORS},
     summary="Record that a clinician found no inflammation signs at a fresh injury (staff, therapists)",
 )
+@idempotent
 def create_inflammation_check(request: HttpRequest, id: UUID, payload: InflammationCheckIn) -> Status:
     _require_clinical(request)
     patient = _patient(request, id)

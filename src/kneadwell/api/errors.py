@@ -1,5 +1,9 @@
 """Every error the API gives, in one envelope: {"detail": ..., "errors": [{"field": ..., "message": ...}]}.
 
+A 409 may add one member: `current`, the state the request collided with (e.g. the decision
+that won a race: `{"status": "granted", ...}`), or `matches`, the patients on file a new patient
+seems to repeat. See docs/api.md.
+
 The handlers translate what services and ninja raise; nothing in the routers
 builds an error response by hand.
 """
@@ -21,7 +25,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from kneadwell.lib.errors import DomainError
+from kneadwell.lib.errors import Conflict, DomainError
+from kneadwell.patients.services import DuplicatePatient
 
 # The first parts of a ninja error location name where the value came from and
 # which parameter held it; the client only needs the path inside its input.
@@ -42,8 +47,9 @@ def _envelope(
     status: int,
     detail: str,
     errors: Iterable[tuple[str | None, str]] = (),
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    return api.create_response(request, envelope_body(detail, errors), status=status)
+    return api.create_response(request, {**envelope_body(detail, errors), **(extra or {})}, status=status)
 
 
 def field_path(loc: Sequence[Any]) -> str:
@@ -87,7 +93,23 @@ def _on_django_validation(api: NinjaAPI, request: HttpRequest, exc: ValidationEr
 
 def _on_domain_error(api: NinjaAPI, request: HttpRequest, exc: DomainError) -> HttpResponse:
     errors = [(exc.field, exc.message)] if exc.field else []
-    return _envelope(api, request, exc.status_code, exc.message, errors)
+    extra: dict[str, Any] | None = None
+    if isinstance(exc, Conflict) and exc.current is not None:
+        extra = {"current": exc.current}
+    if isinstance(exc, DuplicatePatient):
+        # Only clinic staff get this (patients/services.py): they see every patient anyway.
+        extra = {
+            "matches": [
+                {
+                    "id": p.public_id,
+                    "given_name": p.given_name,
+                    "family_name": p.family_name,
+                    "birth_date": p.birth_date,
+                }
+                for p in exc.matches
+            ]
+        }
+    return _envelope(api, request, exc.status_code, exc.message, errors, extra)
 
 
 def _on_permission_denied(api: NinjaAPI, request: HttpRequest, exc: PermissionDenied) -> HttpResponse:

@@ -37,6 +37,7 @@ from kneadwell.referrals.selectors import referral_scope
 from kneadwell.scheduling.models import Appointment
 from kneadwell.scheduling.selectors import appointment_scope
 
+from .idempotency import idempotent
 from .schemas import DETAIL_ERRORS, WRITE_ERRORS, ErrorOut, InSchema, PageParams, paginate
 
 router = Router(tags=["outcomes"])
@@ -160,6 +161,7 @@ def measurement_out(m: Measurement) -> MeasurementOut:
     response={201: MeasurementOut, 404: ErrorOut, 409: ErrorOut, **WRITE_ERRORS},
     summary="Record a ROM measurement or a 0–10 wellbeing rating",
 )
+@idempotent
 def record_measurement(request: HttpRequest, id: UUID, payload: RomIn | RatingIn) -> Status:
     patient = _patient(request, id)
     appointment = _appointment(request, patient, payload.appointment)
@@ -362,6 +364,7 @@ def response_out(r: Any) -> ResponseOut:
     response={201: ResponseOut, 404: ErrorOut, 409: ErrorOut, **WRITE_ERRORS},
     summary="Submit a filled questionnaire: scored with its missing-item rules",
 )
+@idempotent
 def submit_response(request: HttpRequest, id: UUID, payload: ResponseIn) -> Status:
     patient = _patient(request, id)
     appointment = _appointment(request, patient, payload.appointment)
@@ -635,6 +638,7 @@ def list_progress_reports(request: HttpRequest, id: UUID) -> list[ReportOut]:
     response={201: ReportOut, 404: ErrorOut, **WRITE_ERRORS},
     summary="Send a progress report (or the discharge summary) to the referrer now (clinic staff, therapists)",
 )
+@idempotent
 def send_progress_report(request: HttpRequest, id: UUID, payload: ReportIn) -> Status:
     referral = _referral(request, id)
     if getattr(request.user, "role", None) not in CARE_ROLES:

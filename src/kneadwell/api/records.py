@@ -28,6 +28,7 @@ from kneadwell.patients.selectors import patient_scope
 from kneadwell.scheduling.models import Appointment
 from kneadwell.scheduling.selectors import appointment_scope
 
+from .idempotency import idempotent
 from .schemas import (
     DETAIL_ERRORS,
     READ_ERRORS,
@@ -376,6 +377,7 @@ def _appointment(request: HttpRequest, id: UUID) -> Appointment:
     response={200: NoteOut, 201: NoteOut, **NOTE_WRITE},
     summary="Start the appointment's session note (pre-filled from the session plan), or get it",
 )
+@idempotent
 def start_note(request: HttpRequest, id: UUID) -> Status:
     appointment = _appointment(request, id)
     existed = Note.objects.filter(appointment=appointment).exists()
@@ -468,6 +470,7 @@ def save_note(request: HttpRequest, id: UUID, payload: NoteContentIn) -> Version
     response={201: FeedbackOut, **NOTE_WRITE},
     summary="Record the patient's pressure feedback during the session (one touch)",
 )
+@idempotent
 def add_feedback(request: HttpRequest, id: UUID, payload: FeedbackSchema) -> Status:
     note = _note(request, id)
     event = services.note_feedback_add(
@@ -502,6 +505,7 @@ def sign_note(request: HttpRequest, id: UUID) -> VersionOut:
     response={201: VersionOut, **NOTE_WRITE},
     summary="Amend a signed note: a new version with a reason (the old one stays readable)",
 )
+@idempotent
 def amend_note(request: HttpRequest, id: UUID, payload: AmendIn) -> Status:
     note = _note(request, id)
     version = services.note_amend(actor=request.user, note=note, reason=payload.reason)  # type: ignore[arg-type]
@@ -622,6 +626,7 @@ def list_consents(request: HttpRequest, id: UUID) -> list[ConsentOut]:
     response={201: ConsentOut, 404: ErrorOut, 409: ErrorOut, **WRITE_ERRORS},
     summary="Record a consent to the current text (the patient, or the clinic's tablet with the patient)",
 )
+@idempotent
 def sign_consent(request: HttpRequest, id: UUID, payload: ConsentIn) -> Status:
     patient = get_in_scope_or_404(patient_scope(request.user), id, request=request)
     consent = services.consent_sign(

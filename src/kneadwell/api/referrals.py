@@ -37,6 +37,8 @@ from kneadwell.referrals.services import (
 )
 
 from .clinical import AreaOut, DiagnosisOut
+from .idempotency import idempotent
+from .patients import CreateOptions, DuplicatePatientOut
 from .schemas import DETAIL_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut, InSchema, PageParams, paginate
 
 router = Router(tags=["referrals"])
@@ -95,6 +97,10 @@ class ReferralIn(InSchema):
 class StatusIn(InSchema):
     status: ReferralStatus
     note: str = Field("", max_length=500)
+    expected_status: ReferralStatus | None = Field(
+        None,
+        description="The status you decided on; if the referral's status differs by now, 409 (nothing changes).",
+    )
 
 
 class ClearanceOut(Schema):
@@ -145,6 +151,29 @@ class ClearanceIn(InSchema):
 
 class ClearanceRequestIn(ClearanceIn):
     provider: UUID
+
+
+class ReferralStateOut(Schema):
+    status: ReferralStatus
+    status_note: str
+
+
+class ReferralConflictOut(ErrorOut):
+    """409: the referral changed since it was read (or cannot take this step from its state)."""
+
+    current: ReferralStateOut = Field(description="The referral's status and note as stored now.")
+
+
+class ClearanceStateOut(Schema):
+    status: ClearanceStatus
+    granted_on: dt.date | None
+    expires_on: dt.date | None
+
+
+class ClearanceConflictOut(ErrorOut):
+    """409: the clearance was already decided (e.g. a racing request won)."""
+
+    current: ClearanceStateOut = Field(description="The decision as stored: the one that stands.")
 
 
 class DecisionIn(InSchema):
@@ -226,8 +255,19 @@ def list_referrals(
     return {"items": [_referral_out(r) for r in items], "count": count}
 
 
-@router.post("/referrals", response={201: ReferralOut, **WRITE_ERRORS}, summary="Send or record a referral")
-def create_referral(request: HttpRequest, payload: ReferralIn) -> Status:
+@router.post(
+    "/referrals",
+    response={201: ReferralOut, 409: DuplicatePatientOut, **WRITE_ERRORS},
+    summary="Send or record a referral",
+    description=(
+        "Clinic staff: a `new_patient` who looks like a patient on file is a 409 with the `matches`; "
+        "refer the existing `patient` instead, or send `?confirm_new=true`. A referrer's new patient "
+        "is always accepted as sent (the clinic reconciles records); nothing tells a referrer whether "
+        "someone is already a patient here."
+    ),
+)
+@idempotent
+def create_referral(request: HttpRequest, payload: ReferralIn, options: Query[CreateOptions]) -> Status:
     actor: User = request.user  # type: ignore[assignment]
     if (payload.patient is None) == (payload.new_patient is None):
         raise DomainError("Give either an existing `patient` or a `new_patient`.", field="patient")
@@ -243,7 +283,12 @@ def create_referral(request: HttpRequest, payload: ReferralIn) -> Status:
                 raise DomainError("No such patient among those you can see.", field="patient")
         else:
             assert payload.new_patient is not None
-            patient = patient_create(actor=actor, referred=True, **payload.new_patient.model_dump())
+            patient = patient_create(
+                actor=actor,
+                referred=True,
+                confirm_new=options.confirm_new,
+                **payload.new_patient.model_dump(),
+            )
         referral = referral_create(
             actor=actor,
             patient=patient,
@@ -270,12 +315,23 @@ def get_referral(request: HttpRequest, id: UUID) -> dict[str, object]:
 
 @router.post(
     "/referrals/{id}/status",
-    response={200: ReferralOut, 404: ErrorOut, **WRITE_ERRORS},
+    response={200: ReferralOut, 404: ErrorOut, 409: ReferralConflictOut, **WRITE_ERRORS},
     summary="Triage, schedule, decline or discharge a referral (clinic staff)",
+    description=(
+        "A compare-and-set on the referral's status: of requests racing to change it, one is "
+        "stored and the others get 409 with the referral's status and note as they stand "
+        "(`current`). A step the journey does not allow from the current status is also 409."
+    ),
 )
 def set_referral_status(request: HttpRequest, id: UUID, payload: StatusIn) -> dict[str, object]:
     referral = get_in_scope_or_404(referral_scope(request.user), id, request=request)
-    referral_set_status(actor=request.user, referral=referral, status=payload.status, note=payload.note)  # type: ignore[arg-type]
+    referral_set_status(
+        actor=request.user,  # type: ignore[arg-type]
+        referral=referral,
+        status=payload.status,
+        note=payload.note,
+        expected_status=payload.expected_status,
+    )
     _audit(request, AuditAction.UPDATE, "referral", referral, [referral.patient.public_id])
     return _referral_out(referral)
 
@@ -285,6 +341,7 @@ def set_referral_status(request: HttpRequest, id: UUID, payload: StatusIn) -> di
     response={201: ClearanceOut, 404: ErrorOut, **WRITE_ERRORS},
     summary="Grant a clearance for this referral's patient (the referrer, or staff from a letter)",
 )
+@idempotent
 def grant_clearance(request: HttpRequest, id: UUID, payload: ClearanceIn) -> Status:
     referral = get_in_scope_or_404(referral_scope(request.user), id, request=request)
     clearance = clearance_grant(
@@ -317,6 +374,7 @@ def list_clearances(request: HttpRequest, page: Query[PageParams]) -> dict[str, 
     response={201: ClearanceOut, 404: ErrorOut, **WRITE_ERRORS},
     summary="Ask a provider for a clearance (clinic staff, therapists)",
 )
+@idempotent
 def request_clearance(request: HttpRequest, id: UUID, payload: ClearanceRequestIn) -> Status:
     patient = get_in_scope_or_404(patient_scope(request.user), id, request=request)
     provider = ReferringProvider.objects.filter(public_id=payload.provider).first()
@@ -337,13 +395,17 @@ def request_clearance(request: HttpRequest, id: UUID, payload: ClearanceRequestI
 
 @router.post(
     "/clearances/{id}/decision",
-    response={200: ClearanceOut, 404: ErrorOut, **WRITE_ERRORS},
+    response={200: ClearanceOut, 404: ErrorOut, 409: ClearanceConflictOut, **WRITE_ERRORS},
     summary="Grant or decline a requested clearance (the provider asked)",
+    description=(
+        "Decided once: of requests racing to decide it, one is stored and the others (and any "
+        "later one) get 409 with the decision that stands (`current`)."
+    ),
 )
 def decide_clearance(request: HttpRequest, id: UUID, payload: DecisionIn) -> dict[str, object]:
-    clearance = get_in_scope_or_404(
-        clearance_scope(request.user).filter(status=ClearanceStatus.REQUESTED), id, request=request
-    )
+    # A decided clearance is still found (409 with its decision), not hidden as a 404: the
+    # loser of a race must learn what was decided.
+    clearance = get_in_scope_or_404(clearance_scope(request.user), id, request=request)
     clearance_decide(
         actor=request.user,  # type: ignore[arg-type]
         clearance=clearance,

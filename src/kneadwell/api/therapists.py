@@ -24,6 +24,7 @@ from kneadwell.therapists.services import (
     therapist_create,
 )
 
+from .idempotency import idempotent
 from .schemas import (
     DETAIL_ERRORS,
     READ_ERRORS,
@@ -219,6 +220,7 @@ def get_therapist(request: HttpRequest, id: UUID) -> Therapist:
     response={201: TherapistOut, 409: ErrorOut, **WRITE_ERRORS},
     summary="Add a therapist (clinic admins)",
 )
+@idempotent
 def create_therapist(request: HttpRequest, payload: TherapistIn) -> Status:
     if not request.user.has_perm("therapists.add_therapist"):
         raise PermissionDenied("You do not have permission to add therapists.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class DomainError(Exception):
     """A request the domain refuses. `field` names the input to fix (None: the request as a whole)."""
@@ -16,9 +18,25 @@ class DomainError(Exception):
 
 
 class Conflict(DomainError):
-    """The request is valid but collides with the current state (e.g. a slot already taken)."""
+    """The request is valid but collides with the current state (e.g. a slot already taken).
+
+    `current`, when given, is the state the request collided with (e.g. `{"status": "granted"}`
+    after a racing decision won): interfaces show it, so no caller is left believing their
+    own answer was stored.
+    """
 
     status_code = 409
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str = "invalid",
+        current: Mapping[str, object] | None = None,
+    ) -> None:
+        super().__init__(message, field=field, code=code)
+        self.current = dict(current) if current is not None else None
 
 
 class FieldErrors(DomainError):

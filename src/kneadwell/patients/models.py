@@ -65,10 +65,39 @@ class Patient(PublicIdModel):
     )
     areas_to_avoid = models.JSONField(default=list, blank=True, validators=[validate_area_list])
     oil_allergies = models.CharField(max_length=200, blank=True)
+    # Duplicates (patients/services.py). A record a referrer registered that matches an existing
+    # patient is kept apart, for the front desk to compare and merge; the referrer is not told.
+    suspected_duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="suspected_duplicates",
+        help_text="An existing record this one seems to repeat, for the front desk to reconcile.",
+    )
+    # A record merged into another keeps its row (and public id) so the merge can be undone; it
+    # is out of every scope while merged.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_records",
+        help_text="The record this one was merged into; its rows now belong there.",
+    )
 
     class Meta:
         ordering = ["family_name", "given_name"]
-        indexes = [models.Index(fields=["family_name", "given_name"], name="patients_name")]
+        indexes = [
+            models.Index(fields=["family_name", "given_name"], name="patients_name"),
+            # New registrations are checked against existing patients born the same day.
+            models.Index(fields=["birth_date"], name="patients_birth_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(merged_into=models.F("pk")), name="patients_not_merged_into_itself"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

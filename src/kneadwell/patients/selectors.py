@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import Coalesce
 
-from kneadwell.accounts.models import Role
+from kneadwell.accounts.models import STAFF_ROLES, Role
 from kneadwell.lib.clock import now
 
+from .identity import Identity, same_person
 from .models import Patient
 
 
@@ -16,24 +18,62 @@ def patient_scope(user) -> QuerySet[Patient]:  # type: ignore[no-untyped-def]
 
     Patients see themselves; therapists the patients they have appointments
     or plans of care with, or were handed by a colleague; referrers the patients they referred; front desk
-    and admins all.
+    and admins all. A record merged into another is no one's: its rows are the other record's now.
     """
     if user is None or not user.is_authenticated or not user.is_active:
         return Patient.objects.none()
+    current = Patient.objects.filter(merged_into__isnull=True)
     role = user.role
     if role in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
-        return Patient.objects.all()
+        return current
     if role == Role.PATIENT:
-        return Patient.objects.filter(user=user)
+        return current.filter(user=user)
     if role == Role.THERAPIST:
-        return Patient.objects.filter(
+        return current.filter(
             Q(appointments__therapist__user=user)
             | Q(care_plans__therapist__user=user)
             | Q(handoffs__to_therapist__user=user)
         ).distinct()
     if role == Role.REFERRER:
-        return Patient.objects.filter(referrals__provider__user=user).distinct()
+        return current.filter(referrals__provider__user=user).distinct()
     return Patient.objects.none()
+
+
+def merged_patient_scope(user: Any) -> QuerySet[Patient]:
+    """The records merged into others that `user` may unmerge: the clinic staff's (all), no one else's."""
+    if user is None or not user.is_authenticated or not user.is_active or user.role not in STAFF_ROLES:
+        return Patient.objects.none()
+    return Patient.objects.filter(merged_into__isnull=False)
+
+
+def phone_region() -> str:
+    """The country whose numbering a phone number without a + is read in (KNEADWELL_PHONE_REGION, default US)."""
+    return str(getattr(settings, "KNEADWELL_PHONE_REGION", "US")).upper()
+
+
+def identity_of(patient: Patient) -> Identity:
+    return Identity(
+        given_name=patient.given_name,
+        family_name=patient.family_name,
+        birth_date=patient.birth_date,
+        phone=patient.phone,
+        email=patient.email,
+    )
+
+
+def patient_duplicates(identity: Identity, *, exclude: Patient | None = None) -> list[Patient]:
+    """The current patients `identity` seems to repeat (patients/identity.py: same name, birth date, and
+    phone or e-mail), oldest record first.
+
+    Not scoped: the caller decides what the actor may learn of them (a referrer learns nothing).
+    """
+    candidates = Patient.objects.filter(merged_into__isnull=True, birth_date=identity.birth_date).order_by(
+        "created_at", "id"
+    )
+    if exclude is not None:
+        candidates = candidates.exclude(pk=exclude.pk)
+    region = phone_region()
+    return [p for p in candidates if same_person(identity, identity_of(p), region=region)]
 
 
 def recent_patients(user: Any, *, limit: int) -> list[Patient]:

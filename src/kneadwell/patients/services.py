@@ -9,15 +9,17 @@ their own contact details and preferences. Callers fetch the patient through
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from kneadwell.accounts.models import User
 from kneadwell.lib.clock import latest_possible_today
+from kneadwell.lib.errors import Conflict
 
 from .models import Patient
+from .selectors import identity_of, patient_duplicates
 
 CONTACT_FIELDS = ("email", "phone", "address_line", "city", "postal_code")
 PREFERENCE_FIELDS = (
@@ -67,11 +69,47 @@ def _reject_unknown(fields: Mapping[str, object]) -> None:
         raise ValidationError({name: ["This field cannot be written."] for name in unknown})
 
 
-def patient_create(*, actor: User, referred: bool = False, **fields: object) -> Patient:
+class DuplicatePatient(Conflict):
+    """The new patient looks like one the clinic already has (`matches`, oldest first).
+
+    Interfaces offer the existing record instead; a caller who has checked that this is
+    someone else registers them with `confirm_new=True`.
+    """
+
+    def __init__(self, matches: Sequence[Patient]) -> None:
+        first = matches[0]
+        super().__init__(
+            f"This looks like {first.full_name}, born {_long_date(first.birth_date)}, who is already "
+            "a patient: use that record, or confirm that this is someone else.",
+            code="duplicate_patient",
+        )
+        self.matches = list(matches)
+
+
+def _long_date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def patient_create(
+    *, actor: User, referred: bool = False, confirm_new: bool = False, **fields: object
+) -> Patient:
     """Register a patient. Clinic staff (front desk, clinic admin) may; a referrer may when sending a referral.
 
-    A referrer's new patient is always a new record: matching an existing one by
-    name and birth date would let anyone who knows both read that chart.
+    A new patient who matches an existing one (patients/identity.py: name and birth date, plus
+    phone or e-mail) is not registered twice:
+
+    - clinic staff get DuplicatePatient (409) naming the existing records, unless they
+      confirm that this is someone else (`confirm_new=True`);
+    - anyone else (a referrer) gets a new record, as if nothing matched, marked
+      `suspected_duplicate_of` the existing one for the front desk to compare and merge.
+
+    Why not link a referrer's patient to the existing record, or tell them it exists? Either
+    would disclose that a person with that name, birth date and phone or e-mail is a patient of
+    the clinic, and linking would open that person's whole chart (intakes, screening, plans,
+    visits) to whoever typed those details: a referrer's portal scope is "the patients I
+    referred". A held record shows the referrer only what they sent; the front desk, who sees
+    every patient, decides whether it is the same person, and merging then gives the referrer
+    access through their referral, as for any patient they refer.
     """
     permission = "patients.add_referred_patient" if referred else "patients.add_patient"
     if not actor.has_perm(permission):
@@ -79,6 +117,11 @@ def patient_create(*, actor: User, referred: bool = False, **fields: object) -> 
     _reject_unknown(fields)
     patient = Patient(**fields)
     _validate(patient)
+    matches = patient_duplicates(identity_of(patient))
+    if matches and not actor.has_perm("patients.see_duplicates"):
+        patient.suspected_duplicate_of = matches[0]
+    elif matches and not confirm_new:
+        raise DuplicatePatient(matches)
     with transaction.atomic():
         patient.save()
     return patient

@@ -17,7 +17,7 @@ from kneadwell.knowledge import catalogue
 from kneadwell.knowledge import types as ktypes
 from kneadwell.knowledge.dosing import dose_for
 from kneadwell.lib.clock import now
-from kneadwell.lib.errors import DomainError
+from kneadwell.lib.errors import Conflict, DomainError
 from kneadwell.patients.models import Patient
 from kneadwell.therapists.models import Therapist
 
@@ -183,6 +183,16 @@ def care_plan_approve(*, actor: User, plan: CarePlan) -> CarePlan:
     """The treating therapist approves a draft; it becomes the patient's active plan (the previous one completes).
 
     Refused (422, code "screening_hold") while screening holds the visit, saying what would unblock it.
+
+    Approvals race (a double click, the API and the page at once, two drafts for one patient).
+    Inside one transaction:
+
+    - the patient's row is locked first (`select_for_update`; SQLite's BEGIN IMMEDIATE already
+      serialises writers), so two drafts for the same patient are approved one after the other
+      and never leave two active plans;
+    - the draft becomes active by a compare-and-set, `UPDATE ... WHERE status = 'draft'`, judged
+      against the row as committed: of two approvals of one draft exactly one changes it, and the
+      other gets a Conflict (409) with the plan's state as stored, not a second "approved".
     """
     therapist = Therapist.objects.filter(user=actor).first()
     if therapist is None or not actor.has_perm("planning.approve_careplan", plan):
@@ -190,20 +200,43 @@ def care_plan_approve(*, actor: User, plan: CarePlan) -> CarePlan:
             "You do not have permission to approve this plan of care: the therapist it is drafted for does that."
         )
     if plan.status != CarePlanStatus.DRAFT:
-        raise DomainError("Only a draft can be approved.", field="status")
+        raise _approval_conflict(plan)
     # A held visit is held everywhere (issue 7): no plan of care is approved while screening refers the
     # patient out, defers the visit or waits for a clearance for the whole visit.
     require_clear(patient=plan.patient, on=clinic_today(), what="The plan of care", field="plan")
+    approved_at = now()
     with transaction.atomic():
-        CarePlan.objects.filter(patient=plan.patient, status=CarePlanStatus.ACTIVE).update(
-            status=CarePlanStatus.COMPLETED
+        Patient.objects.select_for_update().filter(pk=plan.patient_id).values_list("pk").first()
+        won = CarePlan.objects.filter(pk=plan.pk, status=CarePlanStatus.DRAFT).update(
+            therapist=therapist,
+            status=CarePlanStatus.ACTIVE,
+            approved_by=actor,
+            approved_at=approved_at,
+            updated_at=approved_at,
         )
-        plan.therapist = therapist
-        plan.status = CarePlanStatus.ACTIVE
-        plan.approved_by = actor
-        plan.approved_at = now()
-        plan.save(update_fields=["therapist", "status", "approved_by", "approved_at", "updated_at"])
+        if not won:
+            raise _approval_conflict(plan)
+        CarePlan.objects.filter(patient_id=plan.patient_id, status=CarePlanStatus.ACTIVE).exclude(
+            pk=plan.pk
+        ).update(status=CarePlanStatus.COMPLETED, updated_at=approved_at)
+    plan.therapist = therapist
+    plan.status = CarePlanStatus.ACTIVE
+    plan.approved_by = actor
+    plan.approved_at = approved_at
     return plan
+
+
+def _approval_conflict(plan: CarePlan) -> Conflict:
+    """A Conflict for approving `plan` when it is no longer a draft, with its state as stored now."""
+    row = CarePlan.objects.filter(pk=plan.pk).values("status", "approved_at").first()
+    current = row or {"status": plan.status, "approved_at": plan.approved_at}
+    label = CarePlanStatus(current["status"]).label.lower()
+    return Conflict(
+        f"Only a draft can be approved: this plan of care is {label}.",
+        field="status",
+        code="stale",
+        current=current,
+    )
 
 
 def handoff_create(

@@ -7,7 +7,8 @@ first, so an invisible object is a 404 before it gets here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,8 +20,8 @@ from kneadwell.accounts.models import Role, User
 from kneadwell.clinic.selectors import clinic_today
 from kneadwell.knowledge import catalogue
 from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
-from kneadwell.lib.clock import latest_possible_today
-from kneadwell.lib.errors import DomainError, FieldErrors
+from kneadwell.lib.clock import latest_possible_today, now
+from kneadwell.lib.errors import Conflict, DomainError, FieldErrors
 from kneadwell.lib.uploads import KINDS, DocumentLimits, UploadRejected, parse_document
 from kneadwell.patients.models import Patient
 
@@ -106,32 +107,131 @@ def referral_create(
     return referral
 
 
-def referral_set_status(*, actor: User, referral: Referral, status: str, note: str = "") -> Referral:
-    """Move a referral along its journey (front desk and admins only)."""
+# Decisions race. Two people at the front desk may triage, decline or query the same referral at
+# once, and a referrer may press "Grant" twice while a colleague presses "Decline". The checks
+# below are made on the copy of the row read at the start of the request, which may already be
+# stale when we write. So each decision is a compare-and-set: one UPDATE whose WHERE repeats what
+# the caller read, judged by the database against the row as it is at write time.
+#
+# - PostgreSQL (READ COMMITTED): a second UPDATE of the same row waits for the first writer's
+#   transaction, then re-evaluates its WHERE against the committed row; it matches nothing.
+# - SQLite: the settings open every transaction with BEGIN IMMEDIATE, so writers queue and each
+#   UPDATE sees every decision committed before it.
+#
+# An UPDATE that matched nothing lost the race: the caller gets a Conflict (409) carrying the
+# state that won, read after the UPDATE (a fresh snapshot on PostgreSQL), never a success for
+# a decision that was not stored.
+#
+# What the request reads is not always what the person deciding saw: a colleague's decision may
+# have landed between the page being shown and the button being pressed, and triaged → declined
+# is a legal step of its own. So a decision may also name the state it was taken on: the page
+# sends back `referral_version` (status and note, as shown); the API takes `expected_status`.
+# A mismatch is the same Conflict.
+
+
+def referral_version(referral: Referral) -> str:
+    """An opaque token of the referral's decision state (status and note), as a page shows it.
+
+    Sent back with a decision, it makes the decision conditional on nothing having changed since.
+    """
+    return hashlib.sha256(f"{referral.status}\n{referral.status_note}".encode()).hexdigest()[:16]
+
+
+def _referral_state(values: Mapping[str, object]) -> dict[str, object]:
+    return {"status": values["status"], "status_note": values["status_note"]}
+
+
+def _referral_conflict(referral: Referral, message: str) -> Conflict:
+    """The Conflict for a decision on `referral` that cannot stand, with the referral as stored now."""
+    row = Referral.objects.filter(pk=referral.pk).values("status", "status_note").first()
+    current = (
+        _referral_state(row) if row else {"status": referral.status, "status_note": referral.status_note}
+    )
+    label = ReferralStatus(str(current["status"])).label.lower()
+    note = f" ({current['status_note']})" if current["status_note"] else ""
+    return Conflict(f"{message} It is {label} now{note}.", field="status", code="stale", current=current)
+
+
+CHANGED_MEANWHILE = "Someone else has just changed this referral."
+
+
+def _check_seen(referral: Referral, expected_status: str | None, seen_version: str | None) -> None:
+    """The decision was taken on the referral as it is (when the caller says what they saw)."""
+    if (expected_status is not None and expected_status != referral.status) or (
+        seen_version is not None and seen_version != referral_version(referral)
+    ):
+        raise _referral_conflict(referral, CHANGED_MEANWHILE)
+
+
+def _referral_compare_and_set(referral: Referral, *, status: str, status_note: str) -> None:
+    """Store the decision only if the referral still has the status and note `referral` was read with."""
+    changed = Referral.objects.filter(
+        pk=referral.pk, status=referral.status, status_note=referral.status_note
+    ).update(status=status, status_note=status_note, updated_at=now())
+    if not changed:
+        raise _referral_conflict(referral, CHANGED_MEANWHILE)
+    referral.status = status
+    referral.status_note = status_note
+
+
+def referral_set_status(
+    *,
+    actor: User,
+    referral: Referral,
+    status: str,
+    note: str = "",
+    expected_status: str | None = None,
+    seen_version: str | None = None,
+) -> Referral:
+    """Move a referral along its journey (front desk and admins only).
+
+    A compare-and-set on the status and note (see above): of people deciding at once, one wins
+    and the others get a Conflict (409) with the state that won. `expected_status` or
+    `seen_version` (`referral_version` of the referral as shown) make the decision conditional on
+    what the caller saw. A step the journey does not allow from the referral's state is also a
+    Conflict, with that state.
+    """
     if not actor.has_perm("referrals.change_referral", referral):
         raise PermissionDenied(
             "You do not have permission to change a referral's status: the clinic does that."
         )
-    if status not in TRANSITIONS.get(referral.status, frozenset()):
-        raise DomainError(
-            f"A {referral.get_status_display().lower()} referral cannot become {status}.", field="status"
-        )
+    if status not in ReferralStatus.values:
+        raise DomainError(f"Unknown status {status!r}.", field="status")
     if status == ReferralStatus.DECLINED and not note.strip():
         raise DomainError("Say why the referral is declined.", field="note")
-    referral.status = status
-    referral.status_note = note[:500]
-    referral.save(update_fields=["status", "status_note", "updated_at"])
+    _check_seen(referral, expected_status, seen_version)
+    if status not in TRANSITIONS.get(referral.status, frozenset()):
+        raise _referral_conflict(
+            referral,
+            f"A {referral.get_status_display().lower()} referral cannot become "
+            f"{ReferralStatus(status).label.lower()}.",
+        )
+    _referral_compare_and_set(referral, status=status, status_note=note[:500])
     return referral
 
 
-def referral_ask_more(*, actor: User, referral: Referral, note: str) -> Referral:
-    """Note what the clinic asked the referrer for; the referral keeps its status and shows the question."""
+# The referral is still being considered: the clinic may ask the referrer for more.
+ASKABLE_STATUSES = frozenset({ReferralStatus.RECEIVED, ReferralStatus.TRIAGED})
+
+
+def referral_ask_more(
+    *, actor: User, referral: Referral, note: str, seen_version: str | None = None
+) -> Referral:
+    """Note what the clinic asked the referrer for; the referral keeps its status and shows the question.
+
+    A compare-and-set like `referral_set_status`: a question asked at the same moment as a decline
+    (or as another question) neither overwrites it nor is lost silently.
+    """
     if not actor.has_perm("referrals.change_referral", referral):
         raise PermissionDenied("You do not have permission to change a referral: the clinic does that.")
     if not note.strip():
         raise DomainError("Say what the referrer should send.", field="note")
-    referral.status_note = f"Asked the referrer: {note.strip()}"[:500]
-    referral.save(update_fields=["status_note", "updated_at"])
+    _check_seen(referral, None, seen_version)
+    if referral.status not in ASKABLE_STATUSES:
+        raise _referral_conflict(referral, "The clinic asks for more only while a referral is open.")
+    _referral_compare_and_set(
+        referral, status=referral.status, status_note=f"Asked the referrer: {note.strip()}"[:500]
+    )
     return referral
 
 
@@ -310,26 +410,57 @@ def clearance_request(
     )
 
 
+def _clearance_state(values: Mapping[str, object]) -> dict[str, object]:
+    return {key: values[key] for key in ("status", "granted_on", "expires_on")}
+
+
+def _clearance_conflict(clearance: Clearance) -> Conflict:
+    """The Conflict for a decision on a clearance that is no longer waiting, with its decision as stored."""
+    row = Clearance.objects.filter(pk=clearance.pk).values("status", "granted_on", "expires_on").first()
+    current = _clearance_state(row) if row else _clearance_state(vars(clearance))
+    label = ClearanceStatus(str(current["status"])).label.lower()
+    return Conflict(
+        f"This clearance has already been decided: it is {label}.",
+        field="status",
+        code="stale",
+        current=current,
+    )
+
+
 def clearance_decide(
     *, actor: User, clearance: Clearance, grant: bool, expires_on: dt.date | None = None, note: str = ""
 ) -> Clearance:
-    """The referrer grants or declines a requested clearance, in one step."""
+    """The referrer grants or declines a requested clearance, in one step.
+
+    A compare-and-set from "requested" (see the note above `referral_set_status`): of two
+    decisions sent at once (a double click, two browser tabs) one is stored and the other gets a
+    Conflict (409) naming the decision that stands, so no one is told "declined" while "granted"
+    is stored.
+    """
     if not actor.has_perm("referrals.decide_clearance", clearance):
         raise PermissionDenied(
             "You do not have permission to decide this clearance: only the provider asked can."
         )
     if clearance.status != ClearanceStatus.REQUESTED:
-        raise DomainError("This clearance has already been decided.", field="status")
+        raise _clearance_conflict(clearance)
     today = clinic_today()
     if grant and expires_on and expires_on < today:
         raise DomainError("The clearance cannot expire before it is granted.", field="expires_on")
-    clearance.status = ClearanceStatus.GRANTED if grant else ClearanceStatus.DECLINED
-    clearance.granted_on = today if grant else None
-    clearance.expires_on = expires_on if grant else None
-    clearance.note = note or clearance.note
-    clearance.decided_by = actor
+    decision = {
+        "status": ClearanceStatus.GRANTED if grant else ClearanceStatus.DECLINED,
+        "granted_on": today if grant else None,
+        "expires_on": expires_on if grant else None,
+        "note": note or clearance.note,
+        "decided_by": actor,
+    }
+    for name, value in decision.items():
+        setattr(clearance, name, value)
     clearance.full_clean(exclude=_CLEARANCE_NOT_CLEANED)
-    clearance.save()
+    changed = Clearance.objects.filter(pk=clearance.pk, status=ClearanceStatus.REQUESTED).update(
+        **decision, updated_at=now()
+    )
+    if not changed:
+        raise _clearance_conflict(clearance)
     return clearance
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -29,6 +31,7 @@ from kneadwell.intake.services import NewPatient, intake_record
 from kneadwell.lib.errors import DomainError, FieldErrors
 from kneadwell.patients.models import Patient
 from kneadwell.patients.selectors import patient_scope
+from kneadwell.patients.services import DuplicatePatient, patient_create
 from kneadwell.planning.selectors import (
     Preferences,
     patient_matches,
@@ -191,7 +194,8 @@ def _call_state(
 ) -> dict[str, Any]:
     user = request.user
     query = (data.get("q") or "").strip()[:100]
-    choice = (data.get("patient") or "").strip()
+    # "use_patient": the desk took the existing record offered for a new patient who matched it.
+    choice = (data.get("use_patient") or data.get("patient") or "").strip()
     patient: Patient | None = None
     if choice and choice != "new":
         patient = get_in_scope_or_404(patient_scope(user), choice, request=request)
@@ -337,6 +341,8 @@ def desk_call(request: AuthenticatedRequest) -> HttpResponse:
             _audit_read(request, [state["patient"]], "desk-call")
         return render(request, "intake/call.html", {**state, **_live(state)})
     action = request.POST.get("action", "check")
+    if "use_patient" in request.POST or "confirm_new" in request.POST:
+        action = "save"  # an answer to "already a patient?" saves the call
     state = _call_state(request, request.POST, require_complaint=action == "save")
     if state["patient"] is not None or state["results"]:
         _audit_read(request, [state["patient"], *state["results"]], "desk-call")
@@ -365,14 +371,24 @@ def _save_call(request: AuthenticatedRequest, state: dict[str, Any]) -> HttpResp
     if errors:
         return _call_failed(request, state)
     try:
-        intake = record_intake(
-            request,
-            state["patient"],
-            state["parsed"],
-            state["selected_referral"],
-            IntakeChannel.PHONE,
-            new_patient=new_patient,
-        )
+        with transaction.atomic():
+            patient = state["patient"]
+            if new_patient is not None and request.POST.get("confirm_new"):
+                # The desk has checked that the caller is not the patient offered: register them
+                # (intake_record would stop at the match again), then the intake; both or neither.
+                patient, new_patient = _register_confirmed(request, new_patient), None
+            intake = record_intake(
+                request,
+                patient,
+                state["parsed"],
+                state["selected_referral"],
+                IntakeChannel.PHONE,
+                new_patient=new_patient,
+            )
+    except DuplicatePatient as exc:
+        # "This looks like <name>, born …: use this record?" (the desk sees every patient anyway).
+        _audit_read(request, list(exc.matches), "desk-call-duplicate")
+        return _call_failed(request, state, duplicates=exc.matches, status=409)
     except FieldErrors as exc:
         for name, messages in exc.errors.items():
             errors.setdefault(name, []).extend(messages)
@@ -382,6 +398,25 @@ def _save_call(request: AuthenticatedRequest, state: dict[str, Any]) -> HttpResp
         return _call_failed(request, state)
     audit_intake(request, intake.patient, intake, "desk-call")
     return redirect("desk-call-done", intake.public_id)
+
+
+def _register_confirmed(request: AuthenticatedRequest, new: NewPatient) -> Patient:
+    """Register a caller the desk confirmed is not the matching patient on file."""
+    try:
+        return patient_create(
+            actor=request.user,
+            confirm_new=True,
+            given_name=new.given_name,
+            family_name=new.family_name,
+            birth_date=new.birth_date,
+            phone=new.phone,
+            email=new.email,
+        )
+    except ValidationError as exc:
+        raise FieldErrors(
+            "The new patient's details need fixing.",
+            errors={f"new_{name}": msgs for name, msgs in exc.message_dict.items()},
+        ) from exc
 
 
 def form_field(field: str | None) -> str:
@@ -418,9 +453,15 @@ def record_intake(
     )
 
 
-def _call_failed(request: AuthenticatedRequest, state: dict[str, Any]) -> HttpResponse:
-    context = {**state, **_live(state), "save_failed": True}
-    return render(request, "intake/call.html", context, status=422)
+def _call_failed(
+    request: AuthenticatedRequest,
+    state: dict[str, Any],
+    *,
+    duplicates: list[Patient] | None = None,
+    status: int = 422,
+) -> HttpResponse:
+    context = {**state, **_live(state), "save_failed": True, "duplicates": duplicates or []}
+    return render(request, "intake/call.html", context, status=status)
 
 
 def _audit_read(request: AuthenticatedRequest, patients: list[Patient | None], view: str) -> None:

@@ -72,7 +72,11 @@ def _audit(
 def _rerender(
     request: AuthenticatedRequest, patient: Patient, form: str, exc: DomainError, values: dict[str, str]
 ) -> HttpResponse:
-    return _rerender_fields(request, patient, form, {exc.field or "general": [exc.message]}, values)
+    # 422 for input to fix; 409 (a Conflict) when the state changed under the request, e.g. a
+    # plan of care someone else has just approved.
+    return _rerender_fields(
+        request, patient, form, {exc.field or "general": [exc.message]}, values, status=exc.status_code
+    )
 
 
 def _rerender_fields(
@@ -81,11 +85,15 @@ def _rerender_fields(
     form: str,
     errors: dict[str, list[str]],
     values: dict[str, str],
+    *,
+    status: int = 422,
 ) -> HttpResponse:
-    """The patient page again with the form's errors by field and what was typed (422)."""
+    """The patient page again with the form's errors by field and what was typed (422, or 409)."""
     from kneadwell.web.patients import patient_detail_response  # the patient page includes these sections
 
-    return patient_detail_response(request, patient, errors={form: errors}, values={form: values}, status=422)
+    return patient_detail_response(
+        request, patient, errors={form: errors}, values={form: values}, status=status
+    )
 
 
 @role_required(*CARE_ROLES)

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from kneadwell.accounts.models import CARE_ROLES, STAFF_ROLES, AuditAction, Role
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
 from kneadwell.lib.clock import now
+from kneadwell.lib.errors import DomainError
+from kneadwell.patients.merging import patient_merge, patient_unmerge, record_parts
 from kneadwell.patients.models import Patient
-from kneadwell.patients.selectors import patient_scope, recent_patients
+from kneadwell.patients.selectors import merged_patient_scope, patient_scope, recent_patients
+from kneadwell.planning.models import CarePlanStatus
 from kneadwell.referrals.selectors import referral_scope
 from kneadwell.scheduling.models import Appointment, AppointmentStatus
 from kneadwell.scheduling.selectors import appointment_scope
@@ -76,6 +83,19 @@ def patient_detail_response(
         "past_appointments": past,
         "referrals": referrals,
     }
+    if request.user.role in STAFF_ROLES:
+        suspects = _suspected_duplicates(patient)
+        if suspects:
+            audit_record(
+                actor=request.user,
+                action=AuditAction.READ,
+                object_type="patient",
+                patient_ids=[p.public_id for p in suspects],
+                channel="web",
+                request=request,
+                detail={"view": "patient-detail-duplicates"},
+            )
+        context.update(can_merge=True, suspects=_merge_links(patient, suspects))
     if user_is_care_staff(request.user):
         # The therapist's page shows the clinical sections at once; the front desk's page stays light and
         # loads them after the page (htmx), or inline when asked for (`?care=1`, no JavaScript) or on an error.
@@ -138,3 +158,158 @@ def patient_search(request: AuthenticatedRequest) -> HttpResponse:
     context = {"query": query, "results": results, "limit": SEARCH_LIMIT, "recent": recent}
     template = "patients/search.html#results" if getattr(request, "htmx", False) else "patients/search.html"
     return render(request, template, context)
+
+
+# --- Duplicate records: compare, merge, undo ---------------------------------------------------------
+
+
+def _day(value: dt.date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def _suspected_duplicates(patient: Patient) -> list[Patient]:
+    """Current records held as possible duplicates of `patient`, and the one `patient` may repeat (one query)."""
+    related = Q(suspected_duplicate_of=patient)
+    if patient.suspected_duplicate_of_id is not None:
+        related |= Q(pk=patient.suspected_duplicate_of_id)
+    return list(Patient.objects.filter(related, merged_into__isnull=True).order_by("created_at", "id"))
+
+
+def _merge_links(patient: Patient, suspects: list[Patient]) -> list[dict[str, object]]:
+    """Each possible duplicate with the merge that settles it: the newer, held record into the original."""
+    links = []
+    for other in suspects:
+        original, held = (
+            (other, patient) if other.pk == patient.suspected_duplicate_of_id else (patient, other)
+        )
+        url = f"{reverse('patient-merge', args=[original.public_id])}?source={held.public_id}"
+        links.append({"patient": other, "url": url})
+    return links
+
+
+def _side(request: AuthenticatedRequest, patient: Patient) -> dict[str, object]:
+    """One record in the side-by-side check: who, contact, what it holds, what is coming up."""
+    appointments = list(appointment_scope(request.user).filter(patient=patient).order_by("start"))
+    upcoming, _ = _split_appointments(appointments)
+    return {
+        "patient": patient,
+        "parts": record_parts(patient),
+        "upcoming": upcoming,
+        "active_plan": patient.care_plans.filter(status=CarePlanStatus.ACTIVE).exists(),
+        "has_login": patient.user_id is not None,
+    }
+
+
+def _merge_warnings(target: dict[str, object], source: dict[str, object]) -> list[str]:
+    """What the desk should know before merging these two (a merge is undone from the audit trail)."""
+    warnings = []
+    if target["has_login"] and source["has_login"]:
+        warnings.append("Both records have a portal login: deactivate the one not used before merging.")
+    if target["active_plan"] and source["active_plan"]:
+        warnings.append(
+            "Both records have an active plan of care. After the merge the newer one is shown; "
+            "ask the therapist to approve one plan for the patient."
+        )
+    clashes = [
+        (a, b)
+        for a in source["upcoming"]  # type: ignore[attr-defined]
+        for b in target["upcoming"]  # type: ignore[attr-defined]
+        if a.start < b.end and b.start < a.end
+    ]
+    for a, _ in clashes:
+        warnings.append(
+            f"Both records are booked at {_day(a.start)} {a.start:%H:%M} UTC: cancel the duplicate booking first."
+        )
+    return warnings
+
+
+@role_required(*STAFF_ROLES)
+def patient_merge_view(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
+    """Merge another record of the same person into this one: find it, compare side by side, merge.
+
+    The merge moves every row of the other record here and is recorded in the audit trail, from
+    which it can be undone on this page ("Records merged into this one").
+    """
+    target = get_in_scope_or_404(patient_scope(request.user), public_id, request=request)
+    data = request.POST if request.method == "POST" else request.GET
+    source = None
+    if data.get("source"):
+        source = get_in_scope_or_404(patient_scope(request.user), data.get("source"), request=request)
+    error, status = "", 200
+    if request.method == "POST":
+        if source is None:
+            error, status = "Choose the record to merge into this one.", 422
+        else:
+            try:
+                result = patient_merge(
+                    actor=request.user, source=source, target=target, request=request, channel="web"
+                )
+            except DomainError as exc:
+                error = exc.message
+                status = exc.status_code
+            else:
+                moved = sum(result.moved.values())
+                messages.success(
+                    request,
+                    f"{source.full_name}'s record (born {_day(source.birth_date)}) is merged into this one: "
+                    f"{moved} item{'s' if moved != 1 else ''} moved. It can be undone from “Merge a duplicate record”.",
+                )
+                return redirect("patient-detail", target.public_id)
+    query = (data.get("q") or "").strip()[:100]
+    results: list[Patient] = []
+    if query:
+        condition = Q()
+        for term in query.split()[:4]:
+            condition &= (
+                Q(given_name__icontains=term) | Q(family_name__icontains=term) | Q(phone__icontains=term)
+            )
+        results = list(
+            patient_scope(request.user).filter(condition).exclude(pk=target.pk).order_by("family_name")[:20]
+        )
+    suspects = _suspected_duplicates(target)
+    merged = list(merged_patient_scope(request.user).filter(merged_into=target).order_by("-updated_at"))
+    sides = None
+    if source is not None and source.pk != target.pk:
+        sides = {"target": _side(request, target), "source": _side(request, source)}
+    shown = [target, *results, *suspects, *merged, *([source] if source else [])]
+    audit_record(
+        actor=request.user,
+        action=AuditAction.READ,
+        object_type="patient",
+        patient_ids=list(dict.fromkeys(p.public_id for p in shown)),
+        channel="web",
+        request=request,
+        detail={"view": "patient-merge"},
+    )
+    context = {
+        "patient": target,
+        "source": source,
+        "query": query,
+        "results": results,
+        "suspects": _merge_links(target, suspects),
+        "merged": merged,
+        "sides": sides,
+        "warnings": _merge_warnings(sides["target"], sides["source"]) if sides else [],
+        "error": error,
+    }
+    return render(request, "patients/merge.html", context, status=status)
+
+
+@role_required(*STAFF_ROLES)
+def patient_unmerge_view(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
+    """Undo the merge of a record (POST): its rows go back to it, as the audit trail recorded them."""
+    source = get_in_scope_or_404(merged_patient_scope(request.user), public_id, request=request)
+    target = source.merged_into
+    if request.method != "POST":
+        return redirect("patient-merge", target.public_id) if target else redirect("patient-search")
+    try:
+        result = patient_unmerge(actor=request.user, source=source, request=request, channel="web")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("patient-merge", target.public_id) if target else redirect("patient-search")
+    messages.success(
+        request,
+        f"The merge is undone: {result.source.full_name}'s record is separate again "
+        f"({sum(result.moved.values())} items moved back).",
+    )
+    return redirect("patient-detail", result.source.public_id)

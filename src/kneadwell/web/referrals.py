@@ -20,10 +20,10 @@ from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
 from kneadwell.clinic.selectors import clinic_today
 from kneadwell.lib.clock import now
-from kneadwell.lib.errors import DomainError
+from kneadwell.lib.errors import Conflict, DomainError
 from kneadwell.patients.models import Patient
 from kneadwell.patients.selectors import patient_scope
-from kneadwell.patients.services import patient_create
+from kneadwell.patients.services import DuplicatePatient, patient_create
 from kneadwell.referrals.models import (
     Clearance,
     ClearanceScope,
@@ -40,6 +40,7 @@ from kneadwell.referrals.services import (
     referral_ask_more,
     referral_create,
     referral_set_status,
+    referral_version,
 )
 from kneadwell.scheduling.models import Appointment, AppointmentStatus
 from kneadwell.web.base import AuthenticatedRequest, role_required
@@ -91,6 +92,10 @@ def clearance_words(c: Clearance) -> str:
 
 @role_required(Role.REFERRER)
 def referrer_home(request: AuthenticatedRequest) -> HttpResponse:
+    return _referrer_home_page(request)
+
+
+def _referrer_home_page(request: AuthenticatedRequest, *, status: int = 200) -> HttpResponse:
     provider = ReferringProvider.objects.filter(user=request.user).first()
     current = now()
     visits = (
@@ -128,7 +133,7 @@ def referrer_home(request: AuthenticatedRequest) -> HttpResponse:
         "waiting": [{"clearance": c, "words": clearance_words(c)} for c in waiting],
         "today": clinic_today(),
     }
-    return render(request, "referrals/referrer_home.html", context)
+    return render(request, "referrals/referrer_home.html", context, status=status)
 
 
 def _referral_row(referral: Referral, *, visits: int, next_visit: Appointment | None) -> dict[str, Any]:
@@ -194,13 +199,20 @@ def _save_referral(
     provider: ReferringProvider | None = None,
     channel: str = ReferralChannel.PORTAL,
     received_on: dt.date | None = None,
+    confirm_new: bool = False,
 ) -> Referral | None:
-    """Patient (when new), referral and any up-front clearance, all or nothing."""
+    """Patient (when new), referral and any up-front clearance, all or nothing.
+
+    A new patient matching one on file raises DuplicatePatient for the front desk (who then
+    chooses); for a referrer the service holds the new record for the desk, and says nothing.
+    """
     try:
         with transaction.atomic():
             if patient is None and new_patient is not None:
                 try:
-                    patient = patient_create(actor=request.user, referred=True, **new_patient)
+                    patient = patient_create(
+                        actor=request.user, referred=True, confirm_new=confirm_new, **new_patient
+                    )
                 except ValidationError as exc:
                     for name, msgs in exc.message_dict.items():
                         errors.setdefault(f"new_{name}", []).extend(msgs)
@@ -231,6 +243,8 @@ def _save_referral(
                     note=parsed.clearance.note,
                     flag=parsed.clearance.flag,
                 )
+    except DuplicatePatient:
+        raise  # the front desk's choice to make (desk_referral_new)
     except DomainError as exc:
         if exc.field != "patient" or not errors:
             _service_error(errors, exc)
@@ -304,6 +318,12 @@ def clearance_decide_view(request: AuthenticatedRequest, public_id: str) -> Http
                 expires_on=expires,
                 note=request.POST.get("note", "")[:2000],
             )
+        except Conflict as exc:
+            # Decided meanwhile (another tab, a double click): say what stands, as a 409.
+            messages.error(
+                request, f"{clearance_words(clearance)} for {clearance.patient.full_name}: {exc.message}"
+            )
+            return _referrer_home_page(request, status=409)
         except DomainError as exc:
             errors.setdefault(exc.field or "general", []).append(exc.message)
     if errors:
@@ -364,12 +384,23 @@ def _inbox_context(request: AuthenticatedRequest, errors: dict[str, Any] | None 
     rows = list(
         referral_scope(request.user)
         .filter(status__in=(ReferralStatus.RECEIVED, ReferralStatus.TRIAGED))
+        .select_related("patient__suspected_duplicate_of")
         .order_by("status", "received_on", "id")
     )
-    _audit(request, AuditAction.READ, "referral", "", [r.patient.public_id for r in rows], "referral-inbox")
+    # A referrer's new patient held as a possible duplicate names the record on file it may repeat.
+    on_file = [r.patient.suspected_duplicate_of for r in rows if r.patient.suspected_duplicate_of]
+    shown = [r.patient.public_id for r in rows] + [p.public_id for p in on_file]
+    _audit(request, AuditAction.READ, "referral", "", shown, "referral-inbox")
 
     def item(r: Referral) -> dict[str, Any]:
-        return {"referral": r, "diagnoses": diagnosis_rows(r), "areas": area_words(r.areas)}
+        return {
+            "referral": r,
+            "diagnoses": diagnosis_rows(r),
+            "areas": area_words(r.areas),
+            # Sent back with the decision: it stands only if no one changed the referral since.
+            "version": referral_version(r),
+            "duplicate_of": r.patient.suspected_duplicate_of,
+        }
 
     return {
         "new_items": [item(r) for r in rows if r.status == ReferralStatus.RECEIVED],
@@ -390,20 +421,32 @@ def referral_triage(request: AuthenticatedRequest, public_id: str) -> HttpRespon
         return redirect("referral-inbox")
     action = request.POST.get("action", "")
     note = request.POST.get("note", "").strip()[:500]
+    seen = request.POST.get("seen") or None
     try:
         if action == "accept":
             referral_set_status(
-                actor=request.user, referral=referral, status=ReferralStatus.TRIAGED, note=note
+                actor=request.user,
+                referral=referral,
+                status=ReferralStatus.TRIAGED,
+                note=note,
+                seen_version=seen,
             )
         elif action == "decline":
             referral_set_status(
-                actor=request.user, referral=referral, status=ReferralStatus.DECLINED, note=note
+                actor=request.user,
+                referral=referral,
+                status=ReferralStatus.DECLINED,
+                note=note,
+                seen_version=seen,
             )
         elif action == "ask":
-            referral_ask_more(actor=request.user, referral=referral, note=note)
+            referral_ask_more(actor=request.user, referral=referral, note=note, seen_version=seen)
         else:
             raise DomainError("Choose accept, ask for more, or decline.", field="action")
     except DomainError as exc:
+        if isinstance(exc, Conflict):
+            # A colleague decided first: the referral may have left the inbox, so say it at the top.
+            messages.error(request, f"Referral for {referral.patient.full_name}: {exc.message}")
         errors = {
             str(referral.public_id): {
                 "field": exc.field or "note",
@@ -412,7 +455,9 @@ def referral_triage(request: AuthenticatedRequest, public_id: str) -> HttpRespon
                 "action": action,
             }
         }
-        return render(request, "referrals/inbox.html", _inbox_context(request, errors), status=422)
+        return render(
+            request, "referrals/inbox.html", _inbox_context(request, errors), status=exc.status_code
+        )
     _audit(
         request, AuditAction.UPDATE, "referral", referral, [referral.patient.public_id], f"referral-{action}"
     )
@@ -429,7 +474,11 @@ def referral_triage(request: AuthenticatedRequest, public_id: str) -> HttpRespon
 
 @role_required(*STAFF_ROLES)
 def desk_referral_new(request: AuthenticatedRequest) -> HttpResponse:
-    """A referral received by fax or phone, entered by the front desk for an existing patient."""
+    """A referral received by fax or phone, entered by the front desk for a patient on file or a new one.
+
+    A new patient who matches one on file is offered as that record ("use_patient"), or
+    registered once the desk confirms this is someone else ("confirm_new").
+    """
     providers = list(ReferringProvider.objects.order_by("name"))
     data = request.POST if request.method == "POST" else request.GET
     query = (data.get("q") or "").strip()[:100]
@@ -439,22 +488,24 @@ def desk_referral_new(request: AuthenticatedRequest) -> HttpResponse:
         for term in query.split()[:4]:
             cond &= Q(given_name__icontains=term) | Q(family_name__icontains=term)
         results = list(patient_scope(request.user).filter(cond).order_by("family_name", "given_name")[:20])
+    choice = (data.get("use_patient") or data.get("patient") or "").strip()
     chosen = None
-    if data.get("patient"):
-        chosen = get_in_scope_or_404(patient_scope(request.user), data.get("patient"), request=request)
+    if choice and choice != "new":
+        chosen = get_in_scope_or_404(patient_scope(request.user), choice, request=request)
         if chosen not in results:
             results.insert(0, chosen)
     if results:
         _audit(request, AuditAction.READ, "patient", "", [p.public_id for p in results], "desk-referral-new")
-    extra = {
+    extra: dict[str, Any] = {
         "desk": True,
         "providers": providers,
         "query": query,
         "results": results,
-        "choice": str(chosen.public_id) if chosen else "",
+        "choice": "new" if choice == "new" and chosen is None else (str(chosen.public_id) if chosen else ""),
         "channels": [(ReferralChannel.FAX, "Fax"), (ReferralChannel.PHONE, "Phone")],
     }
-    if request.method != "POST" or request.POST.get("action") == "find":
+    answered = "use_patient" in request.POST or "confirm_new" in request.POST
+    if request.method != "POST" or (request.POST.get("action") == "find" and not answered):
         context = _referral_form_context(request, data, None, {})
         return render(request, "referrals/referral_form.html", {**context, **extra})
     parsed = read_referral(request.POST)
@@ -462,24 +513,46 @@ def desk_referral_new(request: AuthenticatedRequest) -> HttpResponse:
     provider = next((p for p in providers if str(p.public_id) == request.POST.get("provider")), None)
     if provider is None:
         errors.setdefault("provider", []).append("Choose the referring provider.")
-    if chosen is None:
-        errors.setdefault("patient", []).append("Find and choose the patient.")
+    new_patient = None
+    if chosen is None and choice == "new":
+        new_patient = _new_patient(request, request.POST, errors)
+    elif chosen is None:
+        errors.setdefault("patient", []).append("Find and choose the patient, or enter a new one.")
     received_on = read_date(request.POST.get("received_on", ""), "received_on", errors)
     channel = request.POST.get("channel", ReferralChannel.FAX)
     if channel not in (ReferralChannel.FAX, ReferralChannel.PHONE):
         errors.setdefault("channel", []).append("Choose fax or phone.")
     referral = None
     if not errors:
-        referral = _save_referral(
-            request,
-            patient=chosen,
-            new_patient=None,
-            parsed=parsed,
-            errors=errors,
-            provider=provider,
-            channel=channel,
-            received_on=received_on,
-        )
+        try:
+            referral = _save_referral(
+                request,
+                patient=chosen,
+                new_patient=new_patient,
+                parsed=parsed,
+                errors=errors,
+                provider=provider,
+                channel=channel,
+                received_on=received_on,
+                confirm_new=bool(request.POST.get("confirm_new")),
+            )
+        except DuplicatePatient as exc:
+            # "This looks like <name>, born …: use this record?" (the desk sees every patient anyway).
+            _audit(
+                request,
+                AuditAction.READ,
+                "patient",
+                "",
+                [p.public_id for p in exc.matches],
+                "desk-referral-new",
+            )
+            context = _referral_form_context(request, request.POST, parsed, errors)
+            return render(
+                request,
+                "referrals/referral_form.html",
+                {**context, **extra, "duplicates": exc.matches},
+                status=409,
+            )
     if referral is None:
         context = _referral_form_context(request, request.POST, parsed, errors)
         return render(request, "referrals/referral_form.html", {**context, **extra}, status=422)
