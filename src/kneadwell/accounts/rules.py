@@ -77,6 +77,12 @@ def is_plans_therapist(user: Actor, plan: Any) -> bool:
     return plan.therapist_id is None or plan.therapist.user_id == user.pk
 
 
+@rules.predicate
+def is_own_therapist_record(user: Actor, therapist: Any) -> bool:
+    """The therapist record is the user's own."""
+    return therapist is not None and therapist.user_id is not None and therapist.user_id == user.pk
+
+
 rules.add_perm("patients.add_patient", is_clinic_staff)
 rules.add_perm("patients.change_patient", is_clinic_staff)
 rules.add_perm("patients.change_own_patient", is_patient & is_own_record)
@@ -96,3 +102,11 @@ rules.add_perm("planning.add_careplan", is_care_staff)
 rules.add_perm("planning.change_careplan", is_care_staff)
 rules.add_perm("planning.approve_careplan", is_therapist & is_plans_therapist)
 rules.add_perm("planning.add_handoff", is_therapist)
+# Messages and calendars (notifications/).
+rules.add_perm("notifications.change_contactpreference", is_clinic_staff | (is_patient & is_own_record))
+rules.add_perm("notifications.retry_message", is_clinic_staff)
+rules.add_perm("notifications.view_message", is_clinic_staff)
+rules.add_perm("notifications.manage_patient_feed", is_clinic_staff | (is_patient & is_own_record))
+rules.add_perm(
+    "notifications.manage_therapist_feed", is_clinic_admin | (is_therapist & is_own_therapist_record)
+)

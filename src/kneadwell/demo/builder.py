@@ -34,6 +34,7 @@ from kneadwell.demo.data import (
     TRAINING_ISSUERS,
     make_diagnosis,
 )
+from kneadwell.demo.notifications import add_delivery_log
 from kneadwell.lib.clock import now
 from kneadwell.lib.errors import DomainError
 from kneadwell.lib.zones import local_day_bounds, local_to_utc, zone
@@ -117,6 +118,7 @@ class Builder:
         self._featured_bookings()
         self._fill_calendar()
         self._set_statuses()
+        add_delivery_log(as_of=self.as_of)
         audit_record(
             actor=None,
             action=AuditAction.CREATE,
