@@ -99,16 +99,16 @@ def test_uids_stay_and_sequence_rises_when_a_visit_moves(client, cast, visits, c
 
     clock.shift(dt.timedelta(minutes=10))
     moved = visits[1]
-    moved.start += dt.timedelta(hours=3)
-    moved.end += dt.timedelta(hours=3)
-    moved.blocked_until += dt.timedelta(hours=3)
+    moved.start += dt.timedelta(hours=5)  # clear of Paula's visit in the same room
+    moved.end += dt.timedelta(hours=5)
+    moved.blocked_until += dt.timedelta(hours=5)
     moved.save()
     after = {e.uid: e for e in _strict(_fetch(client, issued.secret).content).events}
 
     uid = f"{moved.public_id}@kneadwell"
     assert set(after) == set(before)
     assert after[uid].sequence > before[uid].sequence
-    assert after[uid].dtstart.hour == 13
+    assert after[uid].dtstart.hour == 15
     untouched = f"{visits[0].public_id}@kneadwell"
     assert after[untouched].sequence == before[untouched].sequence
 

@@ -152,9 +152,10 @@ class TestReminders:
     ):
         assert schedule_reminders() == 1
         Appointment.objects.filter(pk=booked_last_week.pk).update(
-            start=booked_last_week.start + dt.timedelta(hours=2),
-            end=booked_last_week.end + dt.timedelta(hours=2),
-            blocked_until=booked_last_week.blocked_until + dt.timedelta(hours=2),
+            # Two hours earlier (still inside the reminder window, clear of Paula's visit in the room).
+            start=booked_last_week.start - dt.timedelta(hours=2),
+            end=booked_last_week.end - dt.timedelta(hours=2),
+            blocked_until=booked_last_week.blocked_until - dt.timedelta(hours=2),
         )
         with django_capture_on_commit_callbacks(execute=True):
             assert schedule_reminders() == 1
