@@ -44,7 +44,9 @@ def _failed(cast, kind: str, reason: str) -> Message:  # type: ignore[no-untyped
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_front_desk_sees_a_failed_message_and_acts_on_it(page: Page, live_server, live_cast, width):
     reminder = _failed(live_cast, "reminder", REFUSED)
-    confirmation = _failed(live_cast, "confirmation", "No e-mail address on file: add one to the patient, then retry.")
+    confirmation = _failed(
+        live_cast, "confirmation", "No e-mail address on file: add one to the patient, then retry."
+    )
     errors = ConsoleErrors()
     errors.attach(page)
     page.set_viewport_size({"width": width, "height": 900})

@@ -215,3 +215,17 @@ class TestAppointmentFile:
         panel = reverse("patient-messages", args=[cast.pat.public_id])
         assert f'hx-get="{panel}"' in page  # the panel loads after the page
         assert link in client.get(panel, HTTP_HX_REQUEST="true").content.decode()
+
+
+def test_a_clinic_admin_revokes_feeds_in_the_django_admin_and_it_is_audited(client, cast, admin_mfa):
+    issued = feed_token_create(actor=cast.tess_user, therapist=cast.tess)
+    client.force_login(cast.admin)
+    response = client.post(
+        reverse("admin:notifications_feedtoken_changelist"),
+        {"action": "revoke_feeds", "_selected_action": [issued.token.pk]},
+    )
+    assert response.status_code == 302
+    issued.token.refresh_from_db()
+    assert issued.token.revoked_at is not None
+    assert AuditEvent.objects.filter(object_type="calendar_feed", action="delete").exists()
+    assert _fetch(client, issued.secret).status_code == 404

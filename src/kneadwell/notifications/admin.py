@@ -6,9 +6,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from kneadwell.lib.clock import now
-
 from .models import ContactPreference, DeliveryAttempt, FeedToken, Message, NotificationSettings
+from .services import feed_token_revoke
 
 
 class DeliveryAttemptInline(admin.TabularInline):
@@ -59,7 +58,9 @@ class ContactPreferenceAdmin(admin.ModelAdmin):
 
 @admin.action(description="Revoke the selected calendar feeds")
 def revoke_feeds(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[FeedToken]) -> None:
-    queryset.filter(revoked_at__isnull=True).update(revoked_at=now())
+    # Through the service, one by one: each revocation is permission-checked and audited.
+    for token in queryset.filter(revoked_at__isnull=True).select_related("therapist", "patient"):
+        feed_token_revoke(actor=request.user, token=token, request=request)  # type: ignore[arg-type]
 
 
 @admin.register(FeedToken)
