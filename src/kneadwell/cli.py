@@ -2,6 +2,7 @@
 
     kneadwell demo [--no-serve] [--port N]        migrate, load the demo clinic, serve it
     kneadwell serve [--port N] [--workers N] [--threads N] [--host H]
+    kneadwell worker [--once]                     send messages: background tasks, reminders, watchdog
     kneadwell token create --user NAME [--name LABEL]
     kneadwell token list --user NAME
     kneadwell token revoke PREFIX
@@ -221,7 +222,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print()
     if args.no_serve:
         return 0
+    if not args.no_worker:
+        _start_worker_beside()
     return _serve(port=port, host=None, workers=args.workers)
+
+
+def _start_worker_beside() -> None:
+    """`kneadwell worker` in the background, for the demo: it stops when this process (about to
+    become the web server) is gone."""
+    import subprocess
+
+    from kneadwell.notifications.worker import PARENT_ENV
+
+    env = {**os.environ, PARENT_ENV: str(os.getpid())}
+    subprocess.Popen([sys.executable, "-m", "kneadwell.cli", "worker"], env=env)
+    print("Message worker started beside the server (kneadwell worker).", file=sys.stderr)
+
+
+# --------------------------------------------------------------------------- worker
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _setup_django()
+    from kneadwell.notifications.worker import run_worker
+
+    return run_worker(once=args.once, interval=args.interval)
 
 
 def _describe_database() -> str:
@@ -552,6 +577,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-serve", action="store_true", help="prepare the demo, then exit")
     demo.add_argument("--port", type=int, help="port to serve on (default: $PORT or 8000)")
     demo.add_argument("--workers", type=int, help="gunicorn worker processes (default: one per core, 2–8)")
+    demo.add_argument("--no-worker", action="store_true", help="do not start the message worker beside it")
     demo.set_defaults(func=cmd_demo)
 
     serve = sub.add_parser("serve", help="run the web server (gunicorn)")
@@ -562,6 +588,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--threads", type=int, help="threads per worker (default: $KNEADWELL_THREADS or 4)")
     serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="send messages: background tasks, reminders and the watchdog")
+    worker.add_argument("--once", action="store_true", help="run what is due now, then exit (cron, tests)")
+    worker.add_argument("--interval", type=float, default=1.0, help="seconds between polls of the task queue")
+    worker.set_defaults(func=cmd_worker)
 
     token = sub.add_parser("token", help="create, list and revoke API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")

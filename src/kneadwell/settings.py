@@ -142,7 +142,11 @@ INSTALLED_APPS = [
     "kneadwell.charting",
     "kneadwell.outcomes",
     "kneadwell.billing",
+    "kneadwell.notifications",
     "kneadwell.web",
+    # Background tasks (messages): Django's task API, queue kept in the database (docs/architecture.md).
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -324,6 +328,37 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kneadwell@localhost")
+# Seconds an SMTP (or provider) call may block: without it a hung server would hold a worker forever.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
+
+# An e-mail provider through django-anymail (EMAIL_BACKEND=anymail.backends.<provider>.EmailBackend):
+# its settings come from ANYMAIL_<NAME> variables (e.g. ANYMAIL_POSTMARK_SERVER_TOKEN, or
+# ANYMAIL_POSTMARK_SERVER_TOKEN_FILE for a Docker secret), never from a file the operator edits.
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_").removesuffix("_FILE"): envsecret(name.removesuffix("_FILE"))
+    for name in sorted(os.environ)
+    if name.startswith("ANYMAIL_")
+}
+
+# Background tasks: django-tasks with the database backend; `kneadwell worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Messages to patients (notifications/). Retries back off exponentially from the base delay,
+# capped; after the last attempt a message is `failed` and shows on the front desk's Today page.
+KNEADWELL_NOTIFY_MAX_ATTEMPTS = envint("KNEADWELL_NOTIFY_MAX_ATTEMPTS", 6)
+KNEADWELL_NOTIFY_RETRY_BASE_SECONDS = envint("KNEADWELL_NOTIFY_RETRY_BASE_SECONDS", 120)
+KNEADWELL_NOTIFY_RETRY_CAP_SECONDS = envint("KNEADWELL_NOTIFY_RETRY_CAP_SECONDS", 3600)
+# A send that has not finished this long after it started is taken to have died with its worker.
+KNEADWELL_NOTIFY_LEASE_SECONDS = envint("KNEADWELL_NOTIFY_LEASE_SECONDS", 600)
+# How often the worker schedules reminders and runs the watchdog.
+KNEADWELL_NOTIFY_TICK_SECONDS = envint("KNEADWELL_NOTIFY_TICK_SECONDS", 60)
+# The SMS provider: a class with `send(to=..., body=...)` (notifications/sms.py).
+KNEADWELL_SMS_PROVIDER = os.environ.get(
+    "KNEADWELL_SMS_PROVIDER", "kneadwell.notifications.sms.ConsoleSmsProvider"
+)
+# The address links in messages and calendar files point to (no trailing slash), e.g.
+# https://clinic.example.org. Empty: messages carry no links.
+KNEADWELL_PUBLIC_URL = os.environ.get("KNEADWELL_PUBLIC_URL", "").rstrip("/")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", PRODUCTION)

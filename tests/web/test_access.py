@@ -20,6 +20,8 @@ ROLE_PAGES = {
     "my-progress": {"patient"},
     "my-consents": {"patient"},
     "referrer-reports": {"referrer"},
+    "desk-messages": {"front_desk", "clinic_admin"},
+    "patient-contact": {"patient"},
 }
 
 HOMES = {
@@ -199,3 +201,49 @@ def test_a_merged_record_is_404_on_every_patient_page(login, cast):
 
     for name in ("patient-detail", "patient-merge"):
         assert client.get(reverse(name, args=[twin.public_id])).status_code == 404
+
+
+# Calendar feeds: no sign-in, the secret address is the key; a revoked, wrong or malformed one is 404.
+@pytest.mark.parametrize("owner", ["therapist", "patient"])
+def test_a_calendar_feed_answers_only_its_live_secret(client, login, cast, owner):
+    from kneadwell.notifications.services import feed_token_create, feed_token_revoke
+
+    if owner == "therapist":
+        issued = feed_token_create(actor=cast.tess_user, therapist=cast.tess)
+    else:
+        issued = feed_token_create(actor=cast.pat_user, patient=cast.pat)
+    url = reverse("calendar-feed", args=[issued.secret])
+    assert client.get(url).status_code == 200
+    wrong = issued.secret[:-4] + ("AAAA" if not issued.secret.endswith("AAAA") else "BBBB")
+    assert client.get(reverse("calendar-feed", args=[wrong])).status_code == 404
+    assert client.get(reverse("calendar-feed", args=["kw_" + issued.secret[4:]])).status_code == 404
+    feed_token_revoke(actor=cast.tess_user if owner == "therapist" else cast.pat_user, token=issued.token)
+    assert client.get(url).status_code == 404
+    # Signing in does not bring a revoked feed back.
+    assert login("clinic_admin").get(url).status_code == 404
+
+
+# A visit's .ics: (role, whose visit) -> status, as for the patient page.
+APPOINTMENT_FILES = {
+    ("front_desk", "pat"): 200,
+    ("front_desk", "paula"): 200,
+    ("clinic_admin", "pat"): 200,
+    ("therapist", "pat"): 200,
+    ("therapist", "paula"): 404,
+    ("patient", "pat"): 200,
+    ("patient", "paula"): 404,
+    ("referrer", "pat"): 200,
+    ("referrer", "paula"): 404,
+}
+
+
+@pytest.mark.parametrize(("role", "whose"), sorted(APPOINTMENT_FILES))
+def test_a_visits_calendar_file_is_visible_only_in_scope(login, cast, role, whose):
+    appointment = getattr(cast, f"{whose}_appointment")
+    response = login(role).get(reverse("appointment-ics", args=[appointment.public_id]))
+    assert response.status_code == APPOINTMENT_FILES[(role, whose)]
+
+
+def test_anonymous_visitors_get_no_calendar_file(client, cast):
+    response = client.get(reverse("appointment-ics", args=[cast.pat_appointment.public_id]))
+    assert response.status_code == 302

@@ -89,6 +89,12 @@ def is_notes_therapist(user: Actor, note: Any) -> bool:
     return note is not None and note.therapist.user_id == user.pk
 
 
+@rules.predicate
+def is_own_therapist_record(user: Actor, therapist: Any) -> bool:
+    """The therapist record is the user's own."""
+    return therapist is not None and therapist.user_id is not None and therapist.user_id == user.pk
+
+
 rules.add_perm("patients.add_patient", is_clinic_staff)
 rules.add_perm("patients.change_patient", is_clinic_staff)
 rules.add_perm("patients.change_own_patient", is_patient & is_own_record)
@@ -123,3 +129,11 @@ rules.add_perm("outcomes.void_measurement", is_care_staff)
 rules.add_perm("outcomes.add_response", is_care_staff | (is_patient & is_own_record))
 rules.add_perm("outcomes.send_report", is_care_staff)
 rules.add_perm("billing.view_superbill", is_care_staff)
+# Messages and calendars (notifications/).
+rules.add_perm("notifications.change_contactpreference", is_clinic_staff | (is_patient & is_own_record))
+rules.add_perm("notifications.retry_message", is_clinic_staff)
+rules.add_perm("notifications.view_message", is_clinic_staff)
+rules.add_perm("notifications.manage_patient_feed", is_clinic_staff | (is_patient & is_own_record))
+rules.add_perm(
+    "notifications.manage_therapist_feed", is_clinic_admin | (is_therapist & is_own_therapist_record)
+)

@@ -34,6 +34,7 @@ from kneadwell.demo.data import (
     TRAINING_ISSUERS,
     make_diagnosis,
 )
+from kneadwell.demo.notifications import add_delivery_log
 from kneadwell.demo.records import load_demo_records
 from kneadwell.lib.clock import now
 from kneadwell.lib.errors import DomainError
@@ -119,6 +120,7 @@ class Builder:
         self._fill_calendar()
         self._set_statuses()
         load_demo_records(as_of=self.as_of)  # notes, measures, reports (demo/records.py)
+        add_delivery_log(as_of=self.as_of)
         audit_record(
             actor=None,
             action=AuditAction.CREATE,

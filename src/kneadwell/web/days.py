@@ -19,6 +19,7 @@ from kneadwell.scheduling.models import ACTIVE_STATUSES, Appointment, Appointmen
 from kneadwell.scheduling.selectors import appointment_scope
 from kneadwell.therapists.models import Therapist
 from kneadwell.web.base import AuthenticatedRequest, day_nav, requested_day, role_required
+from kneadwell.web.delivery import failed_panel_context
 from kneadwell.web.templatetags.kneadwell_tags import LOCATION_SESSION_KEY
 
 # A free stretch between two sessions in a room shorter than this is turnover, not a gap worth showing.
@@ -114,6 +115,8 @@ def desk_today(request: AuthenticatedRequest) -> HttpResponse:
         appointment_count=sum(1 for a in appointments if a.status != AppointmentStatus.CANCELLED),
         new_referral_count=Referral.objects.filter(status=ReferralStatus.RECEIVED).count(),
         gap_count=sum(d.gaps for d in room_days),
+        # Messages that did not go out stay here until someone retries them or marks them handled.
+        **failed_panel_context(request),
     )
     return render(request, _template(request, "scheduling/desk_today.html", "day-view"), context)
 

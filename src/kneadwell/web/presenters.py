@@ -11,6 +11,7 @@ from kneadwell.intake.models import Intake
 from kneadwell.intake.screening.gate import SCOPE_WORDS, visit_gate
 from kneadwell.intake.screening.types import Decision, Finding, ScreeningResult
 from kneadwell.knowledge import catalogue, icd10
+from kneadwell.planning.instructions import INSTRUCTION_WORDS
 from kneadwell.planning.matching import Match, MatchResult
 from kneadwell.planning.models import CarePlan
 from kneadwell.planning.tailoring import SessionPlan
@@ -153,17 +154,6 @@ DECISION_HELP = {
 }
 # When the whole visit waits for a clearance (a known clot, a high-risk pregnancy).
 HELD_FOR_CLEARANCE = "The whole visit waits for the referring provider's approval: nothing can be booked yet."
-
-
-# Visit instructions (tailoring keys) as the front desk says them and the patient reads them.
-INSTRUCTION_WORDS = {
-    "loose_clothing": "Wear loose-fitting clothing or active-wear: the plan includes stretches.",
-    "side_lying": "You will lie on your side for the massage, with pillows for support.",
-    "lymphatic_proximal": "Around the injury the therapist uses only light strokes above it, to help the swelling go down.",
-    "bring_referral": "Bring the doctor's referral, or a copy of it, to the first visit.",
-    "arrive_early": "Arrive a little early for the first visit, to go over the health questions.",
-    "spot_work_timing": "This is a short session booked next to your chiropractor or physical therapy visit.",
-}
 
 
 LIGHTING_WORDS = {"soft": "soft, dimmed light", "bright": "normal light"}

@@ -3,7 +3,22 @@
 from django.urls import path
 
 from . import billing as billing_pages
-from . import call, care, checks, clinic, days, education, notes, patients, portal, progress, referrals
+from . import (
+    calendars,
+    call,
+    care,
+    checks,
+    clinic,
+    contact,
+    days,
+    delivery,
+    education,
+    notes,
+    patients,
+    portal,
+    progress,
+    referrals,
+)
 from . import reports as report_pages
 
 urlpatterns = [
@@ -16,8 +31,14 @@ urlpatterns = [
     path("desk/referrals/", referrals.referral_inbox, name="referral-inbox"),
     path("desk/referrals/new/", referrals.desk_referral_new, name="desk-referral-new"),
     path("desk/referrals/<str:public_id>/triage/", referrals.referral_triage, name="referral-triage"),
+    path("desk/messages/", delivery.message_log_view, name="desk-messages"),
+    path("desk/messages/<str:public_id>/retry/", delivery.message_retry_view, name="desk-message-retry"),
+    path(
+        "desk/messages/<str:public_id>/handled/", delivery.message_handled_view, name="desk-message-handled"
+    ),
     # Therapist
     path("therapist/day/", days.therapist_day, name="therapist-day"),
+    path("therapist/calendar-feed/", calendars.therapist_feed_create, name="therapist-feed-create"),
     # Patients (staff and carers)
     path("patients/", patients.patient_search, name="patient-search"),
     path("patients/<str:public_id>/", patients.patient_detail, name="patient-detail"),
@@ -32,6 +53,11 @@ urlpatterns = [
         name="patient-care-plan-approve",
     ),
     path("patients/<str:public_id>/handoff/", care.handoff_view, name="patient-handoff"),
+    path("patients/<str:public_id>/messages/", contact.patient_messages_view, name="patient-messages"),
+    path("patients/<str:public_id>/contact/", contact.staff_patient_contact, name="patient-contact-staff"),
+    path(
+        "patients/<str:public_id>/calendar-feed/", calendars.patient_feed_create, name="patient-feed-create"
+    ),
     path("patients/<str:public_id>/care-team/", care.care_team_add_view, name="patient-care-team"),
     path(
         "patients/<str:public_id>/clearance-request/",
@@ -47,6 +73,8 @@ urlpatterns = [
     path("me/", portal.patient_home, name="patient-home"),
     path("me/intake/", portal.patient_intake, name="patient-intake"),
     path("me/intake/questions/", portal.patient_intake_questions, name="patient-intake-questions"),
+    path("me/contact/", contact.patient_contact, name="patient-contact"),
+    path("me/calendar-feed/", calendars.patient_own_feed_create, name="patient-own-feed-create"),
     # Referring providers
     path("referrer/", referrals.referrer_home, name="referrer-home"),
     path("referrer/referrals/new/", referrals.referrer_referral_new, name="referrer-referral-new"),
@@ -91,6 +119,14 @@ urlpatterns = [
     path("reports/<str:public_id>/", report_pages.report_page, name="report-page"),
     path("reports/<str:public_id>/pdf/", report_pages.report_pdf_view, name="report-pdf"),
     path("referrals/<str:public_id>/report/", report_pages.referral_report_send, name="referral-report-send"),
+    # Calendars: a visit's .ics (anyone who may see it), feeds by their secret address (no sign-in)
+    path(
+        "appointments/<str:public_id>/calendar.ics",
+        calendars.appointment_calendar_file,
+        name="appointment-ics",
+    ),
+    path("calendar-feeds/<str:public_id>/revoke/", calendars.feed_revoke, name="feed-revoke"),
+    path("calendar/<str:secret>.ics", calendars.calendar_feed, name="calendar-feed"),
     # Everyone
     path("icd10/", education.icd10_hint, name="icd10-hint"),
     path("learn/", education.learn_index, name="learn-index"),
