@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from . import accounts, care, catalogue, clinic, patients, referrals, scheduling, therapists
+from . import accounts, care, catalogue, clinic, patients, referrals, scheduling, series, therapists
 from .auth import BearerToken
 from .errors import install_error_handlers
 
@@ -28,6 +28,7 @@ api.add_router("/", scheduling.router)
 api.add_router("/", catalogue.router)
 api.add_router("/", referrals.router)
 api.add_router("/", care.router)
+api.add_router("/", series.router)
 
 
 def not_found(request, rest: str = ""):  # type: ignore[no-untyped-def]
