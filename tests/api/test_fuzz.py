@@ -14,6 +14,7 @@ writes.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 import zlib
 from collections.abc import Iterator
@@ -40,6 +41,7 @@ from kneadwell.accounts.services import token_create
 from kneadwell.planning.services import care_plan_draft
 from kneadwell.referrals.models import Clearance, ClearanceScope, Referral
 from kneadwell.referrals.services import clearance_request
+from kneadwell.scheduling.models import Appointment, Series, SeriesMode
 from tests.cast import Cast
 
 from .conftest import API, fields_of
@@ -122,6 +124,18 @@ class World:
         clearance = clearance_request(
             actor=cast.admin, patient=cast.pat, provider=cast.rita, scope=ClearanceScope.GENERAL
         )
+        series = Series.objects.create(
+            care_plan=plan,
+            patient=cast.pat,
+            therapist=cast.tess,
+            location=cast.hospital,
+            service=cast.pat_appointment.service,
+            pattern=[{"weekday": 1, "time": "10:00"}],
+            starts_on=dt.date(2026, 12, 1),
+            weeks=1,
+            mode=SeriesMode.ALL_OR_NOTHING,
+        )
+        Appointment.objects.filter(pk=cast.pat_appointment.pk).update(series=series, series_index=0)
         # The first path segment after /api/v1 names the kind of object the id is for.
         self.ids: dict[str, uuid.UUID] = {
             "therapists": cast.tess.public_id,
@@ -130,6 +144,7 @@ class World:
             "referrals": referral.public_id,
             "care-plans": plan.public_id,
             "clearances": clearance.public_id,
+            "series": series.public_id,
         }
         # Reference fields, in query strings and bodies alike, by name.
         self.references: dict[str, str] = {
@@ -137,6 +152,7 @@ class World:
             "therapist": str(cast.tess.public_id),
             "provider": str(cast.rita.public_id),
             "referral": str(referral.public_id),
+            "from": str(cast.pat_appointment.public_id),
             "location": str(cast.hospital.public_id),
             "service": "therapeutic-60",
             "condition": "low_back_pain",

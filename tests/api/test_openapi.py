@@ -40,7 +40,28 @@ OPERATIONS = [
     ("get", "/patients/{id}/care-plans", {"200", "401", "404", "422"}),
     ("patch", "/care-plans/{id}", {"200", "400", "401", "403", "404", "422"}),
     ("post", "/care-plans/{id}/approve", {"200", "400", "401", "403", "404", "422"}),
+    # Booking (issue 8). A taken slot answers 409 with alternatives (ConflictOut), a series conflict
+    # with every occurrence (SeriesConflictOut): see CONFLICT_SCHEMAS.
+    ("get", "/availability", {"200", "401", "403", "404", "422"}),
+    ("post", "/appointments", {"201", "400", "401", "403", "404", "409", "422"}),
+    ("post", "/appointments/{id}/cancel", {"200", "400", "401", "403", "404", "409", "422"}),
+    ("post", "/appointments/{id}/reschedule", {"200", "400", "401", "403", "404", "409", "422"}),
+    ("post", "/appointments/{id}/check-in", {"200", "400", "401", "403", "404", "409", "422"}),
+    ("post", "/appointments/{id}/no-show", {"200", "400", "401", "403", "404", "409", "422"}),
+    ("post", "/appointments/{id}/complete", {"200", "400", "401", "403", "404", "409", "422"}),
+    ("post", "/care-plans/{id}/series", {"200", "201", "400", "401", "403", "404", "409", "422"}),
+    ("get", "/series/{id}", {"200", "401", "404", "422"}),
+    ("post", "/series/{id}/cancel", {"200", "400", "401", "403", "404", "409", "422"}),
+    ("post", "/series/{id}/move", {"200", "400", "401", "403", "404", "409", "422"}),
 ]
+
+# The 409s that carry more than the envelope.
+CONFLICT_SCHEMAS = {
+    ("post", "/appointments"): "ConflictOut",
+    ("post", "/appointments/{id}/reschedule"): "ConflictOut",
+    ("post", "/care-plans/{id}/series"): "SeriesConflictOut",
+    ("post", "/series/{id}/move"): "SeriesConflictOut",
+}
 
 
 @pytest.fixture
@@ -57,7 +78,15 @@ def test_openapi_declares_every_status_an_operation_can_answer(openapi, method, 
     assert set(operation["responses"]) == statuses
     for status in statuses - {"200", "201"}:
         schema = operation["responses"][status]["content"]["application/json"]["schema"]
-        assert schema == {"$ref": "#/components/schemas/ErrorOut"}
+        name = CONFLICT_SCHEMAS.get((method, path), "ErrorOut") if status == "409" else "ErrorOut"
+        assert schema == {"$ref": f"#/components/schemas/{name}"}
+
+
+@pytest.mark.parametrize("name", sorted(set(CONFLICT_SCHEMAS.values())))
+def test_richer_conflicts_keep_the_error_envelope(openapi, name):
+    properties = openapi["components"]["schemas"][name]["properties"]
+
+    assert {"detail", "errors"} <= set(properties)
 
 
 def test_openapi_lists_exactly_the_documented_operations(openapi):

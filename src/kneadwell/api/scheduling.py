@@ -142,8 +142,21 @@ class AppointmentFilters(OptionalFields):
     therapist: UUID | None = Field(None, description="Therapist id.")
     patient: UUID | None = Field(None, description="Patient id.")
     status: AppointmentStatus | None = Field(None)
+    start: UtcInstant | None = Field(
+        None, description="Only appointments still running at or after this instant (with offset)."
+    )
+    end: UtcInstant | None = Field(
+        None, description="Only appointments starting before this instant (with offset)."
+    )
 
     def apply(self, qs: QuerySet[Appointment]) -> QuerySet[Appointment]:
+        # start/end select the appointments overlapping [start, end): a day's or a week's calendar.
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise DomainError("The end must be after the start.", field="end")
+        if self.start is not None:
+            qs = qs.filter(end__gt=self.start)
+        if self.end is not None:
+            qs = qs.filter(start__lt=self.end)
         if self.from_ is not None:
             qs = qs.filter(start__gte=self.from_)
         if self.to is not None:

@@ -198,7 +198,12 @@ def series_book(
     check_bookable_here(service=service, location=location, therapist=therapist)
     _check_pattern(pattern, care_plan, policy)
     weeks = weeks or care_plan.weeks
-    starts_on = max(starts_on or care_plan.starts_on, location_today(location))
+    today = location_today(location)
+    if starts_on is not None and starts_on > today + policy.horizon:
+        raise DomainError(
+            f"Sessions are booked at most {policy.horizon.days} days ahead.", field="starts_on"
+        )
+    starts_on = max(starts_on or care_plan.starts_on, today)
     planned = planned_starts(pattern, starts_on, weeks, location.time_zone)
     if planned[-1][0] >= policy.latest_start(now):
         raise DomainError(
@@ -298,6 +303,9 @@ def _check_occurrences(
     for occ in occurrences:
         if occ.start < policy.earliest_start(now):
             occ.status, occ.reason = "conflict", "That time is too soon or already past."
+            continue
+        if occ.start >= policy.latest_start(now):
+            occ.status, occ.reason = "conflict", f"Past the booking horizon ({policy.horizon.days} days)."
             continue
         if inp is not None:
             on = local_date(occ.start, location.time_zone)
