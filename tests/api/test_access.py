@@ -125,7 +125,12 @@ BOOK = {
     "start": "2026-12-02T15:00:00Z",
 }
 MOVE = {"start": "2026-12-02T15:00:00Z"}
-SERIES = {"service": "therapeutic-60", "location": "{hospital}", "times": [{"weekday": 2, "time": "10:00"}], "dry_run": True}
+SERIES = {
+    "service": "therapeutic-60",
+    "location": "{hospital}",
+    "times": [{"weekday": 2, "time": "10:00"}],
+    "dry_run": True,
+}
 SERIES_MOVE = {"from": "{appointment}", "start": "2026-12-02T15:00:00Z", "dry_run": True}
 SESSION_PLAN = "/patients/{id}/session-plan?service=therapeutic-60&therapist={tess}"
 

@@ -200,9 +200,7 @@ def series_book(
     weeks = weeks or care_plan.weeks
     today = location_today(location)
     if starts_on is not None and starts_on > today + policy.horizon:
-        raise DomainError(
-            f"Sessions are booked at most {policy.horizon.days} days ahead.", field="starts_on"
-        )
+        raise DomainError(f"Sessions are booked at most {policy.horizon.days} days ahead.", field="starts_on")
     starts_on = max(starts_on or care_plan.starts_on, today)
     planned = planned_starts(pattern, starts_on, weeks, location.time_zone)
     if planned[-1][0] >= policy.latest_start(now):
