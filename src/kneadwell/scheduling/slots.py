@@ -108,27 +108,27 @@ def _window(
         if value is not None and value.utcoffset() is None:
             raise DomainError("The time must include a time zone offset.", field=name)
     horizon_end = policy.latest_start(now)
-    # A start in the past is not an error here: the search simply begins now.
-    start = now if start is None or start < now else start.astimezone(dt.UTC)
-    if start >= horizon_end:
+    if start is not None and end is not None and end <= start:
+        raise DomainError("The end must be after the start.", field="end", code="inverted_range")
+    if start is not None and start >= horizon_end:
         raise DomainError(
             f"Sessions are booked at most {policy.horizon.days} days ahead.",
             field="start",
             code="beyond_horizon",
         )
-    end = (
-        end.astimezone(dt.UTC)
-        if end is not None
-        else min(start + dt.timedelta(days=DEFAULT_DAYS), horizon_end)
-    )
-    if end <= start:
-        raise DomainError("The end must be after the start.", field="end", code="inverted_range")
-    if end > horizon_end:
+    if end is not None and end > horizon_end:
         raise DomainError(
             f"The range goes past the booking horizon ({policy.horizon.days} days from now).",
             field="end",
             code="beyond_horizon",
         )
+    # A start in the past is not an error: the search begins now (a window wholly past finds nothing).
+    start = now if start is None or start < now else start.astimezone(dt.UTC)
+    end = (
+        end.astimezone(dt.UTC)
+        if end is not None
+        else min(start + dt.timedelta(days=DEFAULT_DAYS), horizon_end)
+    )
     return start, end
 
 
@@ -181,6 +181,8 @@ def availability(
     )
     if therapist is not None:
         gate.check_therapist(therapist)
+    if window_start >= window_end:  # wholly in the past: nothing to offer
+        return Availability([], False, window_start, window_start, gate)
     allowed = gate.allowed_public_ids()
     if therapist is not None:
         allowed = frozenset({str(therapist.public_id)})
