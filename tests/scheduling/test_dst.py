@@ -138,7 +138,7 @@ def test_tuesdays_nine_to_five_stay_nine_to_five(tz, jurisdiction, sunday, froze
 def test_the_api_answers_in_local_time_across_the_us_spring_change(client, db, bearer):  # type: ignore[no-untyped-def]
     from kneadwell.accounts.models import Role, User
 
-    tz, jurisdiction, sunday, frozen = SPRING[0]
+    tz, jurisdiction, _sunday, frozen = SPRING[0]
     where, _ = _night_clinic(tz, jurisdiction)
     patient = b.patient()
     desk = User.objects.create_user(username="desk-dst", password="x" * 12, role=Role.FRONT_DESK)
