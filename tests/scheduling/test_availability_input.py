@@ -37,14 +37,15 @@ def _clinic(n_therapists: int, days_of_history: int):  # type: ignore[no-untyped
     where = b.location()
     therapists = [b.therapist(where) for _ in range(n_therapists)]
     rooms = [b.room(where) for _ in therapists]
-    someone = b.patient()
+    # One patient per therapist: a therapist's visits never overlap, so neither do the patient's.
+    regular = {t.pk: b.patient() for t in therapists}
     day = MONDAY - dt.timedelta(days=days_of_history)
     while day < MONDAY + dt.timedelta(days=35):
         if day.weekday() < 5:
             for t, r in zip(therapists, rooms, strict=True):
                 for hour in (10, 14):
                     b.insert(
-                        patient=b.patient() if hour == 14 else someone,
+                        patient=regular[t.pk],
                         therapist=t,
                         room=r,
                         start=at(day, hour),
