@@ -3,7 +3,7 @@
 `availability_input` reads what `scheduling.availability.find_slots` needs for one service at one
 location over a window: the candidate therapists with their working hours there, their time off,
 the busy spans of every active appointment that holds one of them, a room of the location or the
-patient, and the rooms. However many days or therapists: five queries (six for a clinical service,
+patient, and the rooms. However many days or therapists: seven queries (eight for a clinical service,
 which also reads licences), never one per therapist, day or slot. `tests/scheduling/
 test_availability_input.py` counts them on two data sizes.
 
@@ -16,6 +16,7 @@ history behind it: the appointment queries are bounded on both sides of `start`,
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -200,7 +201,12 @@ def availability_input(
             expires__gte=first_day,
         ).values_list("therapist_id", "issued", "expires"):
             licences[therapist_id].append((issued, expires))
-        hours = {pk: _licensed_hours(templates, licences[pk]) for pk, templates in hours.items()}
+        hours = {
+            pk: templates
+            if any(issued <= first_day and last_day <= expires for issued, expires in licences[pk])
+            else _licensed_hours(templates, licences[pk])
+            for pk, templates in hours.items()
+        }
 
     # 4. Their time off over the window's days.
     time_off: dict[int, list[Span]] = {pk: [] for pk in ids}
@@ -230,7 +236,7 @@ def availability_input(
         TherapistCalendar(
             id=pk,
             hours=hours[pk],
-            busy=therapist_busy.get(pk, ()),
+            busy=therapist_busy.get(pk, []),
             time_off=time_off[pk],
             match_score=scores.get(str(out.therapist_rows[pk].public_id)),
             last_therapist=pk == last_therapist_id,
@@ -254,12 +260,13 @@ def _busy_spans(
     span: tuple[dt.datetime, dt.datetime],
     ignore_appointment_ids: Collection[int],
 ) -> tuple[dict[int, list[Span]], dict[int, list[Span]], list[Span]]:
-    """Therapist, room and patient busy spans over `span`, as epoch seconds, in two queries.
+    """Therapist, room and patient busy spans over `span`, as epoch seconds, in three queries.
 
     6. The location's active appointments: every room's, and the therapists' here (indexed on
        (location, start): the benchmark's floor is this query alone).
-    7. The candidates' active appointments at *other* locations (a therapist works at several) and the
-       patient's anywhere (indexed on (therapist, start) and (patient, start)). Usually a handful of rows.
+    7. The other locations' ids.
+    8. The candidates' active appointments at those other locations (a therapist works at several) and
+       the patient's anywhere (indexed on (location, start) and (patient, start)). A handful of rows.
     Therapists and rooms are held over [start, blocked_until), the patient over [start, end).
     """
     start, end = span
@@ -268,31 +275,45 @@ def _busy_spans(
     )
     if ignore_appointment_ids:
         window = window.exclude(pk__in=list(ignore_appointment_ids))
-    columns = ("therapist_id", "room_id", "patient_id", "location_id", "s", "e", "b")
     annotated = window.annotate(s=EpochFloor("start"), e=EpochCeil("end"), b=EpochCeil("blocked_until"))
-    here = annotated.filter(location=location).order_by("start").values_list(*columns)
+    therapist_busy: dict[int, list[Span]] = {pk: [] for pk in therapist_ids}
+    room_busy: dict[int, list[Span]] = defaultdict(list)
+    patient_busy: list[Span] = []
+    # The hot loop of the selector (thousands of rows): plain lookups, no per-row method calls.
+    here = (
+        annotated.filter(location=location).order_by("start").values_list("therapist_id", "room_id", "s", "b")
+    )
+    for therapist_id, room_id, s, b in _fetch(here):
+        spans = therapist_busy.get(therapist_id)
+        if spans is not None:
+            spans.append((s, b))
+        room_busy[room_id].append((s, b))
     elsewhere_q = Q()
-    if therapist_ids:
-        elsewhere_q |= Q(therapist_id__in=therapist_ids) & ~Q(location=location)
+    # The other locations, listed (query 7): a clinic has a handful. Their (location, start) index then
+    # finds the candidates' visits there, without reading this location's rows again only to drop them.
+    others = list(Location.objects.exclude(pk=location.pk).values_list("pk", flat=True))
+    if therapist_ids and others:
+        elsewhere_q |= Q(location_id__in=others, therapist_id__in=therapist_ids)
     if patient is not None:
         elsewhere_q |= Q(patient=patient)
-    candidates = set(therapist_ids)
-    therapist_busy: dict[int, list[Span]] = {}
-    room_busy: dict[int, list[Span]] = {}
-    patient_busy: list[Span] = []
-    for therapist_id, room_id, _patient_id, _location_id, s, _e, b in _fetch(here):
-        if therapist_id in candidates:
-            therapist_busy.setdefault(therapist_id, []).append((s, b))
-        room_busy.setdefault(room_id, []).append((s, b))
     if elsewhere_q:
+        elsewhere = (
+            annotated.filter(elsewhere_q)
+            .order_by("start")
+            .values_list("therapist_id", "patient_id", "location_id", "s", "e", "b")
+        )
         patient_pk = patient.pk if patient is not None else None
-        for therapist_id, _room_id, patient_id, location_id, s, e, b in _fetch(
-            annotated.filter(elsewhere_q).order_by("start").values_list(*columns)
-        ):
-            if location_id != location.pk and therapist_id in candidates:
-                therapist_busy.setdefault(therapist_id, []).append((s, b))
+        touched: set[int] = set()
+        for therapist_id, patient_id, location_id, s, e, b in _fetch(elsewhere):
+            spans = therapist_busy.get(therapist_id)
+            if spans is not None and location_id != location.pk:
+                spans.append((s, b))
+                touched.add(therapist_id)
             if patient_id == patient_pk:
                 patient_busy.append((s, e))
+        # Rows from two queries: those lists back in start order (the engine then sorts in linear time).
+        for therapist_id in touched:
+            therapist_busy[therapist_id].sort()
     return therapist_busy, room_busy, patient_busy
 
 

@@ -16,6 +16,7 @@ is being written alongside; this module is the booking side of it, to be reconci
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from kneadwell.clinic.models import Location, Service
@@ -25,9 +26,18 @@ from kneadwell.intake.selectors import screening_input
 from kneadwell.lib.errors import DomainError
 from kneadwell.patients.models import Patient
 from kneadwell.planning.history import VisitHistory
-from kneadwell.planning.matching import EarliestAvailability, Excluded, Match, MatchResult
-from kneadwell.planning.selectors import patient_matches
-from kneadwell.therapists.models import Therapist
+from kneadwell.planning.matching import (
+    EarliestAvailability,
+    Excluded,
+    LicenceInfo,
+    Match,
+    MatchRequest,
+    MatchResult,
+    TherapistProfile,
+    match,
+)
+from kneadwell.planning.selectors import Preferences, current_therapist
+from kneadwell.therapists.models import Expertise, Licence, Therapist, Training
 
 from .selectors import visit_history
 
@@ -127,6 +137,58 @@ class ClinicalGate:
         )
 
 
+def location_profiles(
+    location: Location, history: VisitHistory, only: Therapist | None = None
+) -> list[TherapistProfile]:
+    """Matching profiles of the active therapists who work at `location`, in four flat queries.
+
+    The same profile `planning.selectors.therapist_profiles` builds, for the only therapists a booking
+    here can name, without the per-object prefetch machinery (a search runs this on every request).
+    """
+    therapists = Therapist.objects.filter(active=True, locations=location)
+    if only is not None:
+        therapists = therapists.filter(pk=only.pk)
+    rows = list(therapists.values_list("pk", "public_id", "given_name", "family_name", "gender"))
+    pks = [row[0] for row in rows]
+    # Every one of them works here, which is all matching's location filter asks about this location.
+    here = frozenset({str(location.public_id)})
+    licences: dict[int, list[LicenceInfo]] = defaultdict(list)
+    intraoral: dict[int, set[str]] = defaultdict(set)
+    for therapist_id, jurisdiction, title, issued, expires, verified, scope in Licence.objects.filter(
+        therapist_id__in=pks
+    ).values_list(
+        "therapist_id", "jurisdiction", "title", "issued", "expires", "verified", "intraoral_scope"
+    ):
+        licences[therapist_id].append(LicenceInfo(jurisdiction, title, issued, expires, verified))
+        if scope:
+            intraoral[therapist_id].add(jurisdiction)
+    trainings: dict[int, set[str]] = defaultdict(set)
+    for therapist_id, technique in Training.objects.filter(therapist_id__in=pks).values_list(
+        "therapist_id", "technique"
+    ):
+        trainings[therapist_id].add(technique)
+    expertise: dict[int, dict[str, int]] = defaultdict(dict)
+    for therapist_id, condition, level in Expertise.objects.filter(therapist_id__in=pks).values_list(
+        "therapist_id", "condition", "level"
+    ):
+        expertise[therapist_id][condition] = level
+    return [
+        TherapistProfile(
+            id=str(public_id),
+            name=f"{given} {family}",
+            gender=gender,
+            location_ids=here,
+            licences=tuple(licences[pk]),
+            trainings=frozenset(trainings[pk]),
+            expertise=expertise[pk],
+            intraoral_scope_jurisdictions=frozenset(intraoral[pk]),
+            past_patient_sessions=history.completed_with.get(pk, 0),
+            active=True,
+        )
+        for pk, public_id, given, family, gender in rows
+    ]
+
+
 def clinical_booking_gate(
     *,
     patient: Patient,
@@ -136,13 +198,16 @@ def clinical_booking_gate(
     history: VisitHistory | None = None,
     for_patient: bool = False,
     availability: EarliestAvailability | None = None,
+    only: Therapist | None = None,
 ) -> ClinicalGate:
     """Screen `patient` for a session of `service` at `location` on the local date `on`, and match.
 
     Raises BookingBlocked (422, field "patient") when the screening holds the whole visit, with the
     findings and what unblocks it (the patient's own wording when `for_patient`). A screening input
     that cannot be screened (stored dates after `on`) is a DomainError naming the patient.
-    Queries: a fixed number (screening input, visit history, current therapist, therapist profiles).
+    Matching sees the therapists who work at `location` (no other can be booked there), or `only` the
+    one a booking names (matching judges each therapist on their own, so the verdict is the same).
+    Queries: a fixed number (screening input, visit history, current therapist, four for the profiles).
     """
     history = history if history is not None else visit_history(patient)
     if not service.is_clinical:
@@ -160,15 +225,18 @@ def clinical_booking_gate(
         raise BookingBlocked(
             blocked_message(decision, findings, for_patient=for_patient), decision=decision, findings=findings
         )
+    current = current_therapist(patient, history)
+    request = MatchRequest(
+        location_id=str(location.public_id),
+        jurisdiction=location.jurisdiction,
+        on=on,
+        service_family=service.family,
+        diagnoses=inp.diagnoses,
+        required_gender=Preferences.of(patient).required_gender,
+        current_therapist_id=str(current.public_id) if current else None,
+    )
     try:
-        result = patient_matches(
-            patient=patient,
-            service=service,
-            location=location,
-            inp=inp,
-            history=history,
-            availability=availability,
-        )
+        result = match(request, location_profiles(location, history, only), availability=availability)
     except ValueError as exc:
         raise DomainError(str(exc), field="patient") from exc
     return ClinicalGate(

@@ -193,7 +193,12 @@ def _hold(
         # database gone, or the idempotency key's unique constraint (the caller's race 4).
         if getattr(exc.__cause__, "sqlstate", None) not in ("23P01", "40P01"):
             raise
-        raise Conflict("That time was just taken.", field="start", code="slot_taken") from exc
+        # Name the resource when the constraint says which, so a chosen room can give way to another.
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) or ""
+        field = next(
+            (r for r in ("therapist", "room", "patient") if f"_no_{r}_overlap" in constraint), "start"
+        )
+        raise Conflict("That time was just taken.", field=field, code="slot_taken") from exc
     return a
 
 
@@ -333,7 +338,12 @@ def check_idempotency_key(key: str) -> None:
 
 
 def _room_candidates(
-    *, location: Location, room: Room | None, features: frozenset[str], prefer: Room | None = None
+    *,
+    location: Location,
+    room: Room | None,
+    features: frozenset[str],
+    prefer: Room | None = None,
+    held: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> list[Room]:
     """The room asked for, or every active room here with the features (the preferred one first)."""
     if room is not None:
@@ -345,10 +355,20 @@ def _room_candidates(
     rooms = [
         r for r in Room.objects.filter(location=location, active=True) if features <= set(r.features or ())
     ]
-    if prefer is not None:
-        rooms.sort(key=lambda r: r.pk != prefer.pk)
     if not rooms:
         raise DomainError(f"No room at {location.name} has what this session needs.", field="room")
+    if held is not None:
+        # Rooms already held then go last (one query): the first attempt usually succeeds, instead of
+        # running the whole guarded transaction once per busy room.
+        start, until = held
+        busy = set(
+            Appointment.objects.filter(
+                room__in=rooms, status__in=ACTIVE_STATUSES, start__lt=until, blocked_until__gt=start
+            ).values_list("room_id", flat=True)
+        )
+        rooms.sort(key=lambda r: r.pk in busy)
+    if prefer is not None:
+        rooms.sort(key=lambda r: r.pk != prefer.pk)
     return rooms
 
 
@@ -415,8 +435,13 @@ def appointment_book(
     now = now or clock_now()
     policy = policy or BookingPolicy.current()
     check_bookable_here(service=service, location=location, therapist=therapist)
-    rooms = _room_candidates(location=location, room=room, features=room_features)
     policy.check_start(start, location.time_zone, now)
+    rooms = _room_candidates(
+        location=location,
+        room=room,
+        features=room_features,
+        held=(start, start + service.duration + service.buffer),
+    )
     if actor.role == Role.PATIENT and latest_intake(patient) is None:
         raise DomainError(
             "Please fill in your health intake before booking.", field="patient", code="intake_required"
@@ -426,7 +451,12 @@ def appointment_book(
     def gate() -> None:
         # The screening and matching for the session's local date, under the therapist's lock.
         clinical_booking_gate(
-            patient=patient, service=service, location=location, on=on, for_patient=actor.role == Role.PATIENT
+            patient=patient,
+            service=service,
+            location=location,
+            on=on,
+            for_patient=actor.role == Role.PATIENT,
+            only=therapist,
         ).check_therapist(therapist)
 
     def attempt(chosen_room: Room) -> Appointment:
@@ -806,14 +836,14 @@ def appointment_reschedule(
     location, service = appointment.location, appointment.service
     therapist = therapist or appointment.therapist
     check_bookable_here(service=service, location=location, therapist=therapist)
-    rooms = _room_candidates(location=location, room=room, features=frozenset(), prefer=appointment.room)
     policy.check_start(start, location.time_zone, now)
+    rooms = _room_candidates(location=location, room=room, features=frozenset(), prefer=appointment.room)
     on = local_day_of(start, location)
     patient = appointment.patient
 
     def gate() -> None:
         clinical_booking_gate(
-            patient=patient, service=service, location=location, on=on, for_patient=is_patient
+            patient=patient, service=service, location=location, on=on, for_patient=is_patient, only=therapist
         ).check_therapist(therapist)
 
     old_start = appointment.start

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from kneadwell.clinic.models import Location, Service
 from kneadwell.intake.selectors import screening_input
@@ -37,9 +37,11 @@ EARLIEST_DAYS = 14  # how far matching's "earliest availability" looks ahead
 MAX_STEP_MINUTES = 24 * 60
 
 
-@dataclass(frozen=True)
-class OfferedSlot:
-    """A bookable start: the session is [start, end); therapist and room are held until blocked_until."""
+class OfferedSlot(NamedTuple):
+    """A bookable start: the session is [start, end); therapist and room are held until blocked_until.
+
+    A NamedTuple, like the engine's Slot: a location's month is thousands of them.
+    """
 
     start: dt.datetime
     end: dt.datetime
@@ -68,17 +70,22 @@ class Availability:
 def _offered(
     slots: Sequence[Slot], data: AvailabilityInput, location: Location, service: Service
 ) -> list[OfferedSlot]:
+    therapists, rooms = data.therapist_rows, data.room_rows
+    new = tuple.__new__  # what OfferedSlot._make does, without its per-call lookups
     return [
-        OfferedSlot(
-            start=slot.start,
-            end=slot.end,
-            blocked_until=slot.blocked_until,
-            therapist=data.therapist_rows[slot.therapist],  # type: ignore[index]
-            room=data.room_rows[slot.room],  # type: ignore[index]
-            location=location,
-            service=service,
-            score=slot.score,
-            reasons=slot.reasons,
+        new(
+            OfferedSlot,
+            (
+                slot.start,
+                slot.end,
+                slot.blocked_until,
+                therapists[slot.therapist],  # type: ignore[index]
+                rooms[slot.room],  # type: ignore[index]
+                location,
+                service,
+                slot.score,
+                slot.reasons,
+            ),
         )
         for slot in slots
     ]
