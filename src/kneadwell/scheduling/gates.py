@@ -25,7 +25,7 @@ from kneadwell.intake.screening.types import Finding, ScreeningResult
 from kneadwell.intake.selectors import screening_input
 from kneadwell.lib.errors import DomainError
 from kneadwell.patients.models import Patient
-from kneadwell.planning.history import VisitHistory
+from kneadwell.planning.history import NO_HISTORY, VisitHistory
 from kneadwell.planning.matching import (
     EarliestAvailability,
     Excluded,
@@ -145,10 +145,17 @@ def location_profiles(
     The same profile `planning.selectors.therapist_profiles` builds, for the only therapists a booking
     here can name, without the per-object prefetch machinery (a search runs this on every request).
     """
-    therapists = Therapist.objects.filter(active=True, locations=location)
     if only is not None:
-        therapists = therapists.filter(pk=only.pk)
-    rows = list(therapists.values_list("pk", "public_id", "given_name", "family_name", "gender"))
+        # The booking service has the therapist (and checked they work here): no query for the row.
+        rows = (
+            [(only.pk, only.public_id, only.given_name, only.family_name, only.gender)] if only.active else []
+        )
+    else:
+        rows = list(
+            Therapist.objects.filter(active=True, locations=location).values_list(
+                "pk", "public_id", "given_name", "family_name", "gender"
+            )
+        )
     pks = [row[0] for row in rows]
     # Every one of them works here, which is all matching's location filter asks about this location.
     here = frozenset({str(location.public_id)})
@@ -199,6 +206,7 @@ def clinical_booking_gate(
     for_patient: bool = False,
     availability: EarliestAvailability | None = None,
     only: Therapist | None = None,
+    need_history: bool = True,
 ) -> ClinicalGate:
     """Screen `patient` for a session of `service` at `location` on the local date `on`, and match.
 
@@ -209,9 +217,12 @@ def clinical_booking_gate(
     one a booking names (matching judges each therapist on their own, so the verdict is the same).
     Queries: a fixed number (screening input, visit history, current therapist, four for the profiles).
     """
-    history = history if history is not None else visit_history(patient)
     if not service.is_clinical:
+        # Nothing to gate; the visit history only when the caller ranks by it (availability does).
+        if history is None:
+            history = visit_history(patient) if need_history else NO_HISTORY
         return ClinicalGate(clinical=False, on=on, history=history)
+    history = history if history is not None else visit_history(patient)
     try:
         inp = screening_input(patient=patient, on=on)
         screening = screen(inp)

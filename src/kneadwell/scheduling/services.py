@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from kneadwell.accounts.models import AuditAction, Role, User
 from kneadwell.accounts.services import audit_record
@@ -148,11 +148,15 @@ def _hold(
     checks: Sequence[Check] = (),
     check_working_hours: bool = True,
     lock_therapists: Iterable[int] = (),
+    licence_checked: bool = False,
+    after_save: Callable[[Appointment], None] | None = None,
 ) -> Appointment:
     """Save a new or moved appointment if, inside one transaction, every check still holds.
 
-    Raises DomainError (422) for a request that can never succeed, Conflict (409) when a resource
-    is taken, whether the re-check sees it or the database's constraint does.
+    `licence_checked`: one of `checks` (the clinical gate's matching) already judged the licence on the
+    session's local date. `after_save` runs in the same transaction (the audit record commits with the
+    booking, or not at all). Raises DomainError (422) for a request that can never succeed, Conflict
+    (409) when a resource is taken, whether the re-check sees it or the database's constraint does.
     """
     a = appointment
     try:
@@ -167,7 +171,8 @@ def _hold(
             # in the transaction that writes, so what is written was valid when it was written.
             for check in checks:
                 check()
-            _check_licence(therapist=a.therapist, location=a.location, service=a.service, start=a.start)
+            if not licence_checked:
+                _check_licence(therapist=a.therapist, location=a.location, service=a.service, start=a.start)
             if check_working_hours:
                 _check_within_working_hours(
                     therapist=a.therapist, location=a.location, start=a.start, end=a.end
@@ -187,6 +192,8 @@ def _hold(
                 validate_constraints=False,
             )
             a.save()
+            if after_save is not None:
+                after_save(a)
     except (IntegrityError, OperationalError) as exc:
         # PostgreSQL's exclusion constraint (23P01), or a deadlock between two racing writers
         # (40P01): either way the slot went to someone else. Anything else is not a conflict: a
@@ -344,6 +351,7 @@ def _room_candidates(
     features: frozenset[str],
     prefer: Room | None = None,
     held: tuple[dt.datetime, dt.datetime] | None = None,
+    spread: int = 0,
 ) -> list[Room]:
     """The room asked for, or every active room here with the features (the preferred one first)."""
     if room is not None:
@@ -352,21 +360,25 @@ def _room_candidates(
         if not features <= set(room.features or ()):
             raise DomainError(f"{room.name} lacks {', '.join(sorted(features))}.", field="room")
         return [room]
-    rooms = [
-        r for r in Room.objects.filter(location=location, active=True) if features <= set(r.features or ())
-    ]
+    candidates = Room.objects.filter(location=location, active=True)
+    if held is not None:
+        # Whether each room is already held then, in the same query: held rooms go last, so the first
+        # attempt usually succeeds instead of running the guarded transaction once per busy room.
+        start, until = held
+        candidates = candidates.annotate(
+            held=Exists(
+                Appointment.objects.filter(
+                    room=OuterRef("pk"), status__in=ACTIVE_STATUSES, start__lt=until, blocked_until__gt=start
+                )
+            )
+        )
+    rooms = [r for r in candidates if features <= set(r.features or ())]
     if not rooms:
         raise DomainError(f"No room at {location.name} has what this session needs.", field="room")
-    if held is not None:
-        # Rooms already held then go last (one query): the first attempt usually succeeds, instead of
-        # running the whole guarded transaction once per busy room.
-        start, until = held
-        busy = set(
-            Appointment.objects.filter(
-                room__in=rooms, status__in=ACTIVE_STATUSES, start__lt=until, blocked_until__gt=start
-            ).values_list("room_id", flat=True)
-        )
-        rooms.sort(key=lambda r: r.pk in busy)
+    # Bookings for different therapists at one time start from different rooms (a rotation by
+    # therapist), so that racing bookings do not all queue for the first room (race 5).
+    modulus = max(r.pk for r in rooms) + 1
+    rooms.sort(key=lambda r: (getattr(r, "held", False), (r.pk - spread) % modulus))
     if prefer is not None:
         rooms.sort(key=lambda r: r.pk != prefer.pk)
     return rooms
@@ -441,6 +453,7 @@ def appointment_book(
         room=room,
         features=room_features,
         held=(start, start + service.duration + service.buffer),
+        spread=therapist.pk,
     )
     if actor.role == Role.PATIENT and latest_intake(patient) is None:
         raise DomainError(
@@ -457,6 +470,7 @@ def appointment_book(
             on=on,
             for_patient=actor.role == Role.PATIENT,
             only=therapist,
+            need_history=False,
         ).check_therapist(therapist)
 
     def attempt(chosen_room: Room) -> Appointment:
@@ -474,7 +488,22 @@ def appointment_book(
             idempotency_key=idempotency_key,
             idempotency_fingerprint=fingerprint if idempotency_key else "",
         )
-        return _hold(appointment, checks=(gate,))
+        return _hold(
+            appointment,
+            checks=(gate,),
+            licence_checked=service.is_clinical,  # the gate's matching judged it, under the lock
+            after_save=record,
+        )
+
+    def record(appointment: Appointment) -> None:
+        _audit(
+            actor=actor,
+            action=AuditAction.CREATE,
+            appointment=appointment,
+            via=via,
+            request=request,
+            detail={"event": "book", "start": appointment.start.isoformat(), "channel": str(channel)},
+        )
 
     try:
         appointment = _in_each_room(rooms, chosen=room is not None, attempt=attempt)
@@ -484,14 +513,6 @@ def appointment_book(
         if earlier is not None:
             return Booked(earlier, replayed=True)
         raise
-    _audit(
-        actor=actor,
-        action=AuditAction.CREATE,
-        appointment=appointment,
-        via=via,
-        request=request,
-        detail={"event": "book", "start": appointment.start.isoformat(), "channel": str(channel)},
-    )
     return Booked(appointment, replayed=False)
 
 
@@ -843,7 +864,13 @@ def appointment_reschedule(
 
     def gate() -> None:
         clinical_booking_gate(
-            patient=patient, service=service, location=location, on=on, for_patient=is_patient, only=therapist
+            patient=patient,
+            service=service,
+            location=location,
+            on=on,
+            for_patient=is_patient,
+            only=therapist,
+            need_history=False,
         ).check_therapist(therapist)
 
     old_start = appointment.start
