@@ -710,11 +710,19 @@ def count_overlaps() -> int:
 
 def run_peer(shared: Path) -> dict[str, Any] | None:
     say("peer: ../shared/bench/peer/run.sh (django-appointment 3.12, its own venv)")
+    # The peer is its own Django project: none of this process's settings may leak into it.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "SECRET_KEY", "LOG_LEVEL")
+        and not k.startswith("KNEADWELL_")
+    }
     result = subprocess.run(  # noqa: S603 (the shared peer script)
         ["bash", str(shared / "peer" / "run.sh")],  # noqa: S607
         capture_output=True,
         text=True,
         check=False,
+        env=env,
     )
     line = (result.stdout.strip().splitlines() or [""])[-1]
     try:
@@ -734,14 +742,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--peer", action="store_true", help="also run ../shared/bench/peer/run.sh")
     parser.add_argument("--therapists", type=int, default=60)
     parser.add_argument("--growth-sizes", default=",".join(str(s) for s in GROWTH_SIZES))
-    parser.add_argument("--growth-runs", type=int, default=15)
+    parser.add_argument("--growth-runs", type=int, default=30)
     parser.add_argument("--http-requests", type=int, default=40)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--bookings", type=int, default=800, help="per side: HTTP and raw inserts")
     parser.add_argument("--skip", default="", help="comma list of: growth, http, booking")
+    parser.add_argument("--peer-only", action="store_true", help="only run the peer, print its line")
     args = parser.parse_args(argv)
     skip = {s for s in args.skip.split(",") if s}
     shared = find_shared()
+    if args.peer_only:
+        run_peer(shared)
+        return
     data_module = load_dataset_module(shared / "dataset.py")
     vendor = prepare_environment()
     sys.path.insert(0, str(ROOT / "src"))

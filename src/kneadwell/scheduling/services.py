@@ -43,6 +43,7 @@ from kneadwell.lib.zones import local_day_bounds, zone
 from kneadwell.patients.models import Patient
 from kneadwell.therapists.models import Therapist, TimeOff
 
+from .availability_input import LONGEST_BLOCK
 from .gates import clinical_booking_gate
 from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Channel, Series
 from .policy import BookingPolicy
@@ -120,13 +121,16 @@ def _clash(appointment: Appointment) -> str | None:
     back-to-back is allowed. The appointment itself is left out (a reschedule frees its own time).
     """
     a = appointment
-    held = Q(start__lt=a.blocked_until, blocked_until__gt=a.start)
+    # Bounded below as well (nothing that overlaps starts more than the longest hold earlier), so the
+    # (resource, start) indexes read the neighbourhood of the slot, never the resource's whole history.
+    since = a.start - LONGEST_BLOCK
+    held = Q(start__lt=a.blocked_until, start__gte=since, blocked_until__gt=a.start)
     rows = (
         Appointment.objects.filter(status__in=ACTIVE_STATUSES)
         .filter(
             (Q(therapist_id=a.therapist_id) & held)
             | (Q(room_id=a.room_id) & held)
-            | Q(patient_id=a.patient_id, start__lt=a.end, end__gt=a.start)
+            | Q(patient_id=a.patient_id, start__lt=a.end, start__gte=since, end__gt=a.start)
         )
         .exclude(pk=a.pk if a.pk is not None else 0)
         .values_list("therapist_id", "room_id", "patient_id", "start", "end", "blocked_until")[:3]
@@ -368,7 +372,11 @@ def _room_candidates(
         candidates = candidates.annotate(
             held=Exists(
                 Appointment.objects.filter(
-                    room=OuterRef("pk"), status__in=ACTIVE_STATUSES, start__lt=until, blocked_until__gt=start
+                    room=OuterRef("pk"),
+                    status__in=ACTIVE_STATUSES,
+                    start__lt=until,
+                    start__gte=start - LONGEST_BLOCK,
+                    blocked_until__gt=start,
                 )
             )
         )
