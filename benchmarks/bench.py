@@ -16,8 +16,9 @@ the database named in DATABASE_URL, dropped and recreated each run, so its name 
   SQL statements of one search; the floor: best of 5 of the one raw SQL fetch of the same busy intervals.
 - `growth`: p50/p95 of the same search over 10k, 100k and 1M appointments (more history behind the
   same four weeks), each size loaded on top of the last.
-- `http`: p50/p95 through a real server (gunicorn) of GET /healthz, availability for one therapist
-  over 7 days, and for the whole location over one day.
+- `http`: p50/p95 through a real server (gunicorn, 2 gthread workers, persistent database
+  connections as docs/operations.md advises) of GET /healthz, availability for one therapist over
+  7 days, and for the whole location over one day (up to 500 slots in the answer).
 - `booking` (PostgreSQL): bookings per second through POST /api/v1/appointments with 16 concurrent
   clients, raw psycopg single-row insert transactions into the same table with 16 connections, and the
   overlaps found afterwards.
@@ -446,7 +447,8 @@ class Server:
                 "--log-level",
                 "warning",
             ],
-            env=dict(os.environ),
+            # Persistent database connections, as docs/operations.md advises for PostgreSQL.
+            env={"DATABASE_CONN_MAX_AGE": "60", **os.environ},
             stderr=subprocess.DEVNULL,
         )
         deadline = time.time() + 60

@@ -185,6 +185,7 @@ def availability(
         location=location,
         on=local_date(max(window_start, now), location.time_zone),
         for_patient=for_patient,
+        only=therapist,  # one therapist asked for: match only them
     )
     if therapist is not None:
         gate.check_therapist(therapist)
