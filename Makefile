@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export KNEADWELL_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: chromium install run test screenshots lint clean system-deps
+.PHONY: chromium install run test screenshots lint clean system-deps bench bench-peer
 
 # Debian packages the project needs: pango for PDFs, Node's npm for the CSS
 # package, Chromium for browser tests. Installed only when missing.
@@ -44,6 +44,15 @@ test: install chromium
 
 screenshots: install chromium
 	KNEADWELL_UPDATE_SCREENSHOTS=true $(BIN)/pytest -q -m browser tests/browser
+
+# The scheduling benchmark (docs/performance.md): SQLite in var/bench by default, PostgreSQL when
+# DATABASE_URL names a database made for it (its name contains "bench"; it is dropped and recreated).
+bench: install
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+# The same, then the peer (django-appointment, ../shared/bench/peer/run.sh) in the same run.
+bench-peer: install
+	$(BIN)/python benchmarks/bench.py --peer $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check src tests

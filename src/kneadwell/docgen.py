@@ -244,7 +244,8 @@ def _gate_section() -> list[str]:
     return [
         "One gate (`intake.screening.visit_gate`) answers for the session plan, the plan of care's",
         "approval (`planning.services.care_plan_approve`) and booking",
-        "(`scheduling.services.appointment_create`): a visit is **held** when screening refers the",
+        "(`scheduling.gates.clinical_booking_gate`, asked by availability, `appointment_book`, rescheduling",
+        "and series): a visit is **held** when screening refers the",
         "patient out, defers the visit, or finds something the whole visit waits a clearance for (a",
         "finding with no area and `needs_clearance`). A held visit gets no session plan (the plan says",
         "what unblocks it), its plan of care cannot be approved, and nothing can be booked: `422` with",

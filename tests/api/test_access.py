@@ -8,16 +8,75 @@ something the user may see but not change.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
+import time_machine
 
 from kneadwell.accounts.models import User
 from kneadwell.accounts.services import token_create, token_revoke
+from kneadwell.clinic.models import Service
 from kneadwell.patients.models import Patient
+from kneadwell.planning.models import CarePlan, CarePlanStatus
+from kneadwell.scheduling.models import Series, SeriesMode
 from tests.cast import Cast
 
 from .conftest import API, fields_of
 
 ROLES = ("patient", "front_desk", "therapist", "referrer", "clinic_admin")
+
+
+# Booking rows depend on the clock: every row runs at 07:00 in New York on the day of the cast's
+# visits (Pat's at 10:00 with Tess, Paula's at 12:00 with Theo).
+NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def _care_plan(cast: Cast, side: str) -> CarePlan:
+    patient, therapist = (cast.pat, cast.tess) if side == "own" else (cast.paula, cast.theo)
+    plan, _ = CarePlan.objects.get_or_create(
+        patient=patient,
+        therapist=therapist,
+        defaults={
+            "conditions": [],
+            "frequency_per_week": 1,
+            "weeks": 1,
+            "starts_on": dt.date(2026, 12, 1),
+            "reassess_on": dt.date(2026, 12, 31),
+            "status": CarePlanStatus.ACTIVE,
+        },
+    )
+    return plan
+
+
+def _series(cast: Cast, side: str) -> Series:
+    """A one-visit series holding the side's cast appointment (Tuesday 10:00 or 12:00 in New York)."""
+    appointment = cast.pat_appointment if side == "own" else cast.paula_appointment
+    plan = _care_plan(cast, side)
+    series, created = Series.objects.get_or_create(
+        care_plan=plan,
+        defaults={
+            "patient": plan.patient,
+            "therapist": appointment.therapist,
+            "location": appointment.location,
+            "service": Service.objects.get(code="therapeutic-60"),
+            "pattern": [{"weekday": 1, "time": "10:00" if side == "own" else "12:00"}],
+            "starts_on": dt.date(2026, 12, 1),
+            "weeks": 1,
+            "mode": SeriesMode.ALL_OR_NOTHING,
+        },
+    )
+    if created:
+        appointment.series, appointment.series_index = series, 0
+        appointment.save()
+    return series
 
 
 def _merged_into(patient: Patient) -> Patient:
@@ -34,6 +93,10 @@ def _merged_into(patient: Patient) -> Patient:
 def _target(cast: Cast, kind: str, side: str) -> str:
     if kind == "merged":
         return str(_merged_into(cast.pat if side == "own" else cast.paula).public_id)
+    if kind == "care_plan":
+        return str(_care_plan(cast, side).public_id)
+    if kind == "series":
+        return str(_series(cast, side).public_id)
     objects = {
         "patient": (cast.pat, cast.paula),
         "appointment": (cast.pat_appointment, cast.paula_appointment),
@@ -44,6 +107,20 @@ def _target(cast: Cast, kind: str, side: str) -> str:
         objects = tuple(_note(cast, a) for a in (cast.pat_appointment, cast.paula_appointment))
     assert objects is not None
     return str(objects[0 if side == "own" else 1].public_id)
+
+
+def _with_ids(cast: Cast, body: Any, side: str | None) -> Any:
+    """The row's body with "{patient}" and "{appointment}" naming the side's patient and appointment."""
+    if not isinstance(body, dict):
+        return body
+    own = side != "other"
+    names = {
+        "{patient}": str((cast.pat if own else cast.paula).public_id),
+        "{appointment}": str((cast.pat_appointment if own else cast.paula_appointment).public_id),
+        "{hospital}": str(cast.hospital.public_id),
+        "{tess}": str(cast.tess.public_id),
+    }
+    return {key: names.get(value, value) if isinstance(value, str) else value for key, value in body.items()}
 
 
 NEW_PATIENT = {"given_name": "Nia", "family_name": "New", "birth_date": "1990-02-03"}
@@ -69,6 +146,23 @@ PSFS = {"instrument": "psfs", "answers": {"Lifting": 4, "Typing": 5, "Driving": 
 CONSENT = {"kind": "treatment", "signer_name": "Pat Palmer"}
 MERGE = {"source": "{twin}"}  # a fresh second record of the same person, made for each case
 MATCHES = "/patients/{id}/matches?service=therapeutic-60&location={hospital}"
+AVAILABILITY = "/availability?service=therapeutic-60&location={hospital}&patient={id}"
+# Wednesday 10:00 in New York, with Tess: free for Pat and for Paula.
+BOOK = {
+    "patient": "{patient}",
+    "service": "therapeutic-60",
+    "location": "{hospital}",
+    "therapist": "{tess}",
+    "start": "2026-12-02T15:00:00Z",
+}
+MOVE = {"start": "2026-12-02T15:00:00Z"}
+SERIES = {
+    "service": "therapeutic-60",
+    "location": "{hospital}",
+    "times": [{"weekday": 2, "time": "10:00"}],
+    "dry_run": True,
+}
+SERIES_MOVE = {"from": "{appointment}", "start": "2026-12-02T15:00:00Z", "dry_run": True}
 SESSION_PLAN = "/patients/{id}/session-plan?service=therapeutic-60&therapist={tess}"
 
 # method, path, object kind (None: collection), side, body, then the status per role in ROLES order.
@@ -158,6 +252,30 @@ MATRIX = [
     ("POST", "/referrals/{id}/progress-reports", "referral", "other", {"kind": "on_demand"}, (404, 201, 404, 404, 201)),
     ("GET", "/appointments/{id}/superbill", "appointment", "own", None,   (403, 409, 409, 403, 409)),
     ("GET", "/appointments/{id}/superbill", "appointment", "other", None, (404, 409, 404, 404, 409)),
+    # Booking (issue 8). Check-in works from the visit's day; no-show waits for the start (409 before);
+    # complete needs a check-in first (409 from booked). Series: the clinic's staff and therapists.
+    ("GET", AVAILABILITY, "patient", "own", None,                 (200, 200, 200, 403, 200)),
+    ("GET", AVAILABILITY, "patient", "other", None,               (404, 200, 404, 403, 200)),
+    ("POST", "/appointments", None, "own", BOOK,                  (422, 201, 201, 403, 201)),  # Pat: no intake yet
+    ("POST", "/appointments", None, "other", BOOK,                (404, 201, 404, 403, 201)),
+    ("POST", "/appointments/{id}/cancel", "appointment", "own", {},     (200, 200, 403, 403, 200)),
+    ("POST", "/appointments/{id}/cancel", "appointment", "other", {},   (404, 200, 404, 404, 200)),
+    ("POST", "/appointments/{id}/reschedule", "appointment", "own", MOVE,   (200, 200, 403, 403, 200)),
+    ("POST", "/appointments/{id}/reschedule", "appointment", "other", MOVE, (404, 200, 404, 404, 200)),
+    ("POST", "/appointments/{id}/check-in", "appointment", "own", None,    (403, 200, 200, 403, 200)),
+    ("POST", "/appointments/{id}/check-in", "appointment", "other", None,  (404, 200, 404, 404, 200)),
+    ("POST", "/appointments/{id}/no-show", "appointment", "own", None,     (403, 409, 409, 403, 409)),
+    ("POST", "/appointments/{id}/no-show", "appointment", "other", None,   (404, 409, 404, 404, 409)),
+    ("POST", "/appointments/{id}/complete", "appointment", "own", None,    (403, 409, 409, 403, 409)),
+    ("POST", "/appointments/{id}/complete", "appointment", "other", None,  (404, 409, 404, 404, 409)),
+    ("POST", "/care-plans/{id}/series", "care_plan", "own", SERIES,    (403, 200, 200, 403, 200)),
+    ("POST", "/care-plans/{id}/series", "care_plan", "other", SERIES,  (404, 200, 404, 404, 200)),
+    ("GET", "/series/{id}", "series", "own", None,                (200, 200, 200, 200, 200)),
+    ("GET", "/series/{id}", "series", "other", None,              (404, 200, 404, 404, 200)),
+    ("POST", "/series/{id}/cancel", "series", "own", {},          (403, 200, 403, 403, 200)),
+    ("POST", "/series/{id}/cancel", "series", "other", {},        (404, 200, 404, 404, 200)),
+    ("POST", "/series/{id}/move", "series", "own", SERIES_MOVE,   (403, 200, 200, 403, 200)),
+    ("POST", "/series/{id}/move", "series", "other", SERIES_MOVE, (404, 200, 404, 404, 200)),
 ]  # fmt: skip
 
 CASES = [
@@ -192,7 +310,9 @@ def _body(cast: Cast, body: dict | None) -> dict | None:  # type: ignore[type-ar
 
 @pytest.mark.parametrize(("method", "path", "kind", "side", "body", "role", "status"), CASES)
 def test_access_matrix(api_as, cast, method, path, kind, side, body, role, status):
-    response = api_as(cast.user(role)).call(method, _url(cast, path, kind, side), _body(cast, body))
+    response = api_as(cast.user(role)).call(
+        method, _url(cast, path, kind, side), _with_ids(cast, _body(cast, body), side)
+    )
 
     assert response.status_code == status, response.content
     if status == 404:

@@ -14,6 +14,7 @@ writes.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 import zlib
 from collections.abc import Iterator
@@ -42,6 +43,7 @@ from kneadwell.outcomes.services import rom_record
 from kneadwell.planning.services import care_plan_draft
 from kneadwell.referrals.models import Clearance, ClearanceScope, Referral
 from kneadwell.referrals.services import clearance_request
+from kneadwell.scheduling.models import Appointment, Series, SeriesMode
 from tests.cast import Cast
 from tests.records import treatable
 
@@ -134,6 +136,18 @@ class World:
         measurement = rom_record(
             actor=cast.admin, patient=cast.pat, motion="neck_rotation", value=60, side="left"
         )
+        series = Series.objects.create(
+            care_plan=plan,
+            patient=cast.pat,
+            therapist=cast.tess,
+            location=cast.hospital,
+            service=cast.pat_appointment.service,
+            pattern=[{"weekday": 1, "time": "10:00"}],
+            starts_on=dt.date(2026, 12, 1),
+            weeks=1,
+            mode=SeriesMode.ALL_OR_NOTHING,
+        )
+        Appointment.objects.filter(pk=cast.pat_appointment.pk).update(series=series, series_index=0)
         # The first path segment after /api/v1 names the kind of object the id is for.
         self.ids: dict[str, uuid.UUID] = {
             "therapists": cast.tess.public_id,
@@ -145,6 +159,7 @@ class World:
             "notes": note.public_id,
             "consents": consent.public_id,
             "measurements": measurement.public_id,
+            "series": series.public_id,
         }
         # Reference fields, in query strings and bodies alike, by name.
         self.references: dict[str, str] = {
@@ -152,6 +167,7 @@ class World:
             "therapist": str(cast.tess.public_id),
             "provider": str(cast.rita.public_id),
             "referral": str(referral.public_id),
+            "from": str(cast.pat_appointment.public_id),
             "location": str(cast.hospital.public_id),
             "service": "therapeutic-60",
             "condition": "low_back_pain",

@@ -76,6 +76,19 @@ OPERATIONS = [
     ("get", "/referrals/{id}/progress-reports", {"200", "401", "404", "422"}),
     ("post", "/referrals/{id}/progress-reports", {"201", "400", "401", "403", "404", "422"}),
     ("get", "/appointments/{id}/superbill", {"200", "401", "403", "404", "409", "422"}),
+    # Booking (issue 8). A taken slot answers 409 with alternatives (ConflictOut), a series conflict
+    # with every occurrence (SeriesConflictOut): see CONFLICT_SCHEMAS.
+    ("get", "/availability", {"200", "401", "403", "404", "422"}),
+    ("post", "/appointments", {"201", "400", "401", "403", "404", "409", "422"}),
+    ("post", "/appointments/{id}/cancel", {"200", "400", "401", "403", "404", "409", "422"}),
+    ("post", "/appointments/{id}/reschedule", {"200", "400", "401", "403", "404", "409", "422"}),
+    ("post", "/appointments/{id}/check-in", {"200", "400", "401", "403", "404", "409", "422"}),
+    ("post", "/appointments/{id}/no-show", {"200", "400", "401", "403", "404", "409", "422"}),
+    ("post", "/appointments/{id}/complete", {"200", "400", "401", "403", "404", "409", "422"}),
+    ("post", "/care-plans/{id}/series", {"200", "201", "400", "401", "403", "404", "409", "422"}),
+    ("get", "/series/{id}", {"200", "401", "404", "422"}),
+    ("post", "/series/{id}/cancel", {"200", "400", "401", "403", "404", "409", "422"}),
+    ("post", "/series/{id}/move", {"200", "400", "401", "403", "404", "409", "422"}),
 ]
 
 # 409s that carry the state the request collided with, in a schema of their own (docs/api.md).
@@ -83,6 +96,13 @@ CONFLICT_SCHEMAS = {
     ("post", "/referrals/{id}/status"): "ReferralConflictOut",
     ("post", "/clearances/{id}/decision"): "ClearanceConflictOut",
     ("post", "/care-plans/{id}/approve"): "CarePlanConflictOut",
+}
+# 409s that carry the nearest free alternatives (booking) or every occurrence (series).
+RICHER_CONFLICTS = {
+    ("post", "/appointments"): "ConflictOut",
+    ("post", "/appointments/{id}/reschedule"): "ConflictOut",
+    ("post", "/care-plans/{id}/series"): "SeriesConflictOut",
+    ("post", "/series/{id}/move"): "SeriesConflictOut",
 }
 # 409s that name the patients on file a new patient seems to repeat.
 DUPLICATE_SCHEMAS = {
@@ -105,7 +125,7 @@ def test_openapi_declares_every_status_an_operation_can_answer(openapi, method, 
     assert set(operation["responses"]) == statuses
     for status in statuses - {"200", "201"}:
         schema = operation["responses"][status]["content"]["application/json"]["schema"]
-        special = {**CONFLICT_SCHEMAS, **DUPLICATE_SCHEMAS}
+        special = {**CONFLICT_SCHEMAS, **DUPLICATE_SCHEMAS, **RICHER_CONFLICTS}
         name = special.get((method, path), "ErrorOut") if status == "409" else "ErrorOut"
         assert schema == {"$ref": f"#/components/schemas/{name}"}
 
@@ -125,6 +145,13 @@ def test_a_conflict_answer_is_the_error_envelope_plus_the_state_that_won(openapi
     assert set(schema["properties"]) == {"detail", "errors", "current"}
     assert set(schema["required"]) == {"detail", "current"}
     assert schema["properties"]["current"]["$ref"].startswith("#/components/schemas/")
+
+
+@pytest.mark.parametrize("name", sorted(set(RICHER_CONFLICTS.values())))
+def test_richer_conflicts_keep_the_error_envelope(openapi, name):
+    properties = openapi["components"]["schemas"][name]["properties"]
+
+    assert {"detail", "errors"} <= set(properties)
 
 
 def test_openapi_lists_exactly_the_documented_operations(openapi):

@@ -7,12 +7,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from kneadwell.clinic.models import Room, Service
-from kneadwell.intake.schemas import HealthAnswersIn
-from kneadwell.intake.services import intake_record
-from kneadwell.knowledge.schemas import AreaIn
 from kneadwell.lib.errors import Conflict, DomainError
 from kneadwell.patients.models import Patient
-from kneadwell.referrals.services import clearance_grant
 from kneadwell.scheduling.models import Appointment, AppointmentStatus
 from kneadwell.scheduling.services import appointment_create
 
@@ -222,58 +218,3 @@ def test_the_database_itself_refuses_an_overlapping_insert(free_day):
 
 
 # --- Screening gates hold at booking (DESIGN §5.3, issue 7) -----------------------------------------
-
-
-def _held(cast, patient: Patient, **answers: object) -> None:  # type: ignore[no-untyped-def]
-    """The patient's intake, with these health answers, recorded by the front desk."""
-    intake_record(
-        actor=cast.desk,
-        patient=patient,
-        channel="phone",
-        chief_complaint="Neck",
-        areas=[AreaIn(region="neck")],
-        answers=HealthAnswersIn(**answers),  # type: ignore[arg-type]
-    )
-
-
-@pytest.mark.parametrize(
-    ("answers", "unblock"),
-    [
-        ({"fever": True}, "Rebook once the patient is well"),
-        ({"clot_signs": True}, "A doctor's assessment today"),
-        ({"suspected_dvt": True}, "clearance for massage with the blood clot"),
-        ({"unexplained_pain": True}, "Pain without a known cause"),
-    ],
-)
-@pytest.mark.parametrize("service", ["therapeutic-60", "relaxation-60"])
-def test_a_held_visit_cannot_be_booked_for_any_service(free_day, answers, unblock, service):
-    patient = _patient(7)
-    _held(free_day, patient, **answers)
-    with pytest.raises(DomainError) as exc:
-        _book(free_day, start=TEN_AM, patient=patient, service=service)
-    assert (exc.value.code, exc.value.field) == ("screening_hold", "patient")
-    assert unblock in exc.value.message
-    assert not Appointment.objects.filter(patient=patient).exists()
-
-
-def test_a_precaution_or_a_local_hold_does_not_stop_a_booking(free_day):
-    patient = _patient(8)
-    _held(free_day, patient, anticoagulants=True, open_wound_regions=[{"region": "knee", "side": "right"}])
-    assert _book(free_day, start=TEN_AM, patient=patient).patient == patient
-
-
-def test_the_referrers_clearance_for_the_flag_lets_the_booking_through(free_day):
-    patient = _patient(9)
-    _held(free_day, patient, unexplained_pain=True)
-    with pytest.raises(DomainError):
-        _book(free_day, start=TEN_AM, patient=patient)
-    clearance_grant(
-        actor=free_day.desk,
-        patient=patient,
-        provider=free_day.rita,
-        scope="flag",
-        flag="unexplained_pain",
-        granted_on=dt.date(2026, 11, 20),
-        note="Examined; musculoskeletal. Normal massage is fine.",
-    )
-    assert _book(free_day, start=TEN_AM, patient=patient).patient == patient

@@ -126,7 +126,9 @@ def test_patient_page_query_count_is_bounded_and_flat(client, shoulder):
     url = reverse("patient-detail", args=[shoulder.pat.public_id])
     client.get(url)  # warm caches (catalogue, ICD code set)
     before = count_queries(client, url)
-    assert before <= 40
+    # Screening, the plan, matches with each colleague's earliest availability (the availability
+    # selector's fixed set of queries), clearances, care team, plans, notes' learning, the audit chain.
+    assert before <= 50
     service = shoulder.pat_appointment.service
     for week in range(1, 6):
         start = dt.datetime(2026, 1, 5, 15, tzinfo=dt.UTC) + dt.timedelta(weeks=week)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from . import accounts, care, catalogue, clinic, patients, records, referrals, scheduling, therapists
+from . import accounts, care, catalogue, clinic, patients, records, referrals, scheduling, series, therapists
 from . import billing as billing_api
 from . import outcomes as outcomes_api
 from .auth import BearerToken
@@ -33,6 +33,7 @@ api.add_router("/", care.router)
 api.add_router("/", records.router)
 api.add_router("/", outcomes_api.router)
 api.add_router("/", billing_api.router)
+api.add_router("/", series.router)
 
 
 def not_found(request, rest: str = ""):  # type: ignore[no-untyped-def]

@@ -170,6 +170,11 @@ class Service(PublicIdModel):
         return location.kind in self.location_kinds
 
 
+class LateCancellationPolicy(models.TextChoices):
+    FLAG = "flag", "Cancel it and flag it as late"
+    REFUSE = "refuse", "Refuse it (the front desk may override with a reason)"
+
+
 class ClinicSettings(models.Model):
     """The clinic's own defaults (one row). Clinic settings, not clinical claims: each says so where it shows."""
 
@@ -191,6 +196,34 @@ class ClinicSettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(30)],
         help_text="No body region is planned for less time than this, unless the whole session is shorter.",
     )
+    # Booking policy (issue 8). Clinic settings, not clinical claims.
+    booking_step_minutes = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="Sessions start on multiples of this many minutes after local midnight "
+        "(5: a 15- and a 60-minute service share one calendar without a fixed grid).",
+    )
+    booking_min_notice_minutes = models.PositiveIntegerField(
+        default=60,
+        validators=[MaxValueValidator(30 * 24 * 60)],
+        help_text="The earliest bookable start is this many minutes from now.",
+    )
+    booking_horizon_days = models.PositiveSmallIntegerField(
+        default=180,
+        validators=[MinValueValidator(1), MaxValueValidator(730)],
+        help_text="Nothing starts more than this many days from now.",
+    )
+    late_cancellation_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MaxValueValidator(14 * 24)],
+        help_text="A patient's cancellation or move this close to the start is a late cancellation.",
+    )
+    late_cancellation_policy = models.CharField(
+        max_length=10,
+        choices=LateCancellationPolicy.choices,
+        default=LateCancellationPolicy.FLAG,
+        help_text="What happens to a patient's late cancellation; staff may override either with a reason.",
+    )
 
     class Meta:
         verbose_name = "clinic settings"
@@ -199,7 +232,11 @@ class ClinicSettings(models.Model):
             models.CheckConstraint(
                 condition=models.Q(focus_percent__gt=50, focus_percent__lte=100),
                 name="clinic_settings_focus_majority",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(late_cancellation_policy__in=LateCancellationPolicy.values),
+                name="clinic_settings_late_policy_valid",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -23,8 +23,15 @@ Hard filters (DESIGN §3 S2, S12, S18; REFERENCE §5):
 
 Score, 0..100, one reason per component. The weights are clinic settings, not clinical claims:
 condition expertise (:data:`EXPERTISE_WEIGHT`), technique depth (:data:`TECHNIQUE_DEPTH_WEIGHT`),
-continuity (:data:`CONTINUITY_WEIGHT`). Earliest availability (DESIGN §6) is deliberately not
-scored yet; see :data:`AVAILABILITY_WEIGHT`.
+continuity (:data:`CONTINUITY_WEIGHT`), and earliest availability (DESIGN §6) when the caller
+knows it.
+
+Earliest availability comes from scheduling (planning never imports it): scheduling searches the
+free slots and passes each candidate's earliest free start as an :class:`EarliestAvailability`.
+Then a fourth component scores :data:`AVAILABILITY_WEIGHT` points for a free start right away,
+falling linearly to 0 at :data:`AVAILABILITY_HORIZON` (or no free start in the searched window),
+and the other three are scaled by ``(100 - AVAILABILITY_WEIGHT) / 100`` so a score still reads as
+a percentage. Without it (``availability=None``) nothing about availability is scored or claimed.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from kneadwell.knowledge.catalogue import catalogue as load_catalogue
 from kneadwell.knowledge.types import Catalogue, Condition
@@ -51,10 +59,11 @@ CONTINUITY_WEIGHT = 20.0
 # Points for a therapist who treated the patient before but is not the current therapist; the
 # current therapist gets the full CONTINUITY_WEIGHT.
 CONTINUITY_PAST_POINTS = 10.0
-# Hook for the scheduling engine: once it can give each candidate's earliest free slot, a fourth
-# component "earliest availability" enters with this weight and the others are rebalanced. It is 0
-# until then so no made-up availability ever influences a match.
-AVAILABILITY_WEIGHT = 0.0
+# Earliest availability, scored only when scheduling passes it in (EarliestAvailability): the other
+# weights are then scaled down so the four still sum to 100.
+AVAILABILITY_WEIGHT = 20.0
+# A first free start this far ahead (or none in the searched window) scores 0 for availability.
+AVAILABILITY_HORIZON = dt.timedelta(days=14)
 
 MAX_EXPERTISE_LEVEL = 3
 EXPERTISE_LABELS = {0: "no recorded expertise", 1: "familiar", 2: "experienced", 3: "specialist"}
@@ -119,6 +128,21 @@ class MatchRequest:
     needs_intraoral: bool = False
     required_gender: str | None = None
     current_therapist_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EarliestAvailability:
+    """Each candidate's earliest free start for the request, as scheduling found it.
+
+    ``earliest`` maps a therapist id to the first free start in ``[searched_from, searched_until)``;
+    a candidate absent from it has no free start there. ``time_zone`` is the location's, for the
+    reason's wording.
+    """
+
+    searched_from: dt.datetime
+    searched_until: dt.datetime
+    time_zone: str
+    earliest: Mapping[str, dt.datetime]
 
 
 # --- Outputs -----------------------------------------------------------------------------------
@@ -409,12 +433,40 @@ def _continuity_reason(t: TherapistProfile, req: MatchRequest) -> Reason:
     return Reason("continuity", "Has not treated the patient before.", 0.0)
 
 
-def _score(t: TherapistProfile, req: MatchRequest, cat: Catalogue, licence: LicenceInfo | None) -> Match:
-    components = (
+def _availability_reason(t: TherapistProfile, availability: EarliestAvailability) -> Reason:
+    """Full points for a free start right away, none for one AVAILABILITY_HORIZON away or none at all."""
+    first = availability.earliest.get(t.id)
+    if first is None:
+        days = (availability.searched_until - availability.searched_from).days
+        return Reason("availability", f"No free time in the next {days} days.", 0.0)
+    wait = max(first - availability.searched_from, dt.timedelta(0))
+    share = max(0.0, 1 - wait / AVAILABILITY_HORIZON)
+    local = first.astimezone(ZoneInfo(availability.time_zone))
+    when = f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+    return Reason("availability", f"Earliest free time {when}.", _points(AVAILABILITY_WEIGHT * share))
+
+
+def _scaled(reason: Reason, factor: float) -> Reason:
+    if reason.weight is None or factor == 1.0:
+        return reason
+    return Reason(reason.code, reason.text, _points(reason.weight * factor), reason.sources, reason.verified)
+
+
+def _score(
+    t: TherapistProfile,
+    req: MatchRequest,
+    cat: Catalogue,
+    licence: LicenceInfo | None,
+    availability: EarliestAvailability | None = None,
+) -> Match:
+    components: tuple[Reason, ...] = (
         _expertise_reason(t, req, cat),
         _depth_reason(t, req, cat),
         _continuity_reason(t, req),
     )
+    if availability is not None:
+        factor = (100.0 - AVAILABILITY_WEIGHT) / 100.0
+        components = (*(_scaled(r, factor) for r in components), _availability_reason(t, availability))
     score = _points(sum(r.weight or 0.0 for r in components))
     notes: list[Reason] = []
     if licence is not None and not licence.verified:
@@ -474,10 +526,15 @@ def _handoff(
 
 
 def match(
-    req: MatchRequest, candidates: Sequence[TherapistProfile], *, catalogue: Catalogue | None = None
+    req: MatchRequest,
+    candidates: Sequence[TherapistProfile],
+    *,
+    catalogue: Catalogue | None = None,
+    availability: EarliestAvailability | None = None,
 ) -> MatchResult:
     """Filter and rank ``candidates`` for ``req``; deterministic whatever the candidates' order.
 
+    With ``availability`` (from scheduling) the score includes earliest availability.
     Raises ValueError for an unknown service family, condition or technique, or a repeated id.
     """
     cat = catalogue or load_catalogue()
@@ -489,7 +546,7 @@ def match(
         if reasons:
             excluded.append(Excluded(t.id, t.name, tuple(reasons)))
         else:
-            matched.append(_score(t, req, cat, licence))
+            matched.append(_score(t, req, cat, licence, availability))
     matches = tuple(sorted(matched, key=lambda m: (-m.score, m.name, m.therapist_id)))
     out = tuple(sorted(excluded, key=lambda e: (e.name, e.therapist_id)))
     poor, suggestions = _handoff(req, matches, out)

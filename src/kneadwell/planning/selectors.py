@@ -27,7 +27,7 @@ from kneadwell.therapists.models import Therapist
 from .consents import missing_gates
 from .history import VisitHistory
 from .learning import NO_LAST_SESSION, LastSession
-from .matching import LicenceInfo, MatchRequest, MatchResult, TherapistProfile, match
+from .matching import EarliestAvailability, LicenceInfo, MatchRequest, MatchResult, TherapistProfile, match
 from .models import CarePlan, CarePlanStatus
 from .settings import DEFAULT_SETTINGS, TailoringSettings
 from .tailoring import Colleague, PlanRequest, PressureFeedback, SessionPlan, plan_session
@@ -134,10 +134,13 @@ def patient_matches(
     preferences: Preferences | None = None,
     needs_intraoral: bool = False,
     current: Therapist | None = None,
+    availability: EarliestAvailability | None = None,
 ) -> MatchResult:
     """Therapists for this patient's conditions at `location` on `inp.on`, best first, the excluded and why.
 
     `current` is the patient's current therapist when the caller already has it (else it is looked up).
+    `availability` is each therapist's earliest free start, which only scheduling can know
+    (`scheduling.selectors.patient_matches_with_availability` passes it).
     """
     if current is None and patient is not None:
         current = current_therapist(patient, history)
@@ -152,7 +155,7 @@ def patient_matches(
         required_gender=prefs.required_gender,
         current_therapist_id=str(current.public_id) if current else None,
     )
-    return match(request, therapist_profiles(history))
+    return match(request, therapist_profiles(history), availability=availability)
 
 
 def avoid_area(text: str) -> Area | None:

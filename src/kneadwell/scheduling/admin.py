@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import Appointment
+from .models import Appointment, Series
 
 
 @admin.register(Appointment)
@@ -31,10 +31,49 @@ class AppointmentAdmin(admin.ModelAdmin):
         "channel",
         "booked_by",
         "idempotency_key",
+        "series",
+        "series_index",
+        "checked_in_at",
+        "completed_at",
+        "cancelled_at",
+        "cancellation_reason",
+        "cancelled_by_patient",
+        "late_cancellation",
+        "policy_override",
         "created_at",
         "updated_at",
     )
     fields = ("status", *readonly_fields)
 
     def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    """Read only: series are booked, cancelled and moved through the booking service."""
+
+    list_display = ("created_at", "patient", "therapist", "location", "service", "weeks", "mode")
+    list_select_related = ("patient", "therapist", "location", "service")
+    readonly_fields = (
+        "public_id",
+        "care_plan",
+        "patient",
+        "therapist",
+        "location",
+        "service",
+        "pattern",
+        "starts_on",
+        "weeks",
+        "mode",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+    fields = readonly_fields
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False

@@ -15,6 +15,7 @@ from django.db import models
 from kneadwell.clinic.models import Location, Room, Service
 from kneadwell.lib.models import PublicIdModel
 from kneadwell.patients.models import Patient
+from kneadwell.planning.models import CarePlan
 from kneadwell.therapists.models import Therapist
 
 
@@ -37,6 +38,48 @@ class Channel(models.TextChoices):
     API = "api", "API"
 
 
+class SeriesMode(models.TextChoices):
+    ALL_OR_NOTHING = "all_or_nothing", "All or nothing"
+    BOOK_WHAT_FITS = "book_what_fits", "Book what fits"
+
+
+class Series(PublicIdModel):
+    """A plan of care's cadence booked as one unit: e.g. Tuesdays 17:00 local, weekly for six weeks.
+
+    The pattern is local wall-clock (weekday, time) pairs, so 17:00 stays 17:00 across a DST
+    change. Its appointments carry `series` and their `series_index` (0-based, in time order of
+    the planned occurrences); cancelling or moving "from an occurrence onward" acts on the
+    booked ones at or after it.
+    """
+
+    care_plan = models.ForeignKey(
+        CarePlan, null=True, blank=True, on_delete=models.PROTECT, related_name="series"
+    )
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="series")
+    therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="series")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="series")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="series")
+    pattern = models.JSONField(help_text='Local wall-clock times: [{"weekday": 1, "time": "17:00"}].')
+    starts_on = models.DateField(help_text="The local date from which occurrences are planned.")
+    weeks = models.PositiveSmallIntegerField()
+    mode = models.CharField(max_length=20, choices=SeriesMode.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "series"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(mode__in=SeriesMode.values), name="scheduling_series_mode_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Series for {self.patient} with {self.therapist} ({self.weeks} weeks)"
+
+
 class Appointment(PublicIdModel):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
     therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="appointments")
@@ -56,6 +99,28 @@ class Appointment(PublicIdModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     idempotency_key = models.CharField(max_length=100, blank=True)
+    idempotency_fingerprint = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="What was asked for under the key: the same key with another body is refused.",
+    )
+    series = models.ForeignKey(
+        Series, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+    )
+    series_index = models.PositiveSmallIntegerField(null=True, blank=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancellation_reason = models.CharField(max_length=500, blank=True)
+    cancelled_by_patient = models.BooleanField(
+        default=False, help_text="The patient cancelled (themself, or through the front desk)."
+    )
+    late_cancellation = models.BooleanField(
+        default=False, help_text="The patient cancelled inside the clinic's late-cancellation window."
+    )
+    policy_override = models.CharField(
+        max_length=500, blank=True, help_text="Why staff overrode the late-cancellation policy."
+    )
 
     class Meta:
         ordering = ["start"]

@@ -38,6 +38,7 @@ from kneadwell.therapists.models import Therapist
 
 from .models import Appointment, AppointmentStatus
 from .selectors import appointment_scope, visit_history
+from .slots import earliest_availability
 
 DEFAULT_SERVICE = "therapeutic-60"
 
@@ -161,6 +162,8 @@ def care_overview(
                 inp=overview.inp,
                 history=history,
                 current=current,
+                # Who can see the patient soonest counts too (matching's availability component).
+                availability=earliest_availability(patient=patient, service=service, location=location),
             )
         except ValueError:
             overview.matches = None

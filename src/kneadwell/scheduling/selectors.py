@@ -6,7 +6,7 @@ from kneadwell.accounts.models import Role
 from kneadwell.patients.models import Patient
 from kneadwell.planning.history import NO_HISTORY, VisitHistory
 
-from .models import Appointment, AppointmentStatus
+from .models import Appointment, AppointmentStatus, Series
 
 
 def appointment_scope(user) -> QuerySet[Appointment]:  # type: ignore[no-untyped-def]
@@ -44,3 +44,10 @@ def visit_history(patient: Patient | None) -> VisitHistory:
         .first()
     )
     return VisitHistory(completed_with=completed, last_therapist_id=last)
+
+
+def series_scope(user) -> QuerySet[Series]:  # type: ignore[no-untyped-def]
+    """Series `user` may see: those of the patients in their scope."""
+    from kneadwell.patients.selectors import patient_scope
+
+    return Series.objects.filter(patient__in=patient_scope(user))

@@ -1,0 +1,18 @@
+"""What the booking service announces, for the parts above it that must react (notifications sends
+the patient's confirmation, change and cancellation messages).
+
+Scheduling sits below notifications, so it never imports them: it sends these signals and
+`notifications` connects its receivers when the app loads. Sent inside the booking's transaction,
+after the row is written; a receiver that acts outside the database waits for `on_commit`.
+"""
+
+from __future__ import annotations
+
+import django.dispatch
+
+# Keyword arguments: appointment (the booked row), actor (the User who booked, or None).
+appointment_booked = django.dispatch.Signal()
+# Keyword arguments: appointment (as moved), previous_start (its start before the move), actor.
+appointment_changed = django.dispatch.Signal()
+# Keyword arguments: appointment (as cancelled), actor.
+appointment_cancelled = django.dispatch.Signal()
