@@ -8,12 +8,13 @@ export KNEADWELL_DATA_DIR ?= $(CURDIR)/var
 
 .PHONY: chromium install run test screenshots lint clean system-deps bench bench-peer
 
-# Debian packages the project needs: pango for PDFs, Node's npm for the CSS
+# Debian packages the project needs: pango and harfbuzz-subset for PDFs (WeasyPrint warns without it), Node's npm for the CSS
 # package, Chromium for browser tests. Installed only when missing.
 system-deps:
 	@missing=""; \
 	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	[ -e /usr/lib/x86_64-linux-gnu/libpango-1.0.so.0 ] || [ -e /usr/lib/aarch64-linux-gnu/libpango-1.0.so.0 ] || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	[ -e /usr/lib/x86_64-linux-gnu/libharfbuzz-subset.so.0 ] || [ -e /usr/lib/aarch64-linux-gnu/libharfbuzz-subset.so.0 ] || missing="$$missing libharfbuzz-subset0"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
@@ -36,10 +37,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 install: $(BIN)/kneadwell node_modules/.package-lock.json
 
-run: install
+run: system-deps install
 	KNEADWELL_DEMO=true PORT=$(PORT) $(BIN)/kneadwell demo
 
-test: install chromium
+test: system-deps install chromium
 	scripts/run-tests
 
 screenshots: install chromium

@@ -94,8 +94,8 @@ class IdempotencyRecordAdmin(admin.ModelAdmin):
     fields = ("user", "key", "fingerprint", "status_code", "created_at", "expires_at")
     readonly_fields = fields
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

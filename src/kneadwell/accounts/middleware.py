@@ -112,7 +112,7 @@ class SessionTimeoutMiddleware:
         if not is_status_check and (seen_at is None or at - float(seen_at) >= SEEN_RESOLUTION):
             session[SESSION_SEEN_AT] = seen_at = at
         # For the session-status view: how long this session has left (a per-request value).
-        request.session_seconds_left = max(  # type: ignore[attr-defined]
+        request.session_seconds_left = max(  # type: ignore[attr-defined]  # a per-request attribute read by the session-status view
             0, int(min(float(seen_at or at) + idle, float(auth_at) + lifetime) - at)
         )
         return None

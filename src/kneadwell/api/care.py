@@ -19,6 +19,7 @@ from ninja import Field, Query, Router, Schema, Status
 from kneadwell.accounts.models import CARE_ROLES, AuditAction, Role, User
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
+from kneadwell.api.auth import api_user
 from kneadwell.charting.selectors import plan_inputs
 from kneadwell.clinic.models import Location, Service
 from kneadwell.clinic.selectors import clinic_today, location_today
@@ -176,7 +177,7 @@ def create_intake(request: HttpRequest, id: UUID, payload: IntakeIn) -> Status:
             raise DomainError("No such referral for this patient.", field="referral")
     preferences = payload.preferences.model_dump(exclude_none=True) if payload.preferences else None
     intake = intake_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=api_user(request),
         patient=patient,
         channel=payload.channel,
         chief_complaint=payload.chief_complaint,
@@ -420,7 +421,7 @@ def create_care_plan(request: HttpRequest, id: UUID, payload: CarePlanIn) -> Sta
     if payload.goals is not None:
         goals = [GoalIn(**g.model_dump()) for g in payload.goals]
     plan = care_plan_draft(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=api_user(request),
         patient=patient,
         therapist=therapist,
         starts_on=payload.starts_on,
@@ -470,7 +471,7 @@ def update_care_plan(request: HttpRequest, id: UUID, payload: CarePlanPatch) -> 
     )
     goals = [GoalIn(**g.model_dump()) for g in payload.goals] if payload.goals is not None else None
     care_plan_update(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=api_user(request),
         plan=plan,
         frequency_per_week=payload.frequency_per_week,
         weeks=payload.weeks,
@@ -495,7 +496,7 @@ def approve_care_plan(request: HttpRequest, id: UUID) -> CarePlanOut:
     plan = get_in_scope_or_404(
         CarePlan.objects.filter(patient__in=patient_scope(request.user)), id, request=request
     )
-    care_plan_approve(actor=request.user, plan=plan)  # type: ignore[arg-type]
+    care_plan_approve(actor=api_user(request), plan=plan)
     _audit(request, AuditAction.UPDATE, "care_plan", plan.patient, plan)
     return _plan_out(plan)
 
@@ -536,7 +537,7 @@ def create_inflammation_check(request: HttpRequest, id: UUID, payload: Inflammat
         message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
         raise DomainError(message, field="region") from None
     check = inflammation_check_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=api_user(request),
         patient=patient,
         area=area,
         checked_on=payload.checked_on or clinic_today(),

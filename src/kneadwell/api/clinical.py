@@ -189,7 +189,7 @@ class ScreeningOut(Schema):
 
 
 def _side(finding: Finding) -> Side | None:
-    return finding.area.side if finding.area else None  # type: ignore[return-value]
+    return finding.area.side if finding.area else None  # type: ignore[return-value]  # engine sides are the schema's Side literals
 
 
 def _pressure(value: EnginePressure | None) -> Pressure | None:
@@ -206,7 +206,7 @@ def screening_out(result: ScreeningResult, *, for_patient: bool) -> ScreeningOut
         chronicity=[
             ChronicityOut(
                 condition=c.condition,
-                label=c.label,  # type: ignore[arg-type]
+                label=c.label,  # type: ignore[arg-type]  # engine values are the schema's Literal members
                 rule=c.rule_text,
                 sources=list(c.sources),
                 stage=c.stage,
@@ -232,7 +232,7 @@ def screening_out(result: ScreeningResult, *, for_patient: bool) -> ScreeningOut
             )
             for f in result.findings
         ],
-        restricted_regions=[AreaOut(region=a.region, side=a.side) for a in result.restricted_areas],  # type: ignore[arg-type]
+        restricted_regions=[AreaOut(region=a.region, side=a.side) for a in result.restricted_areas],  # type: ignore[arg-type]  # engine values are the schema's Literal members
         pressure_cap=_pressure(result.pressure_cap),
     )
 
@@ -411,10 +411,10 @@ def session_plan_out(plan: SessionPlan, screening_decision: Decision) -> Session
         segments=[
             SegmentOut(
                 region=s.region,
-                side=s.side,  # type: ignore[arg-type]
+                side=s.side,  # type: ignore[arg-type]  # engine values are the schema's Literal members
                 minutes=s.minutes,
                 techniques=list(s.techniques),
-                role=s.role,  # type: ignore[arg-type]
+                role=s.role,  # type: ignore[arg-type]  # engine values are the schema's Literal members
                 pressure_max=_pressure(s.pressure_max),
                 notes=list(s.notes),
             )

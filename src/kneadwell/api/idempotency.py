@@ -53,6 +53,7 @@ from pydantic import StringConstraints
 from kneadwell.accounts.audit import _BUFFER_ATTR as AUDIT_BUFFER_ATTR
 from kneadwell.accounts.models import AuditAction, IdempotencyRecord, User
 from kneadwell.accounts.services import audit_record
+from kneadwell.api.auth import api_user
 from kneadwell.lib.clock import now
 from kneadwell.lib.errors import DomainError
 
@@ -90,11 +91,11 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
     # ninja reads the operation's parameters from this signature, resolving string annotations
     # (`from __future__ import annotations`) in the wrapper's module: hand it the view's own,
     # already resolved.
-    claim_then_run.__signature__ = inspect.signature(view, eval_str=True)  # type: ignore[attr-defined]
+    claim_then_run.__signature__ = inspect.signature(view, eval_str=True)  # type: ignore[attr-defined]  # ninja reads __signature__ to build the operation
     contribute_operation_args(
         claim_then_run,
         "idempotency_key",
-        IdempotencyKey | None,  # type: ignore[arg-type]
+        IdempotencyKey | None,  # type: ignore[arg-type]  # ninja's Header marker in a type position, as its docs show
         Header(
             None,
             alias=HEADER,
@@ -174,7 +175,7 @@ def _claim(request: HttpRequest, key: str) -> HttpResponse | None:
 def _replay(request: HttpRequest, first: IdempotencyRecord) -> HttpResponse:
     audit = first.audit or {}
     audit_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=api_user(request),
         action=AuditAction.READ,
         object_type=str(audit.get("object_type", "idempotent_replay"))[:50],
         object_id=audit.get("object_id", ""),

@@ -19,6 +19,7 @@ from ninja import Field, Query, Router, Schema, Status
 from kneadwell.accounts.models import CARE_ROLES, AuditAction, Role, User
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
+from kneadwell.api.auth import api_user
 from kneadwell.lib.errors import DomainError
 from kneadwell.outcomes import reports, services
 from kneadwell.outcomes.instruments import instrument
@@ -165,7 +166,7 @@ def measurement_out(m: Measurement) -> MeasurementOut:
 def record_measurement(request: HttpRequest, id: UUID, payload: RomIn | RatingIn) -> Status:
     patient = _patient(request, id)
     appointment = _appointment(request, patient, payload.appointment)
-    actor: User = request.user  # type: ignore[assignment]
+    actor = api_user(request)
     if isinstance(payload, RomIn):
         m = services.rom_record(
             actor=actor,
@@ -214,7 +215,7 @@ def void_measurement(request: HttpRequest, id: UUID, payload: VoidIn) -> Measure
     m = get_in_scope_or_404(
         measurement_scope(request.user).select_related("patient", "appointment"), id, request=request
     )
-    services.measurement_void(actor=request.user, measurement=m, reason=payload.reason)  # type: ignore[arg-type]
+    services.measurement_void(actor=api_user(request), measurement=m, reason=payload.reason)
     _audit(request, AuditAction.UPDATE, "measurement", m.patient, m)
     return measurement_out(m)
 
@@ -268,7 +269,7 @@ def list_instruments(request: HttpRequest) -> list[InstrumentOut]:
                 attribution=text.attribution,
                 instructions=text.instructions,
                 scale=inst.scale,
-                direction=inst.direction,  # type: ignore[arg-type]
+                direction=inst.direction,  # type: ignore[arg-type]  # a stored value constrained to the schema's Literal members
                 patient_named_items=inst.patient_named,
                 items=[
                     ItemOut(
@@ -370,7 +371,7 @@ def submit_response(request: HttpRequest, id: UUID, payload: ResponseIn) -> Stat
     appointment = _appointment(request, patient, payload.appointment)
     due = {d.instrument: d.reason.value for d in questionnaires_due(patient)}
     response = services.response_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=api_user(request),
         patient=patient,
         instrument_key=payload.instrument,
         answers=payload.answers,
@@ -580,7 +581,7 @@ def report_out(report: ProgressReport) -> ReportOut:
         id=report.public_id,
         created_at=report.created_at,
         deliveries=[
-            DeliveryOut(event=d.event, at=d.at, by=(d.by.get_full_name() or d.by.username) if d.by else None)  # type: ignore[arg-type]
+            DeliveryOut(event=d.event, at=d.at, by=(d.by.get_full_name() or d.by.username) if d.by else None)  # type: ignore[arg-type]  # a stored value constrained to the schema's Literal members
             for d in report.deliveries.select_related("by")
         ],
         **c,
@@ -643,8 +644,8 @@ def send_progress_report(request: HttpRequest, id: UUID, payload: ReportIn) -> S
     referral = _referral(request, id)
     if getattr(request.user, "role", None) not in CARE_ROLES:
         raise PermissionDenied("You do not have permission to send reports: the clinic sends them.")
-    report = reports.report_create(actor=request.user, referral=referral, kind=payload.kind)  # type: ignore[arg-type]
+    report = reports.report_create(actor=api_user(request), referral=referral, kind=payload.kind)
     if not report.deliveries.filter(event=DeliveryEvent.SENT).exists():
-        reports.deliver(report, event=DeliveryEvent.SENT, by=request.user)  # type: ignore[arg-type]
+        reports.deliver(report, event=DeliveryEvent.SENT, by=api_user(request))
     _audit(request, AuditAction.CREATE, "progress_report", referral.patient, report)
     return Status(201, report_out(report))

@@ -14,6 +14,7 @@ from pydantic import StringConstraints
 from kneadwell.accounts.models import AuditAction, User
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
+from kneadwell.api.auth import api_user
 from kneadwell.lib.errors import DomainError
 from kneadwell.patients.merging import MergeResult, patient_merge, patient_unmerge
 from kneadwell.patients.models import Lighting, Music, Patient, Pressure, TherapistGenderPreference
@@ -164,7 +165,7 @@ def list_patients(request: HttpRequest, page: Query[PageParams]) -> dict[str, ob
 @idempotent
 def create_patient(request: HttpRequest, payload: PatientIn, options: Query[CreateOptions]) -> Status:
     patient = patient_create(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=api_user(request),
         confirm_new=options.confirm_new,
         **payload.model_dump(),
     )
@@ -187,7 +188,7 @@ def get_patient(request: HttpRequest, id: UUID) -> Patient:
 def update_patient(request: HttpRequest, id: UUID, payload: PatientPatch) -> Patient:
     patient = get_in_scope_or_404(patient_scope(request.user), id, request=request)
     data = payload.model_dump(exclude_unset=True)
-    patient = patient_update(actor=request.user, patient=patient, data=data)  # type: ignore[arg-type]
+    patient = patient_update(actor=api_user(request), patient=patient, data=data)
     # Which fields changed, not their values: the trail must not become a copy of the chart.
     _audit(request, AuditAction.UPDATE, [patient], patient.public_id, {"fields": sorted(data)})
     return patient
@@ -240,7 +241,7 @@ def merge_patient(request: HttpRequest, id: UUID, payload: MergeIn) -> dict[str,
     if source is None:
         raise DomainError("No such patient among those you can see.", field="source")
     result = patient_merge(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=api_user(request),
         source=source,
         target=target,
         request=request,
@@ -261,7 +262,7 @@ def merge_patient(request: HttpRequest, id: UUID, payload: MergeIn) -> dict[str,
 def unmerge_patient(request: HttpRequest, id: UUID) -> dict[str, object]:
     source = get_in_scope_or_404(merged_patient_scope(request.user), id, request=request)
     result = patient_unmerge(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=api_user(request),
         source=source,
         request=request,
         channel="api",

@@ -15,9 +15,10 @@ from uuid import UUID
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from kneadwell.accounts.models import AuditAction, User
+from kneadwell.accounts.models import AuditAction, User, Viewer
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
+from kneadwell.api.auth import api_user
 from kneadwell.charting import services
 from kneadwell.charting.consent_texts import ALL_VERSIONS, CURRENT
 from kneadwell.charting.content import FeedbackIn, MarkIn, NoteContent, WorkLineIn
@@ -223,7 +224,7 @@ def version_out(v: NoteVersion) -> VersionOut:
     return VersionOut(
         id=v.public_id,
         number=v.number,
-        status=v.status,  # type: ignore[arg-type]
+        status=v.status,  # type: ignore[arg-type]  # a TextChoices value stored under the database's check constraint
         author=_name(v.author),
         signed_at=v.signed_at,
         signed_by=_name(v.signed_by),
@@ -296,7 +297,7 @@ def _status(versions: list[NoteVersion]) -> Literal["draft", "signed", "amending
     return "draft" if last.number == 1 else "amending"
 
 
-def note_out(note: Note, user: object) -> NoteOut:
+def note_out(note: Note, user: Viewer) -> NoteOut:
     versions = visible_versions(note, user)
     if not versions:
         raise Http404("Not found.")
@@ -381,7 +382,7 @@ def _appointment(request: HttpRequest, id: UUID) -> Appointment:
 def start_note(request: HttpRequest, id: UUID) -> Status:
     appointment = _appointment(request, id)
     existed = Note.objects.filter(appointment=appointment).exists()
-    note = services.note_start(actor=request.user, appointment=appointment)  # type: ignore[arg-type]
+    note = services.note_start(actor=api_user(request), appointment=appointment)
     _audit(request, AuditAction.READ if existed else AuditAction.CREATE, "note", note, note.patient)
     return Status(200 if existed else 201, note_out(note, request.user))
 
@@ -460,7 +461,7 @@ def get_note(request: HttpRequest, id: UUID) -> NoteOut:
 )
 def save_note(request: HttpRequest, id: UUID, payload: NoteContentIn) -> VersionOut:
     note = _note(request, id)
-    version = services.note_save(actor=request.user, note=note, content=content_from(payload))  # type: ignore[arg-type]
+    version = services.note_save(actor=api_user(request), note=note, content=content_from(payload))
     _audit(request, AuditAction.UPDATE, "note", note, note.patient)
     return version_out(version)
 
@@ -474,7 +475,7 @@ def save_note(request: HttpRequest, id: UUID, payload: NoteContentIn) -> Version
 def add_feedback(request: HttpRequest, id: UUID, payload: FeedbackSchema) -> Status:
     note = _note(request, id)
     event = services.note_feedback_add(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=api_user(request),
         note=note,
         feedback=FeedbackIn(
             region=payload.region,
@@ -495,7 +496,7 @@ def add_feedback(request: HttpRequest, id: UUID, payload: FeedbackSchema) -> Sta
 )
 def sign_note(request: HttpRequest, id: UUID) -> VersionOut:
     note = _note(request, id)
-    version = services.note_sign(actor=request.user, note=note)  # type: ignore[arg-type]
+    version = services.note_sign(actor=api_user(request), note=note)
     _audit(request, AuditAction.UPDATE, "note_sign", note, note.patient)
     return version_out(version)
 
@@ -508,7 +509,7 @@ def sign_note(request: HttpRequest, id: UUID) -> VersionOut:
 @idempotent
 def amend_note(request: HttpRequest, id: UUID, payload: AmendIn) -> Status:
     note = _note(request, id)
-    version = services.note_amend(actor=request.user, note=note, reason=payload.reason)  # type: ignore[arg-type]
+    version = services.note_amend(actor=api_user(request), note=note, reason=payload.reason)
     _audit(request, AuditAction.CREATE, "note_amendment", note, note.patient)
     return Status(201, version_out(version))
 
@@ -584,7 +585,7 @@ def consent_out(c: Consent) -> ConsentOut:
         text_version=c.text_version,
         text=c.text,
         signer_name=c.signer_name,
-        signed_via=c.signed_via,  # type: ignore[arg-type]
+        signed_via=c.signed_via,  # type: ignore[arg-type]  # a TextChoices value stored under the database's check constraint
         signed_at=c.signed_at,
         withdrawn_at=c.withdrawn_at,
         in_force=c.withdrawn_at is None,
@@ -630,7 +631,7 @@ def list_consents(request: HttpRequest, id: UUID) -> list[ConsentOut]:
 def sign_consent(request: HttpRequest, id: UUID, payload: ConsentIn) -> Status:
     patient = get_in_scope_or_404(patient_scope(request.user), id, request=request)
     consent = services.consent_sign(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=api_user(request),
         patient=patient,
         kind=payload.kind.value,
         signer_name=payload.signer_name,
@@ -648,6 +649,6 @@ def sign_consent(request: HttpRequest, id: UUID, payload: ConsentIn) -> Status:
 )
 def withdraw_consent(request: HttpRequest, id: UUID) -> ConsentOut:
     consent = get_in_scope_or_404(consent_scope(request.user), id, request=request)
-    services.consent_withdraw(actor=request.user, consent=consent)  # type: ignore[arg-type]
+    services.consent_withdraw(actor=api_user(request), consent=consent)
     _audit(request, AuditAction.UPDATE, "consent", consent, consent.patient)
     return consent_out(consent)

@@ -14,6 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 from kneadwell.accounts.models import AuditAction, User
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
+from kneadwell.api.auth import api_user
 from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.lib.errors import DomainError
 from kneadwell.patients.selectors import patient_scope
@@ -183,7 +184,7 @@ class DecisionIn(InSchema):
 
 
 def _ref(obj: object, name: str) -> dict[str, object]:
-    return {"id": obj.public_id, "name": name}  # type: ignore[attr-defined]
+    return {"id": obj.public_id, "name": name}  # type: ignore[attr-defined]  # both provider kinds carry a public_id
 
 
 def _referral_out(r: Referral) -> dict[str, object]:
@@ -214,7 +215,7 @@ def _clearance_out(c: Clearance) -> dict[str, object]:
         "id": c.public_id,
         "patient": _ref(c.patient, c.patient.full_name),
         "provider": _ref(c.provider, c.provider.name),
-        "referral": c.referral.public_id if c.referral_id else None,  # type: ignore[union-attr]
+        "referral": c.referral.public_id if c.referral_id else None,  # type: ignore[union-attr]  # referral is set when referral_id is
         **{
             f: getattr(c, f)
             for f in ("scope", "flag", "region", "side", "status", "granted_on", "expires_on", "note")
@@ -268,7 +269,7 @@ def list_referrals(
 )
 @idempotent
 def create_referral(request: HttpRequest, payload: ReferralIn, options: Query[CreateOptions]) -> Status:
-    actor: User = request.user  # type: ignore[assignment]
+    actor = api_user(request)
     if (payload.patient is None) == (payload.new_patient is None):
         raise DomainError("Give either an existing `patient` or a `new_patient`.", field="patient")
     provider = None
@@ -326,7 +327,7 @@ def get_referral(request: HttpRequest, id: UUID) -> dict[str, object]:
 def set_referral_status(request: HttpRequest, id: UUID, payload: StatusIn) -> dict[str, object]:
     referral = get_in_scope_or_404(referral_scope(request.user), id, request=request)
     referral_set_status(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=api_user(request),
         referral=referral,
         status=payload.status,
         note=payload.note,
@@ -345,7 +346,7 @@ def set_referral_status(request: HttpRequest, id: UUID, payload: StatusIn) -> di
 def grant_clearance(request: HttpRequest, id: UUID, payload: ClearanceIn) -> Status:
     referral = get_in_scope_or_404(referral_scope(request.user), id, request=request)
     clearance = clearance_grant(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=api_user(request),
         patient=referral.patient,
         provider=referral.provider,
         referral=referral,
@@ -381,7 +382,7 @@ def request_clearance(request: HttpRequest, id: UUID, payload: ClearanceRequestI
     if provider is None:
         raise DomainError("No such referring provider.", field="provider")
     clearance = clearance_request(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=api_user(request),
         patient=patient,
         provider=provider,
         scope=payload.scope,
@@ -407,7 +408,7 @@ def decide_clearance(request: HttpRequest, id: UUID, payload: DecisionIn) -> dic
     # loser of a race must learn what was decided.
     clearance = get_in_scope_or_404(clearance_scope(request.user), id, request=request)
     clearance_decide(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=api_user(request),
         clearance=clearance,
         grant=payload.grant,
         expires_on=payload.expires_on,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
 from . import accounts, care, catalogue, clinic, patients, records, referrals, scheduling, series, therapists
@@ -36,7 +37,7 @@ api.add_router("/", billing_api.router)
 api.add_router("/", series.router)
 
 
-def not_found(request, rest: str = ""):  # type: ignore[no-untyped-def]
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Any other path under /api/v1/ answers in the API's envelope, not with an HTML page."""
     from django.http import JsonResponse
 

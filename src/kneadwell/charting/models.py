@@ -9,6 +9,8 @@ version or anything hanging from it (triggers, migration 0002), whoever asks.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -163,7 +165,7 @@ class NoteVersion(PublicIdModel):
     def __str__(self) -> str:
         return f"{self.note} v{self.number} ({self.status})"
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         # The database refuses this on PostgreSQL; on SQLite only here (see charting/guard.py).
         if (
             self.pk is not None

@@ -9,7 +9,7 @@ from typing import TypedDict
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from kneadwell.accounts.models import Role
+from kneadwell.accounts.models import Role, Viewer
 from kneadwell.clinic.selectors import local_day_of
 from kneadwell.intake.screening.types import ScreeningResult
 from kneadwell.knowledge.vocabulary import Area
@@ -28,7 +28,7 @@ from .models import Consent, Note, NoteVersion, RecordsSettings, VersionStatus
 ATTENDED = (AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED)
 
 
-def note_scope(user) -> QuerySet[Note]:  # type: ignore[no-untyped-def]
+def note_scope(user: Viewer) -> QuerySet[Note]:
     """Notes `user` may read: staff all; therapists their patients'; patients their own only when the
     clinic shares notes (signed versions only, see `visible_versions`); referrers none (they get reports)."""
     if user is None or not user.is_authenticated or not user.is_active:
@@ -46,7 +46,7 @@ def note_scope(user) -> QuerySet[Note]:  # type: ignore[no-untyped-def]
     return qs.none()
 
 
-def visible_versions(note: Note, user) -> list[NoteVersion]:  # type: ignore[no-untyped-def]
+def visible_versions(note: Note, user: Viewer) -> list[NoteVersion]:
     """The versions of `note` `user` may read, oldest first: a patient sees signed ones only."""
     qs = note.versions.prefetch_related("work_lines", "feedback", "marks").select_related(
         "author", "signed_by"
@@ -86,7 +86,7 @@ def signed_versions_of(notes: QuerySet[Note]) -> QuerySet[NoteVersion]:
     )
 
 
-def consent_scope(user) -> QuerySet[Consent]:  # type: ignore[no-untyped-def]
+def consent_scope(user: Viewer) -> QuerySet[Consent]:
     """Consents of the patients `user` may see; referrers none."""
     if user is None or not user.is_authenticated or not user.is_active or user.role == Role.REFERRER:
         return Consent.objects.none()
@@ -164,7 +164,7 @@ class OverdueNote:
     hours_overdue: int
 
 
-def overdue_notes(user, *, limit: int = 50) -> list[OverdueNote]:  # type: ignore[no-untyped-def]
+def overdue_notes(user: Viewer, *, limit: int = 50) -> list[OverdueNote]:
     """Attended visits in `user`'s scope still without a signed note past the clinic's number of hours.
 
     A therapist sees their own; front desk and admins every therapist's. Oldest first.
@@ -178,7 +178,7 @@ def overdue_notes(user, *, limit: int = 50) -> list[OverdueNote]:  # type: ignor
     signed = NoteVersion.objects.filter(note__appointment=OuterRef("pk"), status=VersionStatus.SIGNED)
     qs = appointment_scope(user).filter(status__in=ATTENDED, end__lte=cutoff).filter(~Exists(signed))
     if role == Role.THERAPIST:
-        qs = qs.filter(therapist__user=user)
+        qs = qs.filter(therapist__user=user)  # type: ignore[misc]  # role is set: a signed-in user
     appointments = list(
         qs.select_related("note").prefetch_related(Prefetch("note__versions")).order_by("end")[:limit]
     )

@@ -290,7 +290,7 @@ def make_diagnosis(
         icd10=icd10,
         onset=onset,
         # side is a plain str here; pydantic checks it against the Side literal.
-        areas=tuple(AreaIn(region=r, side=side) for r, side in areas),  # type: ignore[arg-type]
+        areas=tuple(AreaIn(region=r, side=side) for r, side in areas),  # type: ignore[arg-type]  # demo sides are valid Side literals; pydantic checks them
     ).model_dump(mode="json")
 
 

@@ -134,7 +134,7 @@ def _featured(patient: Patient, visits: list[Appointment], payer: Payer) -> None
     """The patient login: consents, coverage, notes written through the services, ROM and PSFS improving."""
     if not visits:
         return
-    therapist_user: User = visits[0].therapist.user  # type: ignore[assignment]
+    therapist_user: User = visits[0].therapist.user  # type: ignore[assignment]  # every demo therapist has a login
     patient_user = patient.user
     assert patient_user is not None  # the demo's patient login
     for kind in ("treatment", "sensitive_areas", "photographs"):

@@ -60,7 +60,7 @@ class ContactPreferenceAdmin(admin.ModelAdmin):
 def revoke_feeds(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[FeedToken]) -> None:
     # Through the service, one by one: each revocation is permission-checked and audited.
     for token in queryset.filter(revoked_at__isnull=True).select_related("therapist", "patient"):
-        feed_token_revoke(actor=request.user, token=token, request=request)  # type: ignore[arg-type]
+        feed_token_revoke(actor=request.user, token=token, request=request)  # type: ignore[arg-type]  # the admin site admits only signed-in staff
 
 
 @admin.register(FeedToken)

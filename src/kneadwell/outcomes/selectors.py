@@ -11,7 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models import QuerySet
 
-from kneadwell.accounts.models import Role
+from kneadwell.accounts.models import Role, Viewer
 from kneadwell.charting.models import Note, RecordsSettings
 from kneadwell.charting.selectors import signed_versions_of
 from kneadwell.clinic.selectors import local_day_of
@@ -35,14 +35,14 @@ WELLBEING = ("stress_nrs", "sleep_nrs", "mood_nrs")
 SCREENERS = ("phq2", "gad2")
 
 
-def measurement_scope(user) -> QuerySet[Measurement]:  # type: ignore[no-untyped-def]
+def measurement_scope(user: Viewer) -> QuerySet[Measurement]:
     """Measurements of the patients `user` may see; referrers read them in progress reports only."""
     if user is None or not user.is_authenticated or not user.is_active or user.role == Role.REFERRER:
         return Measurement.objects.none()
     return Measurement.objects.filter(patient__in=patient_scope(user))
 
 
-def response_scope(user) -> QuerySet[QuestionnaireResponse]:  # type: ignore[no-untyped-def]
+def response_scope(user: Viewer) -> QuerySet[QuestionnaireResponse]:
     if user is None or not user.is_authenticated or not user.is_active or user.role == Role.REFERRER:
         return QuestionnaireResponse.objects.none()
     return QuestionnaireResponse.objects.filter(patient__in=patient_scope(user))
@@ -268,7 +268,7 @@ def _instrument_progress(
     if points:
         mp.baseline, mp.latest = points[0][2], points[-1][2]
     if len(points) >= 2:
-        mp.change = engine.change(key, mp.baseline, mp.latest)  # type: ignore[arg-type]
+        mp.change = engine.change(key, mp.baseline, mp.latest)  # type: ignore[arg-type]  # baseline and latest are set: filtered on both above
         mp.note = mp.change.note
     elif points:
         mp.note = "Baseline only: change is shown from the next measurement on."

@@ -61,18 +61,18 @@ def _relations() -> list[models.ForeignObjectRel]:
 
 def _label(rel: models.ForeignObjectRel) -> str:
     """`app.model.field`: how a relation is named in the audit trail."""
-    meta = rel.related_model._meta  # type: ignore[union-attr]
+    meta = rel.related_model._meta  # type: ignore[union-attr]  # a reverse relation's related_model is always a model class, never 'self'
     return f"{meta.app_label}.{meta.model_name}.{rel.field.name}"
 
 
 def _rows(rel: models.ForeignObjectRel, patient: Patient) -> models.QuerySet[Any]:
     # _base_manager: every row, whatever a model's default manager hides.
-    return rel.related_model._base_manager.filter(**{rel.field.name: patient})  # type: ignore[union-attr]
+    return rel.related_model._base_manager.filter(**{rel.field.name: patient})  # type: ignore[union-attr]  # a reverse relation's related_model is always a model class, never 'self'
 
 
 def _unique_sets(rel: models.ForeignObjectRel) -> list[tuple[str, ...]]:
     """The other fields that must differ between rows of one patient (unconditional unique constraints)."""
-    meta = rel.related_model._meta  # type: ignore[union-attr]
+    meta = rel.related_model._meta  # type: ignore[union-attr]  # a reverse relation's related_model is always a model class, never 'self'
     name = rel.field.name
     sets = [tuple(fields) for fields in meta.unique_together]
     sets += [
@@ -200,7 +200,7 @@ def _move_rows(source: Patient, target: Patient) -> tuple[dict[str, list[Any]], 
         pks, stay = _movable(rel, source, target)
         label = _label(rel)
         if pks:
-            manager = rel.related_model._base_manager  # type: ignore[union-attr]
+            manager = rel.related_model._base_manager  # type: ignore[union-attr]  # a reverse relation's related_model is always a model class, never 'self'
             manager.filter(pk__in=pks).update(**{rel.field.name: target})
             moved[label] = pks
         if stay:
@@ -313,7 +313,7 @@ def _move_back(recorded: dict[str, list[Any]], source: Patient, target: Patient)
         rel = relations.get(label)
         if rel is None:  # a relation that no longer exists
             continue
-        manager = rel.related_model._base_manager  # type: ignore[union-attr]
+        manager = rel.related_model._base_manager  # type: ignore[union-attr]  # a reverse relation's related_model is always a model class, never 'self'
         back = list(manager.filter(pk__in=pks, **{rel.field.name: target}).values_list("pk", flat=True))
         manager.filter(pk__in=back).update(**{rel.field.name: source})
         moved[label] = back
@@ -353,6 +353,6 @@ def record_parts(patient: Patient) -> list[RecordPart]:
     for rel in _relations():
         if rel.related_model is Patient:
             continue
-        meta = rel.related_model._meta  # type: ignore[union-attr]
+        meta = rel.related_model._meta  # type: ignore[union-attr]  # a reverse relation's related_model is always a model class, never 'self'
         parts.append(RecordPart(str(meta.verbose_name_plural).capitalize(), _rows(rel, patient).count()))
     return sorted(parts, key=lambda part: part.label)

@@ -6,14 +6,14 @@ from django.conf import settings
 from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import Coalesce
 
-from kneadwell.accounts.models import STAFF_ROLES, Role
+from kneadwell.accounts.models import STAFF_ROLES, Role, Viewer
 from kneadwell.lib.clock import now
 
 from .identity import Identity, same_person
 from .models import Patient
 
 
-def patient_scope(user) -> QuerySet[Patient]:  # type: ignore[no-untyped-def]
+def patient_scope(user: Viewer) -> QuerySet[Patient]:
     """The patients `user` may see.
 
     Patients see themselves; therapists the patients they have appointments

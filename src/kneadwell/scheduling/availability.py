@@ -338,7 +338,7 @@ def _as_seconds(spans: Sequence[Span]) -> list[tuple[int, int]]:
     try:
         if type(spans[0][0]) is int:
             # The selector's fast path: already integers, only sorting to do (in C).
-            return sorted(spans, key=_first)  # type: ignore[arg-type]
+            return sorted(spans, key=_first)  # type: ignore[arg-type]  # the int fast path; the tuple type is checked just above
         seconds = []
         # A list holds one kind: not integers, so datetimes (or a TypeError below).
         for x, y in cast("Sequence[tuple[dt.datetime, dt.datetime]]", spans):

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from django.db.models import Count, QuerySet
 
-from kneadwell.accounts.models import Role
+from kneadwell.accounts.models import Role, Viewer
 from kneadwell.patients.models import Patient
 from kneadwell.planning.history import NO_HISTORY, VisitHistory
 
 from .models import Appointment, AppointmentStatus, Series
 
 
-def appointment_scope(user) -> QuerySet[Appointment]:  # type: ignore[no-untyped-def]
+def appointment_scope(user: Viewer) -> QuerySet[Appointment]:
     """Appointments `user` may see: their own (patient, therapist), their referred patients' (referrer), all (staff)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Appointment.objects.none()
@@ -46,7 +46,7 @@ def visit_history(patient: Patient | None) -> VisitHistory:
     return VisitHistory(completed_with=completed, last_therapist_id=last)
 
 
-def series_scope(user) -> QuerySet[Series]:  # type: ignore[no-untyped-def]
+def series_scope(user: Viewer) -> QuerySet[Series]:
     """Series `user` may see: those of the patients in their scope."""
     from kneadwell.patients.selectors import patient_scope
 

@@ -64,7 +64,7 @@ class WeeklyTime:
 
     @classmethod
     def from_json(cls, raw: dict[str, object]) -> WeeklyTime:
-        return cls(int(raw["weekday"]), dt.time.fromisoformat(str(raw["time"])))  # type: ignore[call-overload]
+        return cls(int(raw["weekday"]), dt.time.fromisoformat(str(raw["time"])))  # type: ignore[call-overload]  # JSON values are str/int here; int() checks at run time
 
 
 @dataclass
@@ -143,7 +143,7 @@ def _why_not(start: dt.datetime, service: Service, data: AvailabilityInput, ther
         return any(
             int(a if isinstance(a, int) else a.timestamp()) < until
             and int(b if isinstance(b, int) else b.timestamp()) > s
-            for a, b in spans  # type: ignore[attr-defined]
+            for a, b in spans  # type: ignore[attr-defined]  # spans is an iterable of pairs; typed loosely for both span kinds
         )
 
     if hits(data.patient_busy, end):
@@ -319,7 +319,7 @@ def _check_occurrences(
         if room_pk is None:
             occ.status, occ.reason = "conflict", _why_not(occ.start, service, data, therapist)
         else:
-            occ.room = rooms[room_pk]  # type: ignore[index]
+            occ.room = rooms[room_pk]  # type: ignore[index]  # free maps to pks of the rooms loaded above
     # Two occurrences of one series never overlap each other (a twice-weekly pattern on one day).
     taken: list[Occurrence] = []
     for occ in occurrences:

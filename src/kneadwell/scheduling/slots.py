@@ -79,8 +79,8 @@ def _offered(
                 slot.start,
                 slot.end,
                 slot.blocked_until,
-                therapists[slot.therapist],  # type: ignore[index]
-                rooms[slot.room],  # type: ignore[index]
+                therapists[slot.therapist],  # type: ignore[index]  # the engine's keys are the pks it was given
+                rooms[slot.room],  # type: ignore[index]  # the engine's keys are the pks it was given
                 location,
                 service,
                 slot.score,
@@ -322,7 +322,7 @@ def earliest_availability(
     )
     earliest: dict[str, dt.datetime] = {}
     for slot in find_slots(data.query, data.therapists, data.rooms, data.patient_busy, order="time"):
-        earliest.setdefault(str(data.therapist_rows[slot.therapist].public_id), slot.start)  # type: ignore[index]
+        earliest.setdefault(str(data.therapist_rows[slot.therapist].public_id), slot.start)  # type: ignore[index]  # the engine's keys are the pks it was given
     return EarliestAvailability(
         searched_from=now, searched_until=end, time_zone=location.time_zone, earliest=earliest
     )

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from kneadwell.accounts.models import CARE_ROLES, AuditAction, Role
@@ -74,9 +74,11 @@ MARK_SYMBOLS = {
 MAX_LINES = 30
 
 
-def _audit(request: HttpRequest, action: AuditAction, object_type: str, obj: Any, patient: Any) -> None:
+def _audit(
+    request: AuthenticatedRequest, action: AuditAction, object_type: str, obj: Any, patient: Any
+) -> None:
     audit_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         action=action,
         object_type=object_type,
         object_id=getattr(obj, "public_id", ""),

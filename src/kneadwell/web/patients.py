@@ -212,8 +212,8 @@ def _merge_warnings(target: dict[str, object], source: dict[str, object]) -> lis
         )
     clashes = [
         (a, b)
-        for a in source["upcoming"]  # type: ignore[attr-defined]
-        for b in target["upcoming"]  # type: ignore[attr-defined]
+        for a in source["upcoming"]  # type: ignore[attr-defined]  # a list of appointments built by the merge preview
+        for b in target["upcoming"]  # type: ignore[attr-defined]  # a list of appointments built by the merge preview
         if a.start < b.end and b.start < a.end
     ]
     for a, _ in clashes:

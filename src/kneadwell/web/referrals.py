@@ -127,7 +127,7 @@ def _referrer_home_page(request: AuthenticatedRequest, *, status: int = 200) -> 
         "provider": provider,
         "rows": [
             # visits_attended and upcoming are the annotation and the Prefetch(to_attr) above.
-            _referral_row(r, visits=r.visits_attended or 0, next_visit=next(iter(r.patient.upcoming), None))  # type: ignore[attr-defined]
+            _referral_row(r, visits=r.visits_attended or 0, next_visit=next(iter(r.patient.upcoming), None))  # type: ignore[attr-defined]  # `upcoming` is a Prefetch to_attr set by the selector
             for r in referrals
         ],
         "waiting": [{"clearance": c, "words": clearance_words(c)} for c in waiting],

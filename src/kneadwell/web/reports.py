@@ -4,11 +4,12 @@ and the clinic's "send a report now" / discharge summary."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from kneadwell.accounts.models import CARE_ROLES, AuditAction, Role
+from kneadwell.accounts.models import CARE_ROLES, AuditAction, Role, Viewer
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
 from kneadwell.outcomes.models import DeliveryEvent, ProgressReport, ReportKind
@@ -17,7 +18,7 @@ from kneadwell.referrals.selectors import referral_scope
 from kneadwell.web.base import AuthenticatedRequest, role_required
 
 
-def report_scope(user):  # type: ignore[no-untyped-def]
+def report_scope(user: Viewer) -> QuerySet[ProgressReport]:
     """Reports of the referrals `user` may see; a referrer sees only those sent to them."""
     qs = ProgressReport.objects.filter(referral__in=referral_scope(user)).select_related(
         "referral__provider", "patient"
