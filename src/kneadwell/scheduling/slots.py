@@ -28,7 +28,7 @@ from kneadwell.therapists.models import Therapist
 
 from .availability import Slot, find_slots, local_week, nearest_alternatives
 from .availability_input import AvailabilityInput, RoomRow, TherapistRow, availability_input
-from .gates import BookingBlocked, ClinicalGate, clinical_booking_gate
+from .gates import BookingBlocked, ClinicalGate, clinical_booking_gate, spot_work_start_filter
 from .policy import BookingPolicy
 from .selectors import visit_history
 
@@ -208,14 +208,20 @@ def availability(
         match_scores=_scores(gate),
         last_therapist_id=gate.history.last_therapist_id,
     )
+    spot_ok = spot_work_start_filter(
+        patient=patient, location=location, service=service, lo=window_start, hi=window_end
+    )
     found = find_slots(
         data.query,
         data.therapists,
         data.rooms,
         data.patient_busy,
         order=order,
-        limit=None if limit is None else limit + 1,
+        limit=None if limit is None or spot_ok is not None else limit + 1,
     )
+    if spot_ok is not None:
+        # Spot work: only the starts inside the window beside the patient's host visits (issue 10).
+        found = [slot for slot in found if spot_ok(slot.start)]
     has_more = limit is not None and len(found) > limit
     return Availability(
         slots=_offered(found[:limit] if limit is not None else found, data, location, service),
