@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('clinic', '0007_spotwork'),
+        ('clinic', '0007_spotwork_window'),
         ('patients', '0002_duplicates_and_merges'),
         ('scheduling', '0003_booking'),
         ('therapists', '0002_licence_intraoral_scope'),
