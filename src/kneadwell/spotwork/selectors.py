@@ -94,7 +94,7 @@ def spot_work_day(
     location: Location, day: dt.date, *, service: Service | None = None, policy: BookingPolicy | None = None
 ) -> SpotWorkDayInput:
     """Everything the day planner needs for `location` on its local `day`, in a fixed number of
-    queries (ten, whatever the number of requests, therapists or rooms): the service, the open
+    queries (fourteen at most, whatever the number of requests, therapists or rooms): the service, the open
     requests with their host visits, the patients' other host visits, the therapists who work here,
     their licences, working hours and time off, the rooms, the day's active appointments of those
     therapists, rooms or patients, and the settings row.
