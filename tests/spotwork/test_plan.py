@@ -36,10 +36,11 @@ def test_the_assembler_reads_a_fixed_number_of_queries(spot, django_assert_max_n
     _requests(spot, 1)
     with django_assert_max_num_queries(14) as few:
         small = spot_work_day(spot.cast.chiro, DAY)
-    _requests_more = [r for r in _requests_extra(spot)]
+    _requests_more = list(_requests_extra(spot))
     with django_assert_max_num_queries(len(few.captured_queries)):
         large = spot_work_day(spot.cast.chiro, DAY)
-    assert len(small.day.requests) == 1 and len(large.day.requests) == 1 + len(_requests_more)
+    assert len(small.day.requests) == 1
+    assert len(large.day.requests) == 1 + len(_requests_more)
     assert {t.therapist_id for t in large.day.therapists} == {spot.cora.pk, spot.carl.pk}
     assert len(large.day.rooms) == 2
 
@@ -62,7 +63,8 @@ def test_a_preview_places_every_request_beside_its_host_visit_and_writes_nothing
     )
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["status"] == "optimal" and body["relative_gap"] == 0.0
+    assert body["status"] == "optimal"
+    assert body["relative_gap"] == 0.0
     assert body["applied"] is False
     assert {p["request"] for p in body["placements"]} == {str(r.public_id) for r in rows}
     assert body["total_waiting_minutes"] == 0
@@ -104,7 +106,8 @@ def test_applying_books_every_placement_through_the_booking_service(spot, api_as
     assert {str(a.public_id) for a in booked} == {p["appointment"] for p in body["placements"]}
     for row in rows:
         row.refresh_from_db()
-        assert row.status == SpotWorkStatus.BOOKED and row.appointment is not None
+        assert row.status == SpotWorkStatus.BOOKED
+        assert row.appointment is not None
     # Planned again: nothing open is left.
     again = spot_work_plan(actor=spot.cast.desk, location=spot.cast.chiro, day=DAY)
     assert again.plan.placements == ()
