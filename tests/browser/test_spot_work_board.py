@@ -50,14 +50,14 @@ def test_the_front_desk_plans_a_spot_work_day(page: Page, live_server, live_cast
         f"{live_cast.paula.public_id},{day} 11:00,{day} 11:30,Dr Chen DC,A-2\n"
     )
     page.get_by_text("Import a day of host visits").click()
-    page.get_by_label("File").set_input_files(
+    page.get_by_label("File", exact=True).set_input_files(
         files=[{"name": "day.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
     )
     page.get_by_role("button", name="Import").click()
     expect(page.get_by_text("2 host visits imported")).to_be_visible()
 
     page.get_by_text("Enter a host visit").click()
-    page.get_by_label("Patient").select_option(label="Chu, Carla (1988-04-02)")
+    page.get_by_label("Patient", exact=True).select_option(label="Chu, Carla (1988-04-02)")
     page.get_by_label("Starts (local)").fill("13:00")
     page.get_by_label("Ends (local)").fill("13:30")
     page.get_by_label("Chiropractor or physical therapist").fill("Dr Chen DC")
@@ -67,7 +67,7 @@ def test_the_front_desk_plans_a_spot_work_day(page: Page, live_server, live_cast
 
     for _ in range(3):
         page.get_by_text("Ask for spot work beside a host visit").click()
-        page.get_by_label("Area").select_option(label="Neck")
+        page.get_by_label("Area", exact=True).select_option("neck")
         page.get_by_role("button", name="Add request").click()
         expect(page.get_by_text("Spot work requested for")).to_be_visible()
     expect(page.locator("#spot-requests tbody tr")).to_have_count(3)
