@@ -167,3 +167,44 @@ def test_the_api_creates_and_lists_requests(spot, api_as):
     listed = api.get("/spot-work/requests", location=str(spot.cast.chiro.public_id), date=str(DAY)).json()
     assert [i["id"] for i in listed["items"]] == [created.json()["id"]]
     assert listed["items"][0]["preferred_therapist"]["name"] == "Cora Cole"
+
+
+def test_the_preview_leaves_out_a_patient_the_screening_holds_saying_why(spot, api_as):
+    from kneadwell.intake.schemas import AreaIn, HealthAnswersIn
+    from kneadwell.intake.services import intake_record
+
+    rows = _requests(spot, 2)
+    intake_record(
+        actor=spot.cast.desk,
+        patient=spot.cast.paula,
+        channel="phone",
+        chief_complaint="Calf pain",
+        areas=[AreaIn(region="neck")],
+        answers=HealthAnswersIn(suspected_dvt=True),
+    )
+    body = (
+        api_as(spot.cast.desk)
+        .post("/spot-work/plan", {"location": str(spot.cast.chiro.public_id), "date": str(DAY)})
+        .json()
+    )
+    held = next(r for r in rows if r.patient == spot.cast.paula)
+    assert [p["request"] for p in body["placements"]] == [str(next(r for r in rows if r != held).public_id)]
+    assert [(u["request"], u["reason"]) for u in body["unplaced"]] == [(str(held.public_id), "screening_hold")]
+    assert body["unplaced"][0]["message"]
+
+
+def test_matching_filters_cut_the_therapists_a_request_may_have(spot, api_as):
+    # Pat must have a male therapist; Cora and Carl (the cast's helper) are both recorded as female.
+    spot.cast.pat.therapist_gender = "male"
+    spot.cast.pat.therapist_gender_required = True
+    spot.cast.pat.save()
+    rows = _requests(spot, 1)
+    body = (
+        api_as(spot.cast.desk)
+        .post("/spot-work/plan", {"location": str(spot.cast.chiro.public_id), "date": str(DAY)})
+        .json()
+    )
+    assert body["placements"] == []
+    assert [(u["request"], u["reason"]) for u in body["unplaced"]] == [
+        (str(rows[0].public_id), "no_eligible_therapist")
+    ]

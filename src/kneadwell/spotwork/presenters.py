@@ -47,8 +47,8 @@ def plan_out(outcome: PlanOutcome) -> dict[str, object]:
             {
                 "request": data.requests[u.request_id].public_id,  # type: ignore[index]
                 "patient": who(u.request_id),
-                "reason": str(u.reason),
-                "message": u.message,
+                "reason": "screening_hold" if u.request_id in outcome.holds else str(u.reason),
+                "message": outcome.holds.get(u.request_id, u.message),  # type: ignore[call-overload]
                 "displaced": u.displaced,
             }
             for u in plan.unplaced

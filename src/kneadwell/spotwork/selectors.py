@@ -75,7 +75,7 @@ def host_visits_for_day(location: Location, day: dt.date) -> QuerySet[HostVisit]
     return HostVisit.objects.filter(location=location, start__lt=hi, end__gt=lo).select_related("patient")
 
 
-@dataclass(frozen=True)
+@dataclass
 class SpotWorkDayInput:
     """The planner's input and what turns its answer back into rows."""
 

@@ -12,8 +12,8 @@ import datetime as dt
 import io
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
@@ -27,7 +27,7 @@ from kneadwell.lib.errors import Conflict, DomainError, FieldErrors
 from kneadwell.lib.zones import local_date, zone
 from kneadwell.patients.models import Patient
 from kneadwell.scheduling.day_planner import DayPlan, SolverOptions, plan_spot_work
-from kneadwell.scheduling.gates import SPOT_WORK_LOCATION_KINDS
+from kneadwell.scheduling.gates import SPOT_WORK_LOCATION_KINDS, clinical_booking_gate
 from kneadwell.scheduling.models import Channel
 from kneadwell.scheduling.services import appointment_book
 from kneadwell.therapists.models import Therapist
@@ -454,6 +454,48 @@ class PlanOutcome:
     data: SpotWorkDayInput
     applied: bool = False
     bookings: list[Any] = field(default_factory=list)  # (request, appointment) pairs when applied
+    holds: dict[int, str] = field(default_factory=dict)  # request pk -> why the clinical gate holds it
+
+
+def _pathway_eligibility(data: SpotWorkDayInput, location: Location, day: dt.date) -> dict[int, str]:
+    """Cut each request's therapists to those the pathway allows for its patient (the booking gate:
+    screening for the day, then matching's licence, training, intraoral and gender filters), so the
+    preview shows what applying would book. Returns the requests the gate holds, with its words.
+
+    The gate's own reads, once per patient (a fixed handful each): the day's assembler stays fixed."""
+    by_public_id = {str(t.public_id): pk for pk, t in data.therapists.items()}
+    allowed: dict[int, frozenset[Hashable] | None] = {}
+    holds: dict[int, str] = {}
+    held: set[int] = set()
+    for row in data.requests.values():
+        if row.patient_id in allowed or row.patient_id in held:
+            continue
+        try:
+            gate = clinical_booking_gate(
+                patient=row.patient, service=data.service, location=location, on=day, need_history=False
+            )
+        except DomainError as exc:
+            held.add(row.patient_id)
+            for other in data.requests.values():
+                if other.patient_id == row.patient_id:
+                    holds[other.pk] = exc.message
+            continue
+        ids = gate.allowed_public_ids()
+        allowed[row.patient_id] = (
+            None if ids is None else frozenset(by_public_id[i] for i in ids if i in by_public_id)
+        )
+    requests = []
+    for req in data.day.requests:
+        row = data.requests[req.request_id]  # type: ignore[index]
+        if row.pk in holds:
+            requests.append(replace(req, eligible_therapist_ids=frozenset()))
+            continue
+        keep = allowed.get(row.patient_id)
+        requests.append(
+            req if keep is None else replace(req, eligible_therapist_ids=req.eligible_therapist_ids & keep)
+        )
+    data.day = replace(data.day, requests=tuple(requests))
+    return holds
 
 
 class PlanApplyFailed(Conflict):
@@ -488,10 +530,11 @@ def spot_work_plan(
     _require_staff(actor, "plan spot work")
     _check_location(location)
     data = spot_work_day(location, day)
+    holds = _pathway_eligibility(data, location, day)
     plan = plan_spot_work(
         data.day, options or SolverOptions(time_limit_seconds=5.0, explain_time_limit_seconds=1.0)
     )
-    outcome = PlanOutcome(location=location, day=day, plan=plan, data=data)
+    outcome = PlanOutcome(location=location, day=day, plan=plan, data=data, holds=holds)
     if dry_run:
         return outcome
     if not plan.placements:
