@@ -189,7 +189,9 @@ def test_the_preview_leaves_out_a_patient_the_screening_holds_saying_why(spot, a
     )
     held = next(r for r in rows if r.patient == spot.cast.paula)
     assert [p["request"] for p in body["placements"]] == [str(next(r for r in rows if r != held).public_id)]
-    assert [(u["request"], u["reason"]) for u in body["unplaced"]] == [(str(held.public_id), "screening_hold")]
+    assert [(u["request"], u["reason"]) for u in body["unplaced"]] == [
+        (str(held.public_id), "screening_hold")
+    ]
     assert body["unplaced"][0]["message"]
 
 
