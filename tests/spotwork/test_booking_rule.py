@@ -167,3 +167,41 @@ def test_the_session_plan_for_spot_work_is_the_short_one_region_plan(spot):
     assert not plan.blocked
     assert [(s.region, s.role) for s in plan.segments] == [("neck", "focus")]
     assert plan.minutes <= 15
+
+
+def test_a_spot_work_series_books_only_the_weeks_with_a_host_visit(spot):
+    from kneadwell.planning.models import CarePlan, CarePlanStatus
+    from kneadwell.scheduling.models import SeriesMode
+    from kneadwell.scheduling.series import SPOT_WORK_CONFLICT, WeeklyTime, series_book
+
+    plan = CarePlan.objects.create(
+        patient=spot.cast.pat,
+        therapist=spot.cora,
+        conditions=[],
+        frequency_per_week=1,
+        weeks=2,
+        starts_on=DAY,
+        reassess_on=DAY + dt.timedelta(days=30),
+        status=CarePlanStatus.ACTIVE,
+    )
+    spot.host_visit(spot.cast.pat, at(10))  # this Wednesday only; none the next
+    kwargs = {
+        "actor": spot.cast.desk,
+        "care_plan": plan,
+        "service": Service.objects.get(code="spot-work-15"),
+        "location": spot.cast.chiro,
+        "therapist": spot.cora,
+        "pattern": [WeeklyTime(weekday=2, time=dt.time(10, 30))],
+    }
+    preview = series_book(**kwargs, dry_run=True)
+    assert [(o.status, o.reason) for o in preview.occurrences] == [
+        ("free", ""),
+        ("conflict", SPOT_WORK_CONFLICT),
+    ]
+
+    series_book(**kwargs, mode=SeriesMode.ALL_OR_NOTHING)
+    assert not Appointment.objects.filter(service__code="spot-work-15").exists()
+    series_book(**kwargs, mode=SeriesMode.BOOK_WHAT_FITS)
+    assert list(Appointment.objects.filter(service__code="spot-work-15").values_list("start", flat=True)) == [
+        at(10, 30)
+    ]
