@@ -205,3 +205,37 @@ def test_a_spot_work_series_books_only_the_weeks_with_a_host_visit(spot):
     assert list(Appointment.objects.filter(service__code="spot-work-15").values_list("start", flat=True)) == [
         at(10, 30)
     ]
+
+
+@pytest.mark.parametrize(
+    ("day", "offset_hours"),
+    [(dt.date(2026, 3, 8), -5), (dt.date(2026, 11, 1), -6)],  # spring-forward and fall-back Sundays
+)
+def test_the_host_visit_is_found_on_its_local_day_across_dst(spot, day, offset_hours):
+    from kneadwell.scheduling.gates import check_spot_work
+
+    # 23:40 local is already the next day in UTC: the rule reads the location's local day, 23 or 25 hours long.
+    host_start = dt.datetime.combine(
+        day, dt.time(23, 40), tzinfo=dt.timezone(dt.timedelta(hours=offset_hours))
+    )
+    spot.host_visit(spot.cast.pat, host_start.astimezone(dt.UTC), minutes=15)
+    service = Service.objects.get(code="spot-work-15")
+    start = host_start - dt.timedelta(minutes=25)  # 23:15 local, ends 10 minutes before
+    check_spot_work(
+        patient=spot.cast.pat,
+        location=spot.cast.chiro,
+        service=service,
+        start=start,
+        end=start + service.duration,
+    )
+    early = host_start - dt.timedelta(minutes=60)  # ends 45 minutes before
+    with pytest.raises(DomainError) as refused:
+        check_spot_work(
+            patient=spot.cast.pat,
+            location=spot.cast.chiro,
+            service=service,
+            start=early,
+            end=early + service.duration,
+        )
+    assert refused.value.code == "outside_spot_work_window"
+    assert "22:55–23:25" in refused.value.message  # the allowed starts, on the local wall clock
