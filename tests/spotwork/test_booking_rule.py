@@ -239,3 +239,14 @@ def test_the_host_visit_is_found_on_its_local_day_across_dst(spot, day, offset_h
         )
     assert refused.value.code == "outside_spot_work_window"
     assert "22:55–23:25" in refused.value.message  # the allowed starts, on the local wall clock
+
+
+def test_a_taken_spot_work_time_offers_alternatives_inside_the_window_only(spot, api_as):
+    spot.host_visit(spot.cast.pat, at(10))
+    api = api_as(spot.cast.desk)
+    assert _book(api, spot, at(10, 30)).status_code == 201
+    again = _book(api, spot, at(10, 30))
+    assert again.status_code == 409, again.content
+    starts = [dt.datetime.fromisoformat(a["start"]) for a in again.json()["alternatives"]]
+    assert starts
+    assert all(at(9, 15) <= s <= at(9, 45) or at(10, 45) <= s <= at(11) for s in starts), starts

@@ -35,6 +35,7 @@ from .selectors import visit_history
 DEFAULT_DAYS = 7
 EARLIEST_DAYS = 14  # how far matching's "earliest availability" looks ahead
 MAX_STEP_MINUTES = 24 * 60
+SPOT_WORK_CANDIDATES = 2000  # nearest starts judged against the spot-work window before keeping `count`
 
 
 class OfferedSlot(NamedTuple):
@@ -295,9 +296,20 @@ def nearest_free_slots(
         last_therapist_id=gate.history.last_therapist_id,
         ignore_appointment_ids=ignore_appointment_ids,
     )
-    found = nearest_alternatives(
-        data.query, data.therapists, data.rooms, data.patient_busy, wanted=wanted, count=count
+    # Spot work (issue 10): only alternatives inside the window beside the patient's host visits.
+    spot_ok = spot_work_start_filter(
+        patient=patient, location=location, service=service, lo=window_start, hi=window_end
     )
+    found = nearest_alternatives(
+        data.query,
+        data.therapists,
+        data.rooms,
+        data.patient_busy,
+        wanted=wanted,
+        count=count if spot_ok is None else SPOT_WORK_CANDIDATES,
+    )
+    if spot_ok is not None:
+        found = [slot for slot in found if spot_ok(slot.start)][:count]
     return _offered(found, data, location, service)
 
 
