@@ -193,6 +193,36 @@ class TestDemoClinic:
         if role == Role.REFERRER:
             assert user.referring_provider.kind == "physician"
 
+    def test_the_chiropractic_office_has_an_applied_spot_work_day(self, clinic):
+        from kneadwell.scheduling.gates import spot_work_window
+        from kneadwell.scheduling.spot_window import spot_work_verdict
+        from kneadwell.spotwork.models import HostVisit, SpotWorkRequest, SpotWorkStatus
+
+        chiro = Location.objects.get(name=demo_data.CHIRO)
+        day = TODAY + dt.timedelta(days=1)  # Monday: Rosa and Thomas work at the office
+        lo, hi = local_day_bounds(day, chiro.time_zone)
+        visits = HostVisit.objects.filter(location=chiro, start__gte=lo, start__lt=hi)
+        requests = SpotWorkRequest.objects.filter(host_visit__in=visits)
+        assert requests.count() >= 6
+        booked = requests.filter(status=SpotWorkStatus.BOOKED).select_related("appointment", "host_visit")
+        assert booked.count() >= 5
+        for row in booked:
+            appointment = row.appointment
+            assert appointment.service.code == "spot-work-15"
+            assert appointment.status == AppointmentStatus.BOOKED
+            span = (row.host_visit.start, row.host_visit.end)
+            assert spot_work_verdict(appointment.start, appointment.end, [span], spot_work_window()).ok
+        # Every spot work in the demo calendar sits beside a host visit of its patient, at its location.
+        for appointment in Appointment.objects.filter(
+            service__code="spot-work-15", status__in=ACTIVE_STATUSES
+        ):
+            assert HostVisit.objects.filter(
+                patient=appointment.patient,
+                location=appointment.location,
+                start__lte=appointment.end + dt.timedelta(minutes=30),
+                end__gte=appointment.start - dt.timedelta(minutes=30),
+            ).exists(), appointment
+
     def test_admin_login_can_use_the_django_admin_and_set_up_totp(self, clinic):
         admin = User.objects.get(username="admin")
         assert admin.is_staff

@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "kneadwell.outcomes",
     "kneadwell.billing",
     "kneadwell.notifications",
+    "kneadwell.spotwork",
     "kneadwell.web",
     # Background tasks (messages): Django's task API, queue kept in the database (docs/architecture.md).
     "django_tasks",

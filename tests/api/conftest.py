@@ -32,6 +32,9 @@ class Api:
         data = body if isinstance(body, str | bytes) else json.dumps(body)
         return self.client.patch(API + path, data, content_type="application/json", **self.headers)
 
+    def delete(self, path: str, body: Any = None):  # type: ignore[no-untyped-def]
+        return self.client.delete(API + path, **self.headers)
+
     def call(self, method: str, path: str, body: Any = None):  # type: ignore[no-untyped-def]
         if method == "GET":
             return self.get(path)

@@ -90,7 +90,24 @@ def _merged_into(patient: Patient) -> Patient:
     return twin
 
 
+def _host_visit(cast: Cast, side: str):  # type: ignore[no-untyped-def]
+    """The side's host visit at the chiropractic office, Wednesday 10:00 (Pat) or 11:00 (Paula) local."""
+    from kneadwell.spotwork.models import HostVisit
+
+    patient = cast.pat if side == "own" else cast.paula
+    start = dt.datetime(2026, 12, 2, 16 if side == "own" else 17, tzinfo=dt.UTC)
+    visit, _ = HostVisit.objects.get_or_create(
+        patient=patient,
+        location=cast.chiro,
+        start=start,
+        defaults={"end": start + dt.timedelta(minutes=30), "provider_name": "Dr Chen, DC"},
+    )
+    return visit
+
+
 def _target(cast: Cast, kind: str, side: str) -> str:
+    if kind == "host_visit":
+        return str(_host_visit(cast, side).public_id)
     if kind == "merged":
         return str(_merged_into(cast.pat if side == "own" else cast.paula).public_id)
     if kind == "care_plan":
@@ -119,7 +136,14 @@ def _with_ids(cast: Cast, body: Any, side: str | None) -> Any:
         "{appointment}": str((cast.pat_appointment if own else cast.paula_appointment).public_id),
         "{hospital}": str(cast.hospital.public_id),
         "{tess}": str(cast.tess.public_id),
+        "{chiro}": str(cast.chiro.public_id),
     }
+    if "{host_visit}" in body.values():
+        names["{host_visit}"] = str(_host_visit(cast, "own" if own else "other").public_id)
+    if "{host_csv}" in body.values():
+        names["{host_csv}"] = (
+            f"patient,start,end,provider\n{cast.pat.public_id},2026-12-02 10:00,2026-12-02 10:30,Dr Chen\n"
+        )
     return {key: names.get(value, value) if isinstance(value, str) else value for key, value in body.items()}
 
 
@@ -163,6 +187,17 @@ SERIES = {
     "dry_run": True,
 }
 SERIES_MOVE = {"from": "{appointment}", "start": "2026-12-02T15:00:00Z", "dry_run": True}
+# Spot work at the cast's chiropractic office (Chicago), Wednesday 10:00 local.
+HOST_VISIT = {
+    "patient": "{patient}",
+    "location": "{chiro}",
+    "start": "2026-12-02T16:00:00Z",
+    "end": "2026-12-02T16:30:00Z",
+    "provider_name": "Dr Chen, DC",
+}
+HOST_IMPORT = {"location": "{chiro}", "format": "csv", "content": "{host_csv}"}
+SPOT_REQUEST = {"host_visit": "{host_visit}", "region": "neck"}
+SPOT_PLAN = {"location": "{chiro}", "date": "2026-12-02", "dry_run": True}
 SESSION_PLAN = "/patients/{id}/session-plan?service=therapeutic-60&therapist={tess}"
 
 # method, path, object kind (None: collection), side, body, then the status per role in ROLES order.
@@ -276,6 +311,18 @@ MATRIX = [
     ("POST", "/series/{id}/cancel", "series", "other", {},        (404, 200, 404, 404, 200)),
     ("POST", "/series/{id}/move", "series", "own", SERIES_MOVE,   (403, 200, 200, 403, 200)),
     ("POST", "/series/{id}/move", "series", "other", SERIES_MOVE, (404, 200, 404, 404, 200)),
+    # Spot work (issue 10): the clinic's staff enter host visits and requests and plan the day; each
+    # user sees the host visits and requests of the patients in their scope.
+    ("GET", "/host-visits", None, None, None,                     (200, 200, 200, 200, 200)),
+    ("POST", "/host-visits", None, "own", HOST_VISIT,             (403, 201, 403, 403, 201)),
+    ("POST", "/host-visits", None, "other", HOST_VISIT,           (404, 201, 404, 404, 201)),
+    ("POST", "/host-visits/import", None, "own", HOST_IMPORT,     (403, 201, 403, 403, 201)),
+    ("DELETE", "/host-visits/{id}", "host_visit", "own", None,    (403, 204, 403, 403, 204)),
+    ("DELETE", "/host-visits/{id}", "host_visit", "other", None,  (404, 204, 404, 404, 204)),
+    ("GET", "/spot-work/requests", None, None, None,              (200, 200, 200, 200, 200)),
+    ("POST", "/spot-work/requests", None, "own", SPOT_REQUEST,    (403, 201, 403, 403, 201)),
+    ("POST", "/spot-work/requests", None, "other", SPOT_REQUEST,  (404, 201, 404, 404, 201)),
+    ("POST", "/spot-work/plan", None, None, SPOT_PLAN,            (403, 200, 403, 403, 200)),
 ]  # fmt: skip
 
 CASES = [

@@ -44,6 +44,7 @@ from kneadwell.planning.services import care_plan_draft
 from kneadwell.referrals.models import Clearance, ClearanceScope, Referral
 from kneadwell.referrals.services import clearance_request
 from kneadwell.scheduling.models import Appointment, Series, SeriesMode
+from kneadwell.spotwork.models import HostVisit
 from tests.cast import Cast
 from tests.records import treatable
 
@@ -148,6 +149,15 @@ class World:
             mode=SeriesMode.ALL_OR_NOTHING,
         )
         Appointment.objects.filter(pk=cast.pat_appointment.pk).update(series=series, series_index=0)
+        # Spot work (issue 10): a host visit at the chiropractic office.
+        start = dt.datetime(2026, 12, 2, 16, tzinfo=dt.UTC)
+        host_visit = HostVisit.objects.create(
+            patient=cast.pat,
+            location=cast.chiro,
+            start=start,
+            end=start + dt.timedelta(minutes=30),
+            provider_name="Dr Chen, DC",
+        )
         # The first path segment after /api/v1 names the kind of object the id is for.
         self.ids: dict[str, uuid.UUID] = {
             "therapists": cast.tess.public_id,
@@ -160,6 +170,7 @@ class World:
             "consents": consent.public_id,
             "measurements": measurement.public_id,
             "series": series.public_id,
+            "host-visits": host_visit.public_id,
         }
         # Reference fields, in query strings and bodies alike, by name.
         self.references: dict[str, str] = {
@@ -176,6 +187,7 @@ class World:
             "instrument": "psfs",
             "appointment": str(cast.pat_appointment.public_id),
             "icd10": "M54.50",
+            "host_visit": str(host_visit.public_id),
         }
         self._tokens: dict[int, str] = {}
 

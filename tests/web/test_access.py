@@ -21,6 +21,7 @@ ROLE_PAGES = {
     "my-consents": {"patient"},
     "referrer-reports": {"referrer"},
     "desk-messages": {"front_desk", "clinic_admin"},
+    "spot-work-board": {"front_desk", "clinic_admin"},
     "patient-contact": {"patient"},
 }
 

@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from . import accounts, care, catalogue, clinic, patients, records, referrals, scheduling, series, therapists
 from . import billing as billing_api
 from . import outcomes as outcomes_api
+from . import spotwork as spotwork_api
 from .auth import BearerToken
 from .errors import install_error_handlers
 
@@ -35,6 +36,7 @@ api.add_router("/", records.router)
 api.add_router("/", outcomes_api.router)
 api.add_router("/", billing_api.router)
 api.add_router("/", series.router)
+api.add_router("/", spotwork_api.router)
 
 
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:

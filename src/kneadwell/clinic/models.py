@@ -225,6 +225,18 @@ class ClinicSettings(models.Model):
         help_text="What happens to a patient's late cancellation; staff may override either with a reason.",
     )
 
+    # Spot work (issue 10). Clinic settings, not clinical claims.
+    spot_work_wait_before_minutes = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MaxValueValidator(240)],
+        help_text="Spot work before a host visit ends at most this many minutes before it starts.",
+    )
+    spot_work_wait_after_minutes = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MaxValueValidator(240)],
+        help_text="Spot work after a host visit starts at most this many minutes after it ends.",
+    )
+
     class Meta:
         verbose_name = "clinic settings"
         verbose_name_plural = "clinic settings"

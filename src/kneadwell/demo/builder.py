@@ -52,6 +52,8 @@ from kneadwell.scheduling.models import Appointment, AppointmentStatus, Channel
 from kneadwell.scheduling.services import appointment_create
 from kneadwell.therapists.models import Expertise, Licence, Therapist, TimeOff, Training, WorkingHours
 
+from .spotwork import add_spot_work_day, host_visit_for
+
 
 @dataclass
 class _PatientSlot:
@@ -117,6 +119,7 @@ class Builder:
         self._patients()
         self._referrals()
         self._featured_bookings()
+        self.spot_work_day = add_spot_work_day(self)  # issue 10: host visits, requests, an applied plan
         self._fill_calendar()
         self._set_statuses()
         load_demo_records(as_of=self.as_of)  # notes, measures, reports (demo/records.py)
@@ -460,6 +463,13 @@ class Builder:
     ) -> Appointment | None:
         therapist = self.therapists[therapist_key]
         booked_by = self.users["frontdesk"] if channel != Channel.ONLINE else slot.patient.user
+        host_visit = None
+        if service.family == ServiceFamily.SPOT_WORK:
+            # Spot work is booked only beside a host visit: the patient's adjustment right after it.
+            end = start + service.duration
+            host_visit = host_visit_for(
+                slot.patient, room.location, start, end, gap_minutes=5 * (start.minute % 3)
+            )
         try:
             appointment = appointment_create(
                 patient=slot.patient,
@@ -471,6 +481,8 @@ class Builder:
                 booked_by=booked_by,
             )
         except DomainError:  # Conflict included: the slot is skipped, as a real booking would be refused
+            if host_visit is not None:
+                host_visit.delete()
             return None
         day = start.astimezone(zone(room.location.time_zone)).date()
         self.occupancy.add(("therapist", therapist_key), day, appointment.start, appointment.blocked_until)

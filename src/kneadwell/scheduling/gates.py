@@ -17,14 +17,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from kneadwell.clinic.models import Location, Service
+from kneadwell.clinic.models import ClinicSettings, Location, LocationKind, Service, ServiceFamily
+from kneadwell.clinic.selectors import local_day_of
 from kneadwell.intake.screening import Decision, screen
 from kneadwell.intake.screening.gate import visit_gate
 from kneadwell.intake.screening.types import Finding, ScreeningResult
 from kneadwell.intake.selectors import screening_input
 from kneadwell.lib.errors import DomainError
+from kneadwell.lib.zones import local_day_bounds, zone
 from kneadwell.patients.models import Patient
 from kneadwell.planning.history import NO_HISTORY, VisitHistory
 from kneadwell.planning.matching import (
@@ -40,7 +43,9 @@ from kneadwell.planning.matching import (
 from kneadwell.planning.selectors import Preferences, current_therapist
 from kneadwell.therapists.models import Expertise, Licence, Therapist, Training
 
+from .day_planner import SpotWorkWindow
 from .selectors import visit_history
+from .spot_window import Span, allowed_start_spans, spot_work_verdict
 
 # What the patient reads when their own booking is held (staff read the gate's own words).
 UNBLOCK_FOR_PATIENT = {
@@ -243,3 +248,123 @@ def clinical_booking_gate(
         _matched={m.therapist_id: m for m in result.matches},
         _excluded={e.therapist_id: e for e in result.excluded},
     )
+
+
+# --- Spot work beside a host visit (issue 10.2) -------------------------------------------------
+#
+# Host visits (the patient's appointments with the chiropractor or physical therapist) live in the
+# `spotwork` app, which sits above scheduling. Scheduling cannot import it, so the app registers a
+# lookup here when Django starts (`spotwork.apps`); the rule itself (`spot_window`) and the place it is
+# enforced (`services._hold`, the one path every new or moved appointment takes) stay in scheduling.
+# With no lookup registered, spot work is refused: the rule fails closed.
+
+SPOT_WORK_LOCATION_KINDS = frozenset({LocationKind.CHIROPRACTIC_OFFICE, LocationKind.PHYSICAL_THERAPY_CLINIC})
+
+# (patient pk, location pk, from, until) -> the patient's host visits there overlapping [from, until).
+HostVisitLookup = Callable[[int, int, dt.datetime, dt.datetime], Sequence[Span]]
+_host_visit_lookups: list[HostVisitLookup] = []
+
+
+def register_host_visit_lookup(lookup: HostVisitLookup) -> None:
+    """Called once by the app that keeps host visits (idempotent)."""
+    if lookup not in _host_visit_lookups:
+        _host_visit_lookups.append(lookup)
+
+
+def host_visits_on(patient: Patient, location: Location, day: dt.date) -> list[Span]:
+    """The patient's host visits at `location` overlapping its local `day`, in start order."""
+    lo, hi = local_day_bounds(day, location.time_zone)
+    found: list[Span] = []
+    for lookup in _host_visit_lookups:
+        found.extend(lookup(patient.pk, location.pk, lo, hi))
+    return sorted(found)
+
+
+def spot_work_window() -> SpotWorkWindow:
+    """The clinic's window rule (clinic settings, default 30 minutes each side)."""
+    row = ClinicSettings.current()
+    return SpotWorkWindow(
+        max_wait_before=dt.timedelta(minutes=row.spot_work_wait_before_minutes),
+        max_wait_after=dt.timedelta(minutes=row.spot_work_wait_after_minutes),
+    )
+
+
+def _hm(instant: dt.datetime, location: Location) -> str:
+    return instant.astimezone(zone(location.time_zone)).strftime("%H:%M")
+
+
+def check_spot_work(
+    *,
+    patient: Patient,
+    location: Location,
+    service: Service,
+    start: dt.datetime,
+    end: dt.datetime,
+    window: SpotWorkWindow | None = None,
+) -> None:
+    """Refuse a spot work outside the rule (422 naming what to fix); anything else passes untouched.
+
+    Only at a chiropractic or physical-therapy location, only for a patient with a host visit there
+    that local day, never overlapping one, and inside the clinic's window around it.
+    """
+    if service.family != ServiceFamily.SPOT_WORK:
+        return
+    if location.kind not in SPOT_WORK_LOCATION_KINDS:
+        raise DomainError(
+            f"Spot work is given only at a chiropractic or physical-therapy location, not at {location.name}.",
+            field="location",
+            code="spot_work_location",
+        )
+    day = local_day_of(start, location)
+    visits = host_visits_on(patient, location, day)
+    window = window or spot_work_window()
+    verdict = spot_work_verdict(start, end, visits, window)
+    if verdict.ok:
+        return
+    if verdict.code == "no_host_visit":
+        raise DomainError(
+            f"Spot work is booked beside a host visit: record {patient}'s chiropractic or physical-therapy "
+            f"visit at {location.name} on {day} first.",
+            field="patient",
+            code="no_host_visit",
+        )
+    assert verdict.host_visit is not None
+    visit_start, visit_end = verdict.host_visit
+    host = f"the host visit {_hm(visit_start, location)}–{_hm(visit_end, location)}"
+    if verdict.code == "overlaps_host_visit":
+        raise DomainError(
+            f"Spot work cannot overlap {host}: choose a time before or after it.",
+            field="start",
+            code="overlaps_host_visit",
+        )
+    sides = []
+    duration = end - start
+    for earliest, latest in allowed_start_spans([verdict.host_visit], duration, window):
+        sides.append(f"{_hm(earliest, location)}–{_hm(latest, location)}")
+    allowed = " or ".join(sides) if sides else "none (the clinic allows no spot work beside host visits)"
+    raise DomainError(
+        f"Spot work must sit beside {host}: start it at {allowed} (local time).",
+        field="start",
+        code="outside_spot_work_window",
+    )
+
+
+def spot_work_start_filter(
+    *, patient: Patient, location: Location, service: Service, lo: dt.datetime, hi: dt.datetime
+) -> Callable[[dt.datetime], bool] | None:
+    """For availability: a test of a start against the rule (host visits read once), or None when the
+    service is not spot work."""
+    if service.family != ServiceFamily.SPOT_WORK:
+        return None
+    found: list[Span] = []
+    for lookup in _host_visit_lookups:
+        found.extend(lookup(patient.pk, location.pk, lo - dt.timedelta(days=1), hi + dt.timedelta(days=1)))
+    window = spot_work_window()
+    duration = service.duration
+
+    def allowed(start: dt.datetime) -> bool:
+        day_lo, day_hi = local_day_bounds(local_day_of(start, location), location.time_zone)
+        same_day = [v for v in found if v[0] < day_hi and day_lo < v[1]]
+        return spot_work_verdict(start, start + duration, same_day, window).ok
+
+    return allowed

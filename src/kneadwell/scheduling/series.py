@@ -37,7 +37,7 @@ from kneadwell.therapists.models import Therapist
 from . import signals
 from .availability import find_slots, local_week, nearest_alternatives
 from .availability_input import AvailabilityInput, availability_input
-from .gates import DECISION_WORDS, ClinicalGate, clinical_booking_gate, visit_holds
+from .gates import DECISION_WORDS, ClinicalGate, clinical_booking_gate, spot_work_start_filter, visit_holds
 from .models import Appointment, AppointmentStatus, Channel, Series, SeriesMode
 from .policy import BookingPolicy
 from .services import STAFF_ROLES, appointment_cancel, move_held
@@ -93,6 +93,11 @@ class SeriesResult:
     @property
     def booked(self) -> list[Occurrence]:
         return [o for o in self.occurrences if o.status == "booked"]
+
+
+SPOT_WORK_CONFLICT = (
+    "Spot work needs a host visit that day, and this time is not inside the window beside it."
+)
 
 
 def planned_starts(
@@ -299,6 +304,10 @@ def _check_occurrences(
         if service.is_clinical
         else None
     )
+    # Spot work (issue 10): only beside a host visit of the patient that day, inside the window.
+    spot_ok = spot_work_start_filter(
+        patient=patient, location=location, service=service, lo=occurrences[0].start, hi=occurrences[-1].end
+    )
     for occ in occurrences:
         if occ.start < policy.earliest_start(now):
             occ.status, occ.reason = "conflict", "That time is too soon or already past."
@@ -315,6 +324,9 @@ def _check_occurrences(
                     f.message_staff for f in hold[1]
                 )
                 continue
+        if spot_ok is not None and not spot_ok(occ.start):
+            occ.status, occ.reason = "conflict", SPOT_WORK_CONFLICT
+            continue
         room_pk = free.get(occ.start)
         if room_pk is None:
             occ.status, occ.reason = "conflict", _why_not(occ.start, service, data, therapist)

@@ -45,7 +45,7 @@ from kneadwell.therapists.models import Therapist, TimeOff
 
 from . import signals
 from .availability_input import LONGEST_BLOCK
-from .gates import clinical_booking_gate
+from .gates import check_spot_work, clinical_booking_gate
 from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Channel, Series
 from .policy import BookingPolicy
 from .slots import check_bookable_here
@@ -176,6 +176,10 @@ def _hold(
             # in the transaction that writes, so what is written was valid when it was written.
             for check in checks:
                 check()
+            # Spot work beside a host visit (issue 10): every new or moved appointment passes here.
+            check_spot_work(
+                patient=a.patient, location=a.location, service=a.service, start=a.start, end=a.end
+            )
             if not licence_checked:
                 _check_licence(therapist=a.therapist, location=a.location, service=a.service, start=a.start)
             if check_working_hours:

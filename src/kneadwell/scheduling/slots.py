@@ -28,13 +28,14 @@ from kneadwell.therapists.models import Therapist
 
 from .availability import Slot, find_slots, local_week, nearest_alternatives
 from .availability_input import AvailabilityInput, RoomRow, TherapistRow, availability_input
-from .gates import BookingBlocked, ClinicalGate, clinical_booking_gate
+from .gates import BookingBlocked, ClinicalGate, clinical_booking_gate, spot_work_start_filter
 from .policy import BookingPolicy
 from .selectors import visit_history
 
 DEFAULT_DAYS = 7
 EARLIEST_DAYS = 14  # how far matching's "earliest availability" looks ahead
 MAX_STEP_MINUTES = 24 * 60
+SPOT_WORK_CANDIDATES = 2000  # nearest starts judged against the spot-work window before keeping `count`
 
 
 class OfferedSlot(NamedTuple):
@@ -208,14 +209,20 @@ def availability(
         match_scores=_scores(gate),
         last_therapist_id=gate.history.last_therapist_id,
     )
+    spot_ok = spot_work_start_filter(
+        patient=patient, location=location, service=service, lo=window_start, hi=window_end
+    )
     found = find_slots(
         data.query,
         data.therapists,
         data.rooms,
         data.patient_busy,
         order=order,
-        limit=None if limit is None else limit + 1,
+        limit=None if limit is None or spot_ok is not None else limit + 1,
     )
+    if spot_ok is not None:
+        # Spot work: only the starts inside the window beside the patient's host visits (issue 10).
+        found = [slot for slot in found if spot_ok(slot.start)]
     has_more = limit is not None and len(found) > limit
     return Availability(
         slots=_offered(found[:limit] if limit is not None else found, data, location, service),
@@ -289,9 +296,20 @@ def nearest_free_slots(
         last_therapist_id=gate.history.last_therapist_id,
         ignore_appointment_ids=ignore_appointment_ids,
     )
-    found = nearest_alternatives(
-        data.query, data.therapists, data.rooms, data.patient_busy, wanted=wanted, count=count
+    # Spot work (issue 10): only alternatives inside the window beside the patient's host visits.
+    spot_ok = spot_work_start_filter(
+        patient=patient, location=location, service=service, lo=window_start, hi=window_end
     )
+    found = nearest_alternatives(
+        data.query,
+        data.therapists,
+        data.rooms,
+        data.patient_busy,
+        wanted=wanted,
+        count=count if spot_ok is None else SPOT_WORK_CANDIDATES,
+    )
+    if spot_ok is not None:
+        found = [slot for slot in found if spot_ok(slot.start)][:count]
     return _offered(found, data, location, service)
 
 

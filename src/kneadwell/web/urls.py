@@ -20,6 +20,7 @@ from . import (
     referrals,
 )
 from . import reports as report_pages
+from . import spotwork as spotwork_pages
 
 urlpatterns = [
     # Front desk
@@ -32,6 +33,7 @@ urlpatterns = [
     path("desk/referrals/new/", referrals.desk_referral_new, name="desk-referral-new"),
     path("desk/referrals/<str:public_id>/triage/", referrals.referral_triage, name="referral-triage"),
     path("desk/messages/", delivery.message_log_view, name="desk-messages"),
+    path("desk/spot-work/", spotwork_pages.spot_work_board, name="spot-work-board"),
     path("desk/messages/<str:public_id>/retry/", delivery.message_retry_view, name="desk-message-retry"),
     path(
         "desk/messages/<str:public_id>/handled/", delivery.message_handled_view, name="desk-message-handled"
