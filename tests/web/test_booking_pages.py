@@ -145,19 +145,6 @@ class TestAccess:
             == 403
         )
 
-    @pytest.mark.parametrize(
-        ("name", "allowed"),
-        [
-            ("desk-board", {"front_desk", "clinic_admin"}),
-            ("therapist-week", {"therapist"}),
-            ("my-book", {"patient"}),
-        ],
-    )
-    def test_role_pages(self, client, clinic, admin_mfa, name, allowed):
-        for role in ["front_desk", "therapist", "patient", "referrer", "clinic_admin"]:
-            client.force_login(clinic.user(role))
-            assert client.get(reverse(name)).status_code == (200 if role in allowed else 403), role
-
 
 class TestBooking:
     def test_desk_books_and_gets_the_confirmation_with_the_calendar_file(self, client, clinic):
