@@ -409,6 +409,30 @@ class TestSeriesDialog:
         assert fits.context["booked_count"] == 3
         assert Series.objects.get().appointments.count() == 3
 
+    def test_every_other_week_books_occurrences_two_weeks_apart_and_the_series_keeps_the_cadence(
+        self, client, clinic, plan
+    ):
+        client.force_login(clinic.desk)
+        url = reverse("patient-series", args=[clinic.pat.public_id, plan.public_id])
+        response = client.post(url, {**self._form(clinic, every_weeks="2", weeks="3"), "action": "book"})
+        assert response.status_code == 200
+        series = Series.objects.get()
+        starts = list(series.appointments.order_by("start").values_list("start", flat=True))
+        assert starts == [
+            at(dt.date(2026, 11, 26), 10),
+            at(dt.date(2026, 12, 10), 10),
+            at(dt.date(2026, 12, 24), 10),
+        ]
+        assert series.every_weeks == 2
+
+    def test_a_cadence_out_of_range_is_422_and_nothing_written(self, client, clinic, plan):
+        client.force_login(clinic.desk)
+        url = reverse("patient-series", args=[clinic.pat.public_id, plan.public_id])
+        response = client.post(url, {**self._form(clinic, every_weeks="9"), "action": "book"})
+        assert response.status_code == 422
+        assert "every_weeks" in response.context["form"].errors
+        assert not Series.objects.exists()
+
     def test_a_bad_time_is_422_naming_the_field(self, client, clinic, plan):
         client.force_login(clinic.desk)
         url = reverse("patient-series", args=[clinic.pat.public_id, plan.public_id])

@@ -201,6 +201,7 @@ def therapist_week(request: AuthenticatedRequest) -> HttpResponse:
 
 # --- The series dialog ----------------------------------------------------------------------------
 
+CADENCES = [(1, "Every week"), (2, "Every 2 weeks"), (3, "Every 3 weeks"), (4, "Every 4 weeks")]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
@@ -214,6 +215,7 @@ class SeriesForm:
     therapist: Therapist | None
     times: list[dict[str, str]]
     weeks: str
+    every_weeks: str
     starts_on: str
     mode: str
     errors: dict[str, str] = field(default_factory=dict)
@@ -256,13 +258,14 @@ def _series_form(request: AuthenticatedRequest, plan: CarePlan, data: QueryDict 
         therapist=therapist,
         times=times,
         weeks=get("weeks", "") or str(plan.weeks),
+        every_weeks=get("every_weeks", "") or "1",
         starts_on=get("starts_on", "") or max(plan.starts_on, today).isoformat(),
         mode=get("mode", "") or SeriesMode.ALL_OR_NOTHING,
         errors=errors,
     )
 
 
-def _pattern(form: SeriesForm) -> tuple[list[WeeklyTime], int, dt.date]:
+def _pattern(form: SeriesForm) -> tuple[list[WeeklyTime], int, int, dt.date]:
     pattern = []
     for i, entry in enumerate(form.times):
         try:
@@ -281,14 +284,18 @@ def _pattern(form: SeriesForm) -> tuple[list[WeeklyTime], int, dt.date]:
         if not 1 <= weeks <= 52:
             raise ValueError
     except ValueError:
-        raise DomainError("Give a number of weeks from 1 to 52.", field="weeks") from None
+        raise DomainError("Give a number of visits from 1 to 52.", field="weeks") from None
+    try:
+        every = int(form.every_weeks)
+    except ValueError:
+        raise DomainError("Choose how often.", field="every_weeks") from None
     try:
         starts_on = dt.date.fromisoformat(form.starts_on)
     except ValueError:
         raise DomainError("Give the first date as YYYY-MM-DD.", field="starts_on") from None
     if form.mode not in SeriesMode.values:
         raise DomainError("Choose all or nothing, or book what fits.", field="mode")
-    return pattern, weeks, starts_on
+    return pattern, weeks, every, starts_on
 
 
 def _occurrence_rows(result: SeriesResult, tz: str) -> list[dict[str, Any]]:
@@ -324,6 +331,7 @@ def series_dialog(request: AuthenticatedRequest, public_id: str, plan_id: str) -
         "plan": plan,
         "form": form,
         "weekdays": list(enumerate(WEEKDAYS)),
+        "cadences": CADENCES,
     }
     if request.method != "POST":
         return render(request, "scheduling/series.html", context)
@@ -335,7 +343,7 @@ def series_dialog(request: AuthenticatedRequest, public_id: str, plan_id: str) -
             raise DomainError(message, field=name)
         if form.location is None or form.service is None or form.therapist is None:
             raise DomainError("Choose a location, a service and a therapist.", field="service")
-        pattern, weeks, starts_on = _pattern(form)
+        pattern, weeks, every, starts_on = _pattern(form)
         result = series_book(
             actor=request.user,
             care_plan=plan,
@@ -347,6 +355,7 @@ def series_dialog(request: AuthenticatedRequest, public_id: str, plan_id: str) -
             weeks=weeks,
             mode=form.mode,
             dry_run=dry_run,
+            every_weeks=every,
             request=request,
         )
     except DomainError as exc:
