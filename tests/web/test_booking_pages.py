@@ -433,6 +433,19 @@ class TestSeriesDialog:
         assert "every_weeks" in response.context["form"].errors
         assert not Series.objects.exists()
 
+    def test_the_desk_cancels_a_series_from_an_occurrence_onward(self, client, clinic, plan):
+        client.force_login(clinic.desk)
+        url = reverse("patient-series", args=[clinic.pat.public_id, plan.public_id])
+        assert client.post(url, {**self._form(clinic), "action": "book"}).status_code == 200
+        visits = list(Series.objects.get().appointments.order_by("start"))
+        cancel = reverse("appointment-cancel", args=[visits[1].public_id])
+        page = client.get(cancel)
+        assert 'id="whole_series"' in page.content.decode()
+        response = client.post(cancel, {"reason": "Plan changed", "asked_by": "clinic", "whole_series": "on"})
+        assert response.status_code == 302
+        statuses = [a.status for a in Series.objects.get().appointments.order_by("start")]
+        assert statuses == ["booked", "cancelled", "cancelled", "cancelled"]
+
     def test_a_bad_time_is_422_naming_the_field(self, client, clinic, plan):
         client.force_login(clinic.desk)
         url = reverse("patient-series", args=[clinic.pat.public_id, plan.public_id])

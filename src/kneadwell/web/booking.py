@@ -50,6 +50,7 @@ from kneadwell.therapists.models import Therapist
 from kneadwell.therapists.selectors import therapist_scope
 from kneadwell.web.base import AuthenticatedRequest, role_required
 from kneadwell.web.call import offered_services
+from kneadwell.web.patients import _audit_read
 
 SLOTS_SHOWN = 30
 ALTERNATIVES_SHOWN = 5
@@ -538,6 +539,7 @@ def appointment_cancel_view(request: AuthenticatedRequest, public_id: str) -> Ht
         "values": request.POST if request.method == "POST" else {},
     }
     if request.method != "POST":
+        _audit_read(request, appointment.patient, "appointment-cancel")
         return render(request, "scheduling/cancel.html", context)
     reason = request.POST.get("reason", "").strip()[:500]
     override = "" if for_patient else request.POST.get("override_reason", "").strip()[:500]
