@@ -115,6 +115,8 @@ class TestFindATime:
         assert response.status_code == 422
         html = response.content.decode()
         assert 'id="gate-hold"' in html
+        assert "is held by screening" in html
+        assert "To go ahead:" in html  # what unblocks it
         assert "slot-choose" not in html
         assert response.context["blocked"]
 
@@ -354,6 +356,15 @@ class TestPortal:
         assert response.status_code == 302
         booked = Appointment.objects.get(patient=clinic.pat, start=at(WEDNESDAY, 10))
         assert booked.channel == "online"
+
+    def test_a_screening_hold_tells_the_patient_what_to_do_in_their_words(self, client, clinic):
+        _intake(clinic, thunderclap_headache=True)
+        client.force_login(clinic.pat_user)
+        response = client.get(reverse("my-book"), _search(clinic, service="relaxation-60"))
+        assert response.status_code == 422
+        html = response.content.decode()
+        assert "Please see your doctor first" in html
+        assert "slot-choose" not in html
 
 
 class TestSeriesDialog:
