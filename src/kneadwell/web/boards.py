@@ -31,7 +31,7 @@ from kneadwell.web.base import AuthenticatedRequest, day_nav, requested_day, rol
 from kneadwell.web.call import offered_services
 from kneadwell.web.days import selected_location
 from kneadwell.web.patients import _audit_read
-from kneadwell.web.visits import visit_cards
+from kneadwell.web.visits import AHEAD, visit_cards
 
 # --- The day board --------------------------------------------------------------------------------
 
@@ -164,7 +164,7 @@ def therapist_week(request: AuthenticatedRequest) -> HttpResponse:
         .filter(therapist=therapist, start__gte=start, start__lt=end)
         .order_by("start")
     )
-    cards = visit_cards(appointments)
+    cards = visit_cards(appointments, planned=AHEAD)
     days = []
     for offset in range(7):
         date = monday + dt.timedelta(days=offset)

@@ -23,12 +23,19 @@ class VisitCard:
     held: str = ""  # screening holds the visit: why
 
 
-def visit_cards(appointments: list[Appointment]) -> list[VisitCard]:
-    """One card per appointment, the plan built by the one tailoring assembler (as the plan page does)."""
+# The week plans only the visits still to come (about a dozen queries each); a past one keeps its link.
+AHEAD = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
+
+
+def visit_cards(
+    appointments: list[Appointment], planned: tuple[AppointmentStatus, ...] = PLANNED
+) -> list[VisitCard]:
+    """One card per appointment, the plan built by the one tailoring assembler (as the plan page does)
+    for the appointments in the `planned` statuses."""
     cards = []
     for appointment in appointments:
         card = VisitCard(appointment=appointment)
-        if appointment.status in PLANNED:
+        if appointment.status in planned:
             try:
                 plan, _ = appointment_session_plan(appointment)
             except ValueError:
