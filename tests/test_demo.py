@@ -248,6 +248,49 @@ class TestDemoClinic:
         physician = User.objects.get(username="referrer").referring_provider
         assert Referral.objects.filter(patient=patient, provider=physician).exists()
 
+    def test_every_therapist_has_completed_visits_and_the_next_two_weeks_booked(self, clinic):
+        noon = dt.datetime.combine(TODAY, dt.time(12), tzinfo=zone(NEW_YORK))
+        for therapist in Therapist.objects.all():
+            theirs = Appointment.objects.filter(therapist=therapist)
+            assert theirs.filter(end__lte=noon, status=AppointmentStatus.COMPLETED).exists(), therapist
+            for week in range(2):
+                start = noon + dt.timedelta(weeks=week)
+                booked = theirs.filter(
+                    start__gte=start, start__lt=start + dt.timedelta(weeks=1), status=AppointmentStatus.BOOKED
+                )
+                assert booked.count() >= 3, (therapist, week)
+
+    def test_one_series_is_under_way_with_visits_done_and_ahead(self, clinic):
+        from kneadwell.planning.models import CarePlanStatus
+        from kneadwell.scheduling.models import Series
+
+        noon = dt.datetime.combine(TODAY, dt.time(12), tzinfo=zone(NEW_YORK))
+        series = Series.objects.get()
+        assert series.care_plan.status == CarePlanStatus.ACTIVE
+        visits = list(series.appointments.order_by("start"))
+        assert [a.series_index for a in visits] == list(range(series.weeks))
+        done = [a.status for a in visits if a.end <= noon]
+        ahead = [a.status for a in visits if a.start > noon]
+        assert set(done) == {AppointmentStatus.COMPLETED}  # at least one done, each completed
+        assert set(ahead) == {AppointmentStatus.BOOKED}  # at least one ahead, each booked
+        local = {a.start.astimezone(zone(NEW_YORK)).strftime("%a %H:%M") for a in visits}
+        assert local == {"Thu 08:00"}  # the same wall-clock time across the DST change
+
+    def test_a_late_cancellation_and_a_no_show_were_recorded_through_the_services(self, clinic):
+        from kneadwell.accounts.models import AuditEvent
+
+        noon = dt.datetime.combine(TODAY, dt.time(12), tzinfo=zone(NEW_YORK))
+        late = Appointment.objects.get(late_cancellation=True)
+        assert late.status == AppointmentStatus.CANCELLED
+        assert late.cancelled_by_patient
+        assert noon < late.start < noon + dt.timedelta(hours=24)
+        assert AuditEvent.objects.filter(object_id=str(late.public_id), detail__event="cancel").exists()
+        no_shows = Appointment.objects.filter(status=AppointmentStatus.NO_SHOW, end__lte=noon)
+        audited = AuditEvent.objects.filter(
+            object_id__in=[str(a.public_id) for a in no_shows], detail__event="no_show"
+        )
+        assert audited.count() == 1
+
     def test_every_referral_carries_a_valid_coded_diagnosis(self, clinic):
         from kneadwell.knowledge.schemas import DiagnosisIn
 

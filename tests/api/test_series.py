@@ -137,6 +137,7 @@ def test_move_then_cancel_from_an_occurrence_on(api_as, clinic, plan):
         ({"starts_on": "2036-01-01"}, "starts_on"),
         ({"service": "spot-work-15"}, "service"),
         ({"mode": "most"}, "mode"),
+        ({"every_weeks": 9}, "every_weeks"),
     ],
 )
 def test_a_series_that_can_never_be_booked_is_a_422_naming_the_field(api_as, clinic, plan, changes, field):
@@ -152,3 +153,16 @@ def test_a_draft_plan_is_409(api_as, clinic, plan):
     plan.save()
     response = api_as(clinic.desk).post(f"/care-plans/{plan.public_id}/series", body(clinic))
     assert response.status_code == 409
+
+
+def test_every_other_week_spaces_the_occurrences_and_the_series_keeps_it(api_as, clinic, plan):
+    response = api_as(clinic.desk).post(
+        f"/care-plans/{plan.public_id}/series", body(clinic, every_weeks=2, weeks=3, mode="book_what_fits")
+    )
+
+    assert response.status_code == 201, response.content
+    result = response.json()
+    assert [o["local_start"] for o in result["occurrences"]] == [
+        f"2026-{d}T17:00:00-05:00" for d in ("11-24", "12-08", "12-22")
+    ]
+    assert result["series"]["every_weeks"] == 2

@@ -23,6 +23,10 @@ ROLE_PAGES = {
     "desk-messages": {"front_desk", "clinic_admin"},
     "spot-work-board": {"front_desk", "clinic_admin"},
     "patient-contact": {"patient"},
+    # Issue 8: booking pages
+    "desk-board": {"front_desk", "clinic_admin"},
+    "therapist-week": {"therapist"},
+    "my-book": {"patient"},
 }
 
 HOMES = {

@@ -136,7 +136,7 @@ def test_desk_saves_an_intake_for_a_found_patient_with_their_referral(client, ca
     assert intake.referral == referral
     done = client.get(response["Location"])
     assert done.status_code == 200
-    assert "Book: open Pat Palmer" in text(done)
+    assert "Find a time for Pat Palmer" in text(done)
 
 
 def test_call_without_a_chosen_patient_is_refused_and_writes_nothing(client, cast):

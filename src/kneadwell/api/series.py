@@ -68,6 +68,9 @@ class SeriesIn(InSchema):
     )
     starts_on: dt.date | None = Field(None, description="Default: the plan's start, or today if later.")
     weeks: int | None = Field(None, ge=1, le=52, description="Default: the plan's number of weeks.")
+    every_weeks: int = Field(
+        1, ge=1, le=8, description="The cadence: every week (1), every other week (2), …"
+    )
     mode: SeriesMode = Field(SeriesMode.ALL_OR_NOTHING, description="all_or_nothing or book_what_fits.")
     dry_run: bool = Field(False, description="Check every occurrence and book nothing.")
 
@@ -94,6 +97,7 @@ class SeriesOut(Schema):
     pattern: list[WeeklyTimeOut]
     starts_on: dt.date
     weeks: int
+    every_weeks: int
     mode: SeriesMode
     appointments: list[AppointmentDetailOut]
 
@@ -157,6 +161,7 @@ def _series_out(series: Series) -> dict[str, object]:
         "pattern": [WeeklyTime.from_json(p).as_json() for p in series.pattern],
         "starts_on": series.starts_on,
         "weeks": series.weeks,
+        "every_weeks": series.every_weeks,
         "mode": series.mode,
         "appointments": appointments,
     }
@@ -219,6 +224,7 @@ def create_series(request: HttpRequest, id: UUID, payload: SeriesIn) -> Status:
         weeks=payload.weeks,
         mode=payload.mode,
         dry_run=payload.dry_run,
+        every_weeks=payload.every_weeks,
         via="api",
         request=request,
     )

@@ -14,6 +14,7 @@ from kneadwell.accounts.models import AuditAction, Role, User
 from kneadwell.accounts.passwords import DEMO_PASSWORD
 from kneadwell.accounts.services import audit_record
 from kneadwell.clinic.models import Location, LocationKind, Room, Service, ServiceFamily
+from kneadwell.demo.booking import book_series, keep_one_for_a_no_show, settle_story
 from kneadwell.demo.data import (
     AREAS_TO_AVOID,
     DEMO_LOGINS,
@@ -48,7 +49,7 @@ from kneadwell.referrals.models import (
     ReferralStatus,
     ReferringProvider,
 )
-from kneadwell.scheduling.models import Appointment, AppointmentStatus, Channel
+from kneadwell.scheduling.models import Appointment, AppointmentStatus, Channel, Series
 from kneadwell.scheduling.services import appointment_create
 from kneadwell.therapists.models import Expertise, Licence, Therapist, TimeOff, Training, WorkingHours
 
@@ -120,8 +121,11 @@ class Builder:
         self._referrals()
         self._featured_bookings()
         self.spot_work_day = add_spot_work_day(self)  # issue 10: host visits, requests, an applied plan
+        book_series(self)  # a plan of care's weekly series, under way (demo/booking.py)
         self._fill_calendar()
+        no_show = keep_one_for_a_no_show(self)
         self._set_statuses()
+        settle_story(self, no_show)  # a no-show and a late cancellation, through the services
         load_demo_records(as_of=self.as_of)  # notes, measures, reports (demo/records.py)
         add_delivery_log(as_of=self.as_of)
         audit_record(
@@ -460,6 +464,8 @@ class Builder:
         start: dt.datetime,
         channel: str,
         status: str | None = None,
+        series: Series | None = None,
+        series_index: int | None = None,
     ) -> Appointment | None:
         therapist = self.therapists[therapist_key]
         booked_by = self.users["frontdesk"] if channel != Channel.ONLINE else slot.patient.user
@@ -479,6 +485,8 @@ class Builder:
                 start=start,
                 channel=channel,
                 booked_by=booked_by,
+                series=series,
+                series_index=series_index,
             )
         except DomainError:  # Conflict included: the slot is skipped, as a real booking would be refused
             if host_visit is not None:

@@ -61,7 +61,10 @@ class Series(PublicIdModel):
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="series")
     pattern = models.JSONField(help_text='Local wall-clock times: [{"weekday": 1, "time": "17:00"}].')
     starts_on = models.DateField(help_text="The local date from which occurrences are planned.")
-    weeks = models.PositiveSmallIntegerField()
+    weeks = models.PositiveSmallIntegerField(help_text="How many times each weekly time recurs.")
+    every_weeks = models.PositiveSmallIntegerField(
+        default=1, help_text="The cadence: every week (1), every other week (2), …"
+    )
     mode = models.CharField(max_length=20, choices=SeriesMode.choices)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

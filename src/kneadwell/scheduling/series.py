@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 SERIES_ROLES = (*STAFF_ROLES, Role.THERAPIST)
 ALTERNATIVES = 3
+MAX_EVERY_WEEKS = 8
 
 OccurrenceStatus = Literal["free", "conflict", "booked"]
 
@@ -101,9 +102,10 @@ SPOT_WORK_CONFLICT = (
 
 
 def planned_starts(
-    pattern: list[WeeklyTime], starts_on: dt.date, weeks: int, time_zone: str
+    pattern: list[WeeklyTime], starts_on: dt.date, weeks: int, time_zone: str, every_weeks: int = 1
 ) -> list[tuple[dt.datetime, WeeklyTime]]:
-    """Each weekly time's first date on or after `starts_on`, then every 7 days, `weeks` times; in time order.
+    """Each weekly time's first date on or after `starts_on`, then every `every_weeks` × 7 days, `weeks`
+    times; in time order.
 
     Wall-clock times in the location's zone, converted per date (lib.zones.local_to_utc: a time in a
     spring-forward gap moves past the gap), so Tuesday 17:00 stays 17:00 across a DST change.
@@ -112,7 +114,7 @@ def planned_starts(
     for entry in pattern:
         first = starts_on + dt.timedelta(days=(entry.weekday - starts_on.weekday()) % 7)
         for week in range(weeks):
-            day = first + dt.timedelta(days=7 * week)
+            day = first + dt.timedelta(days=7 * every_weeks * week)
             out.append((local_to_utc(day, entry.time, time_zone), entry))
     return sorted(out, key=lambda pair: (pair[0], pair[1].weekday, pair[1].time))
 
@@ -177,6 +179,7 @@ def series_book(
     weeks: int | None = None,
     mode: SeriesMode | str = SeriesMode.ALL_OR_NOTHING,
     dry_run: bool = False,
+    every_weeks: int = 1,
     via: str = "web",
     request: HttpRequest | None = None,
     now: dt.datetime | None = None,
@@ -208,7 +211,9 @@ def series_book(
     if starts_on is not None and starts_on > today + policy.horizon:
         raise DomainError(f"Sessions are booked at most {policy.horizon.days} days ahead.", field="starts_on")
     starts_on = max(starts_on or care_plan.starts_on, today)
-    planned = planned_starts(pattern, starts_on, weeks, location.time_zone)
+    if not 1 <= every_weeks <= MAX_EVERY_WEEKS:
+        raise DomainError(f"The cadence is every 1 to {MAX_EVERY_WEEKS} weeks.", field="every_weeks")
+    planned = planned_starts(pattern, starts_on, weeks, location.time_zone, every_weeks)
     if planned[-1][0] >= policy.latest_start(now):
         raise DomainError(
             f"The series runs past the booking horizon ({policy.horizon.days} days from now).", field="weeks"
@@ -254,6 +259,7 @@ def series_book(
         pattern=pattern,
         starts_on=starts_on,
         weeks=weeks,
+        every_weeks=every_weeks,
         gate=gate,
         via=via,
         request=request,
@@ -420,6 +426,7 @@ def _book(
     pattern: list[WeeklyTime],
     starts_on: dt.date,
     weeks: int,
+    every_weeks: int,
     gate: ClinicalGate,
     via: str,
     request: HttpRequest | None,
@@ -443,6 +450,7 @@ def _book(
                 pattern=[p.as_json() for p in pattern],
                 starts_on=starts_on,
                 weeks=weeks,
+                every_weeks=every_weeks,
                 mode=result.mode,
                 created_by=actor,
             )
@@ -579,7 +587,7 @@ def series_move(
     tz = location.time_zone
     policy.check_start(start, tz, now)
     pattern = [WeeklyTime.from_json(raw) for raw in series.pattern]
-    planned = planned_starts(pattern, series.starts_on, series.weeks, tz)
+    planned = planned_starts(pattern, series.starts_on, series.weeks, tz, series.every_weeks)
     targets = _series_appointments(series, from_appointment)
     if from_appointment.series_index is None or not any(a.pk == from_appointment.pk for a in targets):
         raise DomainError("Only a booked occurrence of this series can be moved.", field="from")

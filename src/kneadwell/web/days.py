@@ -12,6 +12,7 @@ from kneadwell.accounts.models import STAFF_ROLES, AuditAction, Role
 from kneadwell.accounts.services import audit_record
 from kneadwell.clinic.models import Location, Room
 from kneadwell.clinic.selectors import clinic_time_zone, location_list, location_today
+from kneadwell.lib.clock import now as clock_now
 from kneadwell.lib.clock import today_in
 from kneadwell.lib.zones import local_day_bounds
 from kneadwell.referrals.models import Referral, ReferralStatus
@@ -21,6 +22,7 @@ from kneadwell.therapists.models import Therapist
 from kneadwell.web.base import AuthenticatedRequest, day_nav, requested_day, role_required
 from kneadwell.web.delivery import failed_panel_context
 from kneadwell.web.templatetags.kneadwell_tags import LOCATION_SESSION_KEY
+from kneadwell.web.visits import visit_cards
 
 # A free stretch between two sessions in a room shorter than this is turnover, not a gap worth showing.
 MIN_GAP = dt.timedelta(minutes=15)
@@ -115,6 +117,8 @@ def desk_today(request: AuthenticatedRequest) -> HttpResponse:
         appointment_count=sum(1 for a in appointments if a.status != AppointmentStatus.CANCELLED),
         new_referral_count=Referral.objects.filter(status=ReferralStatus.RECEIVED).count(),
         gap_count=sum(d.gaps for d in room_days),
+        now=clock_now(),
+        here=request.get_full_path(),
         # Messages that did not go out stay here until someone retries them or marks them handled.
         **failed_panel_context(request),
     )
@@ -152,6 +156,9 @@ def therapist_day(request: AuthenticatedRequest) -> HttpResponse:
         "therapist": therapist,
         "tz_name": tz_name,
         "appointments": appointments,
+        "cards": visit_cards(appointments),
+        "now": clock_now(),
+        "here": request.get_full_path(),
         "active_count": sum(1 for a in appointments if a.status in ACTIVE_STATUSES),
         **day_nav(day, today),
     }

@@ -95,7 +95,7 @@ def patient_detail_response(
                 request=request,
                 detail={"view": "patient-detail-duplicates"},
             )
-        context.update(can_merge=True, suspects=_merge_links(patient, suspects))
+        context.update(can_merge=True, can_book=True, suspects=_merge_links(patient, suspects))
     if user_is_care_staff(request.user):
         # The therapist's page shows the clinical sections at once; the front desk's page stays light and
         # loads them after the page (htmx), or inline when asked for (`?care=1`, no JavaScript) or on an error.

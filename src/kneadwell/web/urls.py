@@ -4,6 +4,8 @@ from django.urls import path
 
 from . import billing as billing_pages
 from . import (
+    boards,
+    booking,
     calendars,
     call,
     care,
@@ -129,6 +131,20 @@ urlpatterns = [
     ),
     path("calendar-feeds/<str:public_id>/revoke/", calendars.feed_revoke, name="feed-revoke"),
     path("calendar/<str:secret>.ics", calendars.calendar_feed, name="calendar-feed"),
+    # Booking pages (issue 8 item 4): find a time, confirm, move, cancel, status; series; boards
+    path("patients/<str:public_id>/book/", booking.patient_book, name="patient-book"),
+    path(
+        "patients/<str:public_id>/care-plan/<str:plan_id>/series/",
+        boards.series_dialog,
+        name="patient-series",
+    ),
+    path("appointments/<str:public_id>/booked/", booking.appointment_booked, name="appointment-booked"),
+    path("appointments/<str:public_id>/move/", booking.appointment_move, name="appointment-move"),
+    path("appointments/<str:public_id>/cancel/", booking.appointment_cancel_view, name="appointment-cancel"),
+    path("appointments/<str:public_id>/status/", booking.appointment_status_view, name="appointment-status"),
+    path("me/book/", booking.my_book, name="my-book"),
+    path("desk/board/", boards.day_board, name="desk-board"),
+    path("therapist/week/", boards.therapist_week, name="therapist-week"),
     # Everyone
     path("icd10/", education.icd10_hint, name="icd10-hint"),
     path("learn/", education.learn_index, name="learn-index"),
