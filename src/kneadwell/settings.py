@@ -368,6 +368,8 @@ SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", PRODUCTION)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_HTTPONLY = True  # pages carry the token (hx-headers); scripts never need the cookie
+# Django's CSRF page, except under /api/: the JSON error envelope there.
+CSRF_FAILURE_VIEW = "kneadwell.api.errors.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
