@@ -290,6 +290,13 @@ for _proxy in KNEADWELL_TRUSTED_PROXIES:
         ) from None
 
 # Request bodies (kneadwell/serving.py): refused with 413 before they are read.
+# The country a phone number without a leading + is read in (ISO 3166 alpha-2), for checking
+# numbers as they are entered and for comparing them when looking for duplicate patients.
+KNEADWELL_PHONE_REGION = os.environ.get("KNEADWELL_PHONE_REGION", "US").strip().upper()
+if not (len(KNEADWELL_PHONE_REGION) == 2 and KNEADWELL_PHONE_REGION.isalpha()):
+    raise ImproperlyConfigured(
+        f"KNEADWELL_PHONE_REGION: {KNEADWELL_PHONE_REGION!r} is not a two-letter country code (e.g. US, GB)."
+    )
 KNEADWELL_MAX_REQUEST_BYTES = envint("KNEADWELL_MAX_REQUEST_MB", 12) * 1024 * 1024
 KNEADWELL_MAX_ANONYMOUS_REQUEST_BYTES = envint("KNEADWELL_MAX_ANONYMOUS_REQUEST_KB", 64) * 1024
 
