@@ -308,3 +308,47 @@ def test_dates_at_the_calendars_edges_never_give_a_server_error(cast, api_as):
         if response.status_code >= 400:
             assert set(response.json()) >= {"detail", "errors"}, (path, query, response.content)
     assert len(answers) >= 30
+
+
+# --- Impossible values (issue 9, item 11): a 422 naming the field, nothing stored -------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "fields"),
+    [
+        pytest.param({"birth_date": "1850-06-01"}, ["birth_date"], id="born-before-1900"),
+        pytest.param({"birth_date": "0001-01-01"}, ["birth_date"], id="born-in-year-1"),
+        pytest.param({"birth_date": "9999-12-31"}, ["birth_date"], id="born-in-9999"),
+        pytest.param({"phone": "12"}, ["phone"], id="a-phone-that-is-not-one"),
+    ],
+)
+def test_an_impossible_patient_is_a_422_naming_the_field(cast, api_as, changes, fields):
+    before = Patient.objects.count()
+
+    response = api_as(cast.desk).post("/patients", _patient(**changes))
+
+    assert response.status_code == 422, response.content
+    assert fields_of(response) == fields
+    assert Patient.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        pytest.param({"frequency_per_week": 0}, "frequency_per_week", id="0-a-week"),
+        pytest.param({"frequency_per_week": 15}, "frequency_per_week", id="15-a-week"),
+        pytest.param({"weeks": 0}, "weeks", id="0-weeks"),
+        pytest.param({"starts_on": "9999-12-31"}, "starts_on", id="starting-at-the-calendars-end"),
+        pytest.param({"starts_on": "0001-01-01"}, "starts_on", id="starting-in-year-1"),
+    ],
+)
+def test_an_impossible_plan_of_care_is_a_422_naming_the_field(cast, api_as, changes, field):
+    from kneadwell.planning.models import CarePlan
+
+    body = {"conditions": ["low_back_pain"], "therapist": str(cast.tess.public_id), **changes}
+
+    response = api_as(cast.admin).post(f"/patients/{cast.pat.public_id}/care-plans", body)
+
+    assert response.status_code == 422, response.content
+    assert fields_of(response) == [field]
+    assert not CarePlan.objects.exists()
