@@ -352,3 +352,65 @@ def test_an_impossible_plan_of_care_is_a_422_naming_the_field(cast, api_as, chan
     assert response.status_code == 422, response.content
     assert fields_of(response) == [field]
     assert not CarePlan.objects.exists()
+
+
+def _edge_bodies(cast, day: str) -> list[tuple[str, dict[str, Any]]]:  # type: ignore[no-untyped-def]
+    from kneadwell.planning.services import care_plan_draft
+    from kneadwell.referrals.models import Referral
+
+    pat = cast.pat.public_id
+    referral = Referral.objects.get(patient=cast.pat)
+    plan = care_plan_draft(
+        actor=cast.admin, patient=cast.pat, therapist=cast.tess, conditions=["low_back_pain"]
+    )
+    diagnosis = {"condition": "low_back_pain", "onset": day}
+    return [
+        (
+            f"/patients/{pat}/intakes",
+            {"chief_complaint": "Sore back", "onset": day, "diagnoses": [diagnosis]},
+        ),
+        (
+            f"/patients/{pat}/inflammation-checks",
+            {
+                "region": "ankle_foot",
+                "side": "left",
+                "checked_on": day,
+                "clinician_name": "Dr A",
+                "reason": "Warm",
+            },
+        ),
+        (
+            "/referrals",
+            {
+                "patient": str(pat),
+                "provider": str(cast.rita.public_id),
+                "received_on": day,
+                "diagnoses": [diagnosis],
+            },
+        ),
+        (
+            f"/referrals/{referral.public_id}/clearances",
+            {"scope": "general", "granted_on": day, "expires_on": day},
+        ),
+        (
+            f"/care-plans/{plan.public_id}/series",
+            {
+                "service": "therapeutic-60",
+                "location": str(cast.hospital.public_id),
+                "times": [{"weekday": 1, "time": "10:00"}],
+                "starts_on": day,
+                "dry_run": True,
+            },
+        ),
+        (f"/patients/{pat}/care-plans", {"conditions": ["low_back_pain"], "starts_on": day}),
+    ]
+
+
+@pytest.mark.parametrize("day", EDGE_DAYS)
+def test_body_dates_at_the_calendars_edges_never_give_a_server_error(cast, api_as, day):
+    api_client = api_as(cast.admin)
+    for path, body in _edge_bodies(cast, day):
+        response = api_client.post(path, body)
+        assert response.status_code < 500, (path, body, response.content)
+        if response.status_code >= 400:
+            assert set(response.json()) >= {"detail", "errors"}, (path, response.content)
