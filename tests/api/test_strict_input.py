@@ -414,3 +414,34 @@ def test_body_dates_at_the_calendars_edges_never_give_a_server_error(cast, api_a
         assert response.status_code < 500, (path, body, response.content)
         if response.status_code >= 400:
             assert set(response.json()) >= {"detail", "errors"}, (path, response.content)
+
+
+def _body_components() -> set[str]:
+    """Every schema a request body uses, nested ones included."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                name = ref.rsplit("/", 1)[1]
+                if name not in found:
+                    found.add(name)
+                    walk(COMPONENTS[name])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for ops in DOCUMENT["paths"].values():
+        for op in ops.values():
+            walk(op.get("requestBody", {}))
+    return found
+
+
+def test_every_request_body_schema_refuses_unknown_fields():
+    objects = {name for name in _body_components() if COMPONENTS[name].get("type") == "object"}
+
+    assert len(objects) >= 20
+    assert sorted(name for name in objects if COMPONENTS[name].get("additionalProperties") is not False) == []
