@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export KNEADWELL_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: chromium install run test screenshots lint clean system-deps bench bench-peer
+.PHONY: chromium install run test screenshots lint clean system-deps bench bench-peer fuzz
 
 # Debian packages the project needs: pango and harfbuzz-subset for PDFs (WeasyPrint warns without it), Node's npm for the CSS
 # package, Chromium for browser tests. Installed only when missing.
@@ -45,6 +45,12 @@ test: system-deps install chromium
 
 screenshots: install chromium
 	KNEADWELL_UPDATE_SCREENSHOTS=true $(BIN)/pytest -q -m browser tests/browser
+
+# The API fuzz run, deeper than the one `make test` runs: more generated requests per operation and
+# schemathesis's coverage phase (docs/api.md, "Fuzzing"). FUZZ_EXAMPLES sets how many.
+FUZZ_EXAMPLES ?= 50
+fuzz: install
+	KNEADWELL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) KNEADWELL_FUZZ_COVERAGE=true $(BIN)/pytest -q -p no:randomly tests/api/test_fuzz.py
 
 # The scheduling benchmark (docs/performance.md): SQLite in var/bench by default, PostgreSQL when
 # DATABASE_URL names a database made for it (its name contains "bench"; it is dropped and recreated).

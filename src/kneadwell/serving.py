@@ -49,6 +49,16 @@ def too_large(request: HttpRequest, limit: int) -> HttpResponse:
     return HttpResponse(detail, status=413, content_type="text/plain; charset=utf-8")
 
 
+def bad_length(request: HttpRequest) -> HttpResponse:
+    """400 for a Content-Length that is not a number, in the envelope under /api/."""
+    detail = "Invalid Content-Length."
+    if request.path.startswith("/api/"):
+        from kneadwell.api.errors import envelope_body
+
+        return JsonResponse(envelope_body(detail, [("body", detail)]), status=400)
+    return HttpResponse(detail, status=400, content_type="text/plain")
+
+
 class RequestBodyLimitMiddleware:
     def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
@@ -58,7 +68,7 @@ class RequestBodyLimitMiddleware:
         try:
             announced = int(raw)
         except ValueError:
-            return HttpResponse("Invalid Content-Length.", status=400, content_type="text/plain")
+            return bad_length(request)
         limit = body_limit(request)
         if announced > limit:
             return too_large(request, limit)

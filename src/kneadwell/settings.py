@@ -291,6 +291,13 @@ for _proxy in KNEADWELL_TRUSTED_PROXIES:
         ) from None
 
 # Request bodies (kneadwell/serving.py): refused with 413 before they are read.
+# The country a phone number without a leading + is read in (ISO 3166 alpha-2), for checking
+# numbers as they are entered and for comparing them when looking for duplicate patients.
+KNEADWELL_PHONE_REGION = os.environ.get("KNEADWELL_PHONE_REGION", "US").strip().upper()
+if not (len(KNEADWELL_PHONE_REGION) == 2 and KNEADWELL_PHONE_REGION.isalpha()):
+    raise ImproperlyConfigured(
+        f"KNEADWELL_PHONE_REGION: {KNEADWELL_PHONE_REGION!r} is not a two-letter country code (e.g. US, GB)."
+    )
 KNEADWELL_MAX_REQUEST_BYTES = envint("KNEADWELL_MAX_REQUEST_MB", 12) * 1024 * 1024
 KNEADWELL_MAX_ANONYMOUS_REQUEST_BYTES = envint("KNEADWELL_MAX_ANONYMOUS_REQUEST_KB", 64) * 1024
 
@@ -369,6 +376,8 @@ SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", PRODUCTION)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_HTTPONLY = True  # pages carry the token (hx-headers); scripts never need the cookie
+# Django's CSRF page, except under /api/: the JSON error envelope there.
+CSRF_FAILURE_VIEW = "kneadwell.api.errors.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -130,7 +130,8 @@ BAD_PATCHES = [
     pytest.param({"lighting": "disco"}, ["lighting"], id="unknown-choice"),
     pytest.param({"id": str(uuid.uuid4())}, ["id"], id="read-only-field"),
     pytest.param({"user": 1}, ["user"], id="unknown-field"),
-    pytest.param({"phone": "555", "birth_date": "2999-01-01"}, ["birth_date"], id="one-bad-one-good"),
+    pytest.param({"phone": "555 0100", "birth_date": "2999-01-01"}, ["birth_date"], id="one-bad-one-good"),
+    pytest.param({"phone": "555", "birth_date": "1850-01-01"}, ["birth_date", "phone"], id="two-bad"),
 ]
 
 
@@ -204,7 +205,7 @@ def test_an_out_of_scope_read_records_the_attempt_and_no_read(api_as, cast):
 def test_creating_and_changing_a_patient_are_audited(api_as, cast):
     api = api_as(cast.desk)
     created = api.post("/patients", VALID).json()
-    api.patch(f"/patients/{created['id']}", {"phone": "1", "city": "Troy"})
+    api.patch(f"/patients/{created['id']}", {"phone": "518 555 0100", "city": "Troy"})
 
     actions = list(
         AuditEvent.objects.filter(patient_id=created["id"]).order_by("id").values_list("action", "detail")

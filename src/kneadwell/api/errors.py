@@ -10,7 +10,8 @@ builds an error response by hand.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import (
@@ -20,7 +21,11 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     ValidationError,
 )
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http.response import HttpResponseBase
+from django.views import defaults
+from django.views.csrf import csrf_failure as django_csrf_failure
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -34,6 +39,7 @@ _SOURCES = frozenset({"body", "query", "path", "header", "cookie", "form", "file
 _PARAMETERS = frozenset({"payload", "page", "filters"})
 
 FORBIDDEN = "You do not have permission to perform this action."
+INVALID_FIELDS = "The request has invalid fields."
 
 
 def envelope_body(detail: str, errors: Iterable[tuple[str | None, str]] = ()) -> dict[str, Any]:
@@ -76,7 +82,7 @@ def _message(error: dict[str, Any]) -> str:
 
 def _on_ninja_validation(api: NinjaAPI, request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     errors = [(field_path(error.get("loc", ())), _message(error)) for error in exc.errors]
-    return _envelope(api, request, 422, "The request has invalid fields.", errors)
+    return _envelope(api, request, 422, INVALID_FIELDS, errors)
 
 
 def _on_django_validation(api: NinjaAPI, request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -88,7 +94,7 @@ def _on_django_validation(api: NinjaAPI, request: HttpRequest, exc: ValidationEr
         ]
     else:
         errors = [(None, message) for message in exc.messages]
-    return _envelope(api, request, 422, "The request has invalid fields.", errors)
+    return _envelope(api, request, 422, INVALID_FIELDS, errors)
 
 
 def _on_domain_error(api: NinjaAPI, request: HttpRequest, exc: DomainError) -> HttpResponse:
@@ -170,3 +176,75 @@ def _bind(api: NinjaAPI, handler: Any) -> Any:
         return handler(api, request, exc)
 
     return handle
+
+
+# --- Answers Django gives around ninja, under /api/ -----------------------------------------------
+# ninja's exception handlers only see what its operations raise. An unknown path, a method the path
+# does not take, a failed CSRF check and an error outside an operation are answered by Django; under
+# /api/ these answer in the envelope too, elsewhere with Django's own pages (urls.py, settings.py).
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path_info == "/api" or request.path_info.startswith("/api/")
+
+
+def _json(status: int, detail: str, errors: Iterable[tuple[str | None, str]] = ()) -> JsonResponse:
+    return JsonResponse(envelope_body(detail, errors), status=status)
+
+
+@csrf_exempt  # nothing here acts on a request; a POST to a wrong path is a 404, not a CSRF failure
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any other path under /api/ answers in the API's envelope, not with an HTML page."""
+    return _json(404, "Not found.")
+
+
+def json_method_not_allowed(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Wrap a ninja path view so a method it does not take is a 405 in the envelope (Allow kept)."""
+
+    @functools.wraps(view)
+    def answer(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            enveloped = _json(405, f"The method {request.method} is not allowed here (allowed: {allowed}).")
+            enveloped["Allow"] = allowed
+            return enveloped
+        return response
+
+    return answer
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """settings.CSRF_FAILURE_VIEW. The API takes bearer tokens, not the session, so it needs no token."""
+    if is_api(request):
+        detail = "CSRF check failed: the API takes `Authorization: Bearer <token>`, not the sign-in cookie."
+        return _json(403, detail)
+    return django_csrf_failure(request, reason)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """urls.handler400."""
+    if is_api(request):
+        return _json(400, "Bad request.")
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """urls.handler403."""
+    if is_api(request):
+        return _json(403, FORBIDDEN)
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """urls.handler404."""
+    if is_api(request):
+        return _json(404, "Not found.")
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """urls.handler500. Django has logged the error (django.request) before this runs."""
+    if is_api(request):
+        return _json(500, "Something went wrong on our side; the error has been logged.")
+    return defaults.server_error(request)

@@ -90,7 +90,7 @@ class PatientPage(Schema):
 class PatientIn(InSchema):
     given_name: str = Field(min_length=1, max_length=80)
     family_name: str = Field(min_length=1, max_length=80)
-    birth_date: dt.date = Field(description="Not in the future.")
+    birth_date: dt.date = Field(description="Not in the future, not before 1900.")
     email: str = Field("", max_length=254)
     phone: str = Field("", max_length=30)
     address_line: str = Field("", max_length=200)
@@ -109,7 +109,7 @@ class PatientIn(InSchema):
 class PatientPatch(PatchSchema):
     given_name: str | None = Field(None, min_length=1, max_length=80)
     family_name: str | None = Field(None, min_length=1, max_length=80)
-    birth_date: dt.date | None = Field(None, description="Not in the future.")
+    birth_date: dt.date | None = Field(None, description="Not in the future, not before 1900.")
     email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=30)
     address_line: str | None = Field(None, max_length=200)

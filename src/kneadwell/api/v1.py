@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern
 from ninja import NinjaAPI
 
 from . import accounts, care, catalogue, clinic, patients, records, referrals, scheduling, series, therapists
@@ -10,7 +10,8 @@ from . import billing as billing_api
 from . import outcomes as outcomes_api
 from . import spotwork as spotwork_api
 from .auth import BearerToken
-from .errors import install_error_handlers
+from .errors import install_error_handlers, json_method_not_allowed
+from .strict import strict_input
 
 api = NinjaAPI(
     title="Kneadwell API",
@@ -23,6 +24,8 @@ api = NinjaAPI(
     urls_namespace="api-v1",
 )
 install_error_handlers(api)
+# Before any router is added: every operation they bring gets it (docs/api.md, "Strict input").
+api.add_decorator(strict_input, mode="view")
 
 api.add_router("/", accounts.router)
 api.add_router("/", clinic.router)
@@ -39,8 +42,13 @@ api.add_router("/", series.router)
 api.add_router("/", spotwork_api.router)
 
 
-def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
-    """Any other path under /api/v1/ answers in the API's envelope, not with an HTML page."""
-    from django.http import JsonResponse
-
-    return JsonResponse({"detail": "Not found.", "errors": []}, status=404)
+def urls() -> tuple[list[URLPattern], str, str]:
+    """The API's URL patterns, each answering a method it does not take with a 405 in the envelope."""
+    patterns, app_name, namespace = api.urls
+    wrapped: list[URLPattern] = []
+    for pattern in patterns:
+        assert isinstance(pattern, URLPattern)  # ninja makes only paths, each with its view
+        assert pattern.callback is not None
+        pattern.callback = json_method_not_allowed(pattern.callback)
+        wrapped.append(pattern)
+    return wrapped, app_name, namespace

@@ -45,3 +45,20 @@ def local_date(instant: dt.datetime, tz_name: str) -> dt.date:
     if instant.tzinfo is None:
         raise ValueError("local_date needs an aware instant")
     return instant.astimezone(zone(tz_name)).date()
+
+
+# The days a page or a service works with. Python's calendar runs from 0001-01-01 to 9999-12-31,
+# but the day either side of its ends, and their local midnights in a zone ahead of or behind UTC,
+# do not exist (OverflowError). Within these bounds every neighbouring day and every zone's day
+# bounds do; no clinic's records or diary come near either end.
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(9998, 12, 31)
+
+
+def within_calendar(day: dt.date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
+
+
+def clamp_day(day: dt.date) -> dt.date:
+    """The nearest day a page can show (FIRST_DAY..LAST_DAY)."""
+    return min(max(day, FIRST_DAY), LAST_DAY)

@@ -17,9 +17,11 @@ from django.db import transaction
 from kneadwell.accounts.models import User
 from kneadwell.lib.clock import latest_possible_today
 from kneadwell.lib.errors import Conflict
+from kneadwell.lib.zones import FIRST_DAY
 
+from .identity import phone_key
 from .models import Patient
-from .selectors import identity_of, patient_duplicates
+from .selectors import identity_of, patient_duplicates, phone_region
 
 CONTACT_FIELDS = ("email", "phone", "address_line", "city", "postal_code")
 PREFERENCE_FIELDS = (
@@ -47,16 +49,32 @@ class FieldsForbidden(PermissionDenied):
         self.fields = dict(fields)
 
 
-def _validate(patient: Patient) -> None:
-    """full_clean plus the rules the model cannot express; all errors at once, by field."""
+def _validate(patient: Patient, changed: Sequence[str] | None = None) -> None:
+    """full_clean plus the rules the model cannot express; all errors at once, by field.
+
+    The birth date and phone rules apply to what is being written (`changed`; everything for a
+    new patient), so a record kept from before a rule does not block an unrelated change.
+    """
     errors: dict[str, list[str]] = {}
     try:
         patient.full_clean(exclude=["user"])
     except ValidationError as exc:
         errors.update({field: list(messages) for field, messages in exc.message_dict.items()})
     birth_date = patient.birth_date
-    if isinstance(birth_date, dt.date) and birth_date > latest_possible_today():
-        errors.setdefault("birth_date", []).append("The birth date is in the future.")
+    if (changed is None or "birth_date" in changed) and isinstance(birth_date, dt.date):
+        if birth_date > latest_possible_today():
+            errors.setdefault("birth_date", []).append("The birth date is in the future.")
+        elif birth_date < FIRST_DAY:
+            errors.setdefault("birth_date", []).append(
+                f"The birth date is before {FIRST_DAY.year}: check the year."
+            )
+    if (changed is None or "phone" in changed) and patient.phone.strip():
+        region = phone_region()
+        if phone_key(patient.phone, region) is None:
+            errors.setdefault("phone", []).append(
+                "This is not a phone number. A number without a + is read as a "
+                f"{region} number; give the country code (e.g. +44) for one from elsewhere."
+            )
     if errors:
         raise ValidationError(errors)
 
@@ -145,7 +163,7 @@ def patient_update(*, actor: User, patient: Patient, data: Mapping[str, object])
     for name, value in data.items():
         setattr(patient, name, value)
     try:
-        _validate(patient)
+        _validate(patient, changed=list(data))
     except ValidationError:
         # Leave the caller's instance as the database has it, not half-changed.
         patient.refresh_from_db()

@@ -18,6 +18,7 @@ from kneadwell.knowledge import types as ktypes
 from kneadwell.knowledge.dosing import dose_for
 from kneadwell.lib.clock import now
 from kneadwell.lib.errors import Conflict, DomainError
+from kneadwell.lib.zones import FIRST_DAY, LAST_DAY, within_calendar
 from kneadwell.patients.models import Patient
 from kneadwell.therapists.models import Therapist
 
@@ -110,6 +111,31 @@ def _check_goals(goals: Sequence[GoalIn]) -> None:
             raise DomainError(f"Unknown measure {goal.measure!r}.", field=f"goals[{i}].measure")
 
 
+# How often and how long a plan of care may prescribe sessions (the model's validators say the same).
+MAX_SESSIONS_PER_WEEK = 7
+MAX_WEEKS = 52
+
+
+def _check_dose(frequency_per_week: int | None, weeks: int | None, starts_on: dt.date) -> None:
+    """Refuse a dose no plan can have (0 a week, 20 a week, 0 weeks) and a start the calendar cannot hold.
+
+    Every interface (pages, API, CLI) drafts and edits plans through here, so each gets the same
+    error, on the field, instead of a silent default (0 is not "use the default").
+    """
+    if frequency_per_week is not None and not 1 <= frequency_per_week <= MAX_SESSIONS_PER_WEEK:
+        raise DomainError(
+            f"A plan of care has 1 to {MAX_SESSIONS_PER_WEEK} sessions a week, not {frequency_per_week}.",
+            field="frequency_per_week",
+        )
+    if weeks is not None and not 1 <= weeks <= MAX_WEEKS:
+        raise DomainError(f"A plan of care runs 1 to {MAX_WEEKS} weeks, not {weeks}.", field="weeks")
+    if not within_calendar(starts_on):  # then its reassessment date, up to MAX_WEEKS on, exists too
+        raise DomainError(
+            f"The start date must be between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}.",
+            field="starts_on",
+        )
+
+
 @transaction.atomic
 def care_plan_draft(
     *,
@@ -132,6 +158,7 @@ def care_plan_draft(
             raise PermissionDenied("You do not have permission to draft a plan in another therapist's name.")
         therapist = own
     starts_on = starts_on or clinic_today()
+    _check_dose(frequency_per_week, weeks, starts_on)
     inp = screening_input(patient=patient, on=starts_on)
     if conditions is None:
         conditions = list(dict.fromkeys(d.condition for d in inp.diagnoses))
@@ -154,8 +181,8 @@ def care_plan_draft(
             if frequency_per_week is None and weeks is None
             else "Set by the clinician."
         )
-    frequency_per_week = frequency_per_week or dose.frequency_per_week
-    weeks = weeks or dose.weeks
+    frequency_per_week = frequency_per_week if frequency_per_week is not None else dose.frequency_per_week
+    weeks = weeks if weeks is not None else dose.weeks
     codes = [d.icd10 for d in inp.diagnoses if d.icd10]
     goals = list(goals) if goals is not None else _default_goals(conditions, codes)
     _check_goals(goals)
@@ -293,9 +320,12 @@ def care_plan_update(
         plan.conditions = list(conditions)
     if goals is not None:
         _check_goals(goals)
+    _check_dose(frequency_per_week, weeks, plan.starts_on)
     if frequency_per_week is not None or weeks is not None:
-        plan.frequency_per_week = frequency_per_week or plan.frequency_per_week
-        plan.weeks = weeks or plan.weeks
+        plan.frequency_per_week = (
+            frequency_per_week if frequency_per_week is not None else plan.frequency_per_week
+        )
+        plan.weeks = weeks if weeks is not None else plan.weeks
         plan.frequency_basis = "Set by the clinician."
         plan.reassess_on = plan.starts_on + dt.timedelta(weeks=plan.weeks)
     if notes is not None:

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from kneadwell.accounts.models import Role, User
+from kneadwell.lib.zones import FIRST_DAY, LAST_DAY, clamp_day, within_calendar
 
 
 class AuthenticatedRequest(HttpRequest):
@@ -59,22 +60,33 @@ def role_required(*roles: Role) -> Callable[[Callable[..., HttpResponse]], Calla
 
 
 def requested_day(request: HttpRequest, today: dt.date) -> dt.date:
-    """The day named by `?date=YYYY-MM-DD`, or `today` when absent or unreadable."""
+    """The day named by `?date=YYYY-MM-DD`, or `today` when absent or unreadable.
+
+    A day outside the calendar pages work with (lib/zones.py: 1900 to 9998) shows the nearest
+    one it has, with a note, rather than failing on the day after 9999-12-31.
+    """
     raw = request.GET.get("date", "")
     if raw:
         try:
-            return dt.date.fromisoformat(raw)
+            day = dt.date.fromisoformat(raw)
         except ValueError:
             messages.warning(request, f"“{raw[:20]}” is not a date (use YYYY-MM-DD); showing today.")
+            return today
+        if not within_calendar(day):
+            day = clamp_day(day)
+            messages.warning(request, f"{raw[:10]} is outside the calendar; showing {day.isoformat()}.")
+        return day
     return today
 
 
 def day_nav(day: dt.date, today: dt.date) -> dict[str, object]:
-    """Context for the previous/today/next day links."""
+    """Context for the previous/today/next day links (none past either end of the calendar)."""
+    prev_day = day - dt.timedelta(days=1) if day > FIRST_DAY else None
+    next_day = day + dt.timedelta(days=1) if day < LAST_DAY else None
     return {
         "day": day,
         "today": today,
         "is_today": day == today,
-        "prev_day": day - dt.timedelta(days=1),
-        "next_day": day + dt.timedelta(days=1),
+        "prev_day": prev_day,
+        "next_day": next_day,
     }

@@ -15,6 +15,7 @@ from kneadwell.intake.models import Intake
 from kneadwell.intake.questions import AREA_PROBLEMS, AREA_SIGNS, QUESTIONS, Question, relevant_questions
 from kneadwell.intake.schemas import HealthAnswersIn, RecentSurgeryIn
 from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
+from kneadwell.lib.zones import FIRST_DAY, LAST_DAY, within_calendar
 from kneadwell.patients.models import Lighting, Music, Pressure, TherapistGenderPreference
 from kneadwell.web.presenters import area_token
 
@@ -66,10 +67,17 @@ def read_date(raw: str, field_name: str, errors: Errors) -> dt.date | None:
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         errors.setdefault(field_name, []).append("Enter a date as YYYY-MM-DD.")
         return None
+    if not within_calendar(day):
+        # 0001-01-01 or 9999-12-31: the services' date maths (a day later, a zone's midnight) has
+        # nowhere to go past them. The field's own rules (a birth date not before 1900) come after.
+        message = f"Enter a date between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}."
+        errors.setdefault(field_name, []).append(message)
+        return None
+    return day
 
 
 def read_diagnosis(
