@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "kneadwell.outcomes",
     "kneadwell.billing",
     "kneadwell.notifications",
+    "kneadwell.waitlist",
     "kneadwell.web",
     # Background tasks (messages): Django's task API, queue kept in the database (docs/architecture.md).
     "django_tasks",
