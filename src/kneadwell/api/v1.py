@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from . import accounts, care, catalogue, clinic, patients, records, referrals, scheduling, series, therapists
 from . import billing as billing_api
 from . import outcomes as outcomes_api
+from . import waitlist as waitlist_api
 from .auth import BearerToken
 from .errors import install_error_handlers
 
@@ -34,6 +35,7 @@ api.add_router("/", records.router)
 api.add_router("/", outcomes_api.router)
 api.add_router("/", billing_api.router)
 api.add_router("/", series.router)
+api.add_router("/", waitlist_api.router)
 
 
 def not_found(request, rest: str = ""):  # type: ignore[no-untyped-def]

@@ -573,7 +573,8 @@ def offers_sweep(*, now: dt.datetime | None = None) -> SweepReport:
     ):
         with transaction.atomic():
             offer = (
-                WaitlistOffer.objects.select_for_update()
+                # Only the offer's row is locked (PostgreSQL cannot lock the nullable side of a join).
+                WaitlistOffer.objects.select_for_update(of=("self",))
                 .select_related("request__location", "request__service", "therapist", "room", "hold")
                 .get(pk=pk)
             )
