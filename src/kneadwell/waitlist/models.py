@@ -29,6 +29,7 @@ class RequestStatus(models.TextChoices):
     LAPSED = "lapsed", "Window passed"
 
 
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 OPEN_REQUEST_STATUSES = (RequestStatus.WAITING, RequestStatus.OFFERED)
 
 
@@ -81,6 +82,11 @@ class WaitlistRequest(PublicIdModel):
 
     def __str__(self) -> str:
         return f"{self.patient} waiting for {self.service} ({self.get_status_display()})"
+
+    @property
+    def weekday_names(self) -> str:
+        """The chosen weekdays in words, Monday first: "Mon, Wed"."""
+        return ", ".join(WEEKDAY_NAMES[d] for d in sorted(self.weekdays) if 0 <= d < len(WEEKDAY_NAMES))
 
 
 class OfferStatus(models.TextChoices):
