@@ -30,7 +30,7 @@ def test_the_desk_sees_the_ranking_its_reasons_and_the_offers_expiry(client, cas
     page = client.get(reverse("desk-waitlist")).content.decode()
 
     assert page.index("Pat Palmer") < page.index("Paula Price")
-    assert "Referral marked urgent." in page
+    assert "Marked urgent by the clinic." in page
     assert "Waiting since 1 Dec 2026 (0 days)." in page
     assert "held until <strong>Tue 1 Dec, 09:00 EST</strong>" in page  # 14:00 UTC, in New York
 

@@ -75,7 +75,7 @@ def test_the_ranking_explains_itself():
                 key=1,
                 urgency="urgent",
                 waiting_since=_since(9),
-                urgency_source="Dr Rita Reyes's referral of 1 Nov 2026",
+                urgency_source="from Dr Rita Reyes, received 1 Nov 2026",
                 cadence=Cadence(
                     per_week=1, plan_starts_on=dt.date(2026, 11, 1), last_visit_on=dt.date(2026, 11, 26)
                 ),
@@ -86,7 +86,7 @@ def test_the_ranking_explains_itself():
     )
 
     assert first.reasons == (
-        "Referral marked urgent (Dr Rita Reyes's referral of 1 Nov 2026).",
+        "Referral marked urgent (from Dr Rita Reyes, received 1 Nov 2026).",
         "Plan of care (once a week) is 7 days overdue: a visit was due by 3 Dec 2026.",
         "Waiting since 1 Dec 2026 (9 days).",
     )

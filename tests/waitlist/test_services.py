@@ -42,7 +42,7 @@ def test_a_cancellation_offers_the_freed_time_to_the_first_in_line_with_a_hold(c
     cast.pat.email = "pat@example.org"
     cast.pat.save()
     paula = join(cast, cast.paula, service)
-    pat = join(cast, cast.pat, service, urgency="urgent")
+    pat = join(cast, cast.pat, service, urgency="urgent", referral=cast.pat.referrals.get())
 
     _cancel(cast, nell_booking)
 
@@ -58,7 +58,7 @@ def test_a_cancellation_offers_the_freed_time_to_the_first_in_line_with_a_hold(c
         cast.pat,
         offer.expires_at,
     )
-    assert offer.reasons[0].startswith("Referral marked urgent")
+    assert offer.reasons[0] == "Referral marked urgent (from Dr Rita Reyes, received 1 Nov 2026)."
     pat.refresh_from_db()
     paula.refresh_from_db()
     assert (pat.status, paula.status) == (RequestStatus.OFFERED, RequestStatus.WAITING)

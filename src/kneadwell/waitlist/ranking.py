@@ -31,7 +31,7 @@ class Candidate:
     key: Hashable
     urgency: str  # one of URGENCY_LEVELS
     waiting_since: dt.datetime
-    urgency_source: str = ""  # who said so, e.g. "Dr Rita Reyes's referral of 1 Nov"
+    urgency_source: str = ""  # the referral that says so, e.g. "from Dr Rita Reyes, received 1 Nov 2026"
     cadence: Cadence | None = None
 
 
@@ -71,9 +71,10 @@ def rank(candidates: Iterable[Candidate], *, now: dt.datetime, today: dt.date) -
         overdue, due = overdue_days(c.cadence, today)
         waiting = max(0, (now - c.waiting_since).days)
         reasons: list[str] = []
-        if c.urgency != "routine":
-            source = f" ({c.urgency_source})" if c.urgency_source else ""
-            reasons.append(f"Referral marked {_URGENCY_WORDS[c.urgency]}{source}.")
+        if c.urgency != "routine" and c.urgency_source:
+            reasons.append(f"Referral marked {_URGENCY_WORDS[c.urgency]} ({c.urgency_source}).")
+        elif c.urgency != "routine":
+            reasons.append(f"Marked {_URGENCY_WORDS[c.urgency]} by the clinic.")
         if overdue and c.cadence is not None and due is not None:
             times = "once" if c.cadence.per_week == 1 else f"{c.cadence.per_week} times"
             reasons.append(

@@ -10,9 +10,9 @@ from typing import Any
 from django.db.models import Max, Prefetch, QuerySet
 
 from kneadwell.accounts.models import STAFF_ROLES, Role
-from kneadwell.clinic.selectors import clinic_today
+from kneadwell.clinic.selectors import clinic_time_zone
 from kneadwell.lib.clock import now as clock_now
-from kneadwell.lib.zones import zone
+from kneadwell.lib.zones import local_date, zone
 from kneadwell.planning.models import CarePlan, CarePlanStatus
 from kneadwell.scheduling.models import ACTIVE_STATUSES, Appointment
 
@@ -109,7 +109,7 @@ def ranked_requests(
         source = ""
         if r.referral is not None:
             received = r.referral.received_on
-            source = f"{r.referral.provider.name}'s referral of {received.day} {received:%b %Y}"
+            source = f"from {r.referral.provider.name}, received {received.day} {received:%b %Y}"
         candidates.append(
             Candidate(
                 key=r.pk,
@@ -122,5 +122,5 @@ def ranked_requests(
     by_pk = {r.pk: r for r in rows}
     return [
         RankedRequest(request=by_pk[item.key], ranked=item, offer=open_offer_of(by_pk[item.key]))
-        for item in rank(candidates, now=now, today=clinic_today())
+        for item in rank(candidates, now=now, today=local_date(now, clinic_time_zone()))
     ]

@@ -48,7 +48,7 @@ from kneadwell.clinic.models import ClinicSettings, Location, Room, Service
 from kneadwell.clinic.selectors import local_day_of, location_today
 from kneadwell.lib.clock import now as clock_now
 from kneadwell.lib.errors import Conflict, DomainError
-from kneadwell.lib.zones import zone
+from kneadwell.lib.zones import local_date, zone
 from kneadwell.notifications.services import waitlist_offer as queue_offer_message
 from kneadwell.patients.models import Patient
 from kneadwell.referrals.models import Referral
@@ -125,6 +125,7 @@ def request_create(
     note: str = "",
     via: str = "web",
     request: HttpRequest | None = None,
+    now: dt.datetime | None = None,
 ) -> WaitlistRequest:
     """Put `patient` on the waitlist for `service` at `location` within the window (local dates and times).
 
@@ -143,7 +144,7 @@ def request_create(
     if referral is not None and referral.patient_id != patient.pk:
         raise DomainError("That referral is not this patient's.", field="referral")
     check_bookable_here(service=service, location=location)
-    today = location_today(location)
+    today = local_date(now, location.time_zone) if now is not None else location_today(location)
     if last_day < first_day:
         raise DomainError(
             "The window ends before it starts: last_day must be on or after first_day.",
