@@ -245,7 +245,6 @@ def request_cancel(
                 f"This request is already {fresh.get_status_display().lower()}.",
                 field="status",
                 code="invalid_transition",
-                current={"status": fresh.status},
             )
         offer = (
             WaitlistOffer.objects.select_for_update().filter(request=item, status=OfferStatus.OPEN).first()
@@ -449,21 +448,18 @@ def _locked_open_offer(offer: WaitlistOffer, now: dt.datetime) -> WaitlistOffer:
             "This offer was already accepted.",
             field="offer",
             code="offer_taken",
-            current={"status": fresh.status},
         )
     if fresh.status == OfferStatus.EXPIRED or (fresh.status == OfferStatus.OPEN and fresh.expires_at <= now):
         raise Conflict(
             "This offer has expired: the time has been released.",
             field="offer",
             code="offer_expired",
-            current={"status": OfferStatus.EXPIRED},
         )
     if fresh.status != OfferStatus.OPEN:
         raise Conflict(
             f"This offer was {fresh.get_status_display().lower()}.",
             field="offer",
             code="offer_closed",
-            current={"status": fresh.status},
         )
     return fresh
 
@@ -495,7 +491,6 @@ def offer_accept(
                 "This offer has expired: the time has been released.",
                 field="offer",
                 code="offer_expired",
-                current={"status": OfferStatus.EXPIRED},
             )
         channel = (
             Channel.ONLINE if actor.role == Role.PATIENT else (Channel.API if via == "api" else Channel.PHONE)
