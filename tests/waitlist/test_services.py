@@ -38,7 +38,10 @@ def _offer_of(request: WaitlistRequest) -> WaitlistOffer:
     return WaitlistOffer.objects.get(request=request, status=OfferStatus.OPEN)
 
 
-def test_a_cancellation_offers_the_freed_time_to_the_first_in_line_with_a_hold(cast, service, nell_booking):
+def test_a_cancellation_offers_the_freed_time_to_the_first_in_line_with_a_hold(
+    cast, service, nell_booking, settings
+):
+    settings.KNEADWELL_PUBLIC_URL = "https://clinic.example.org"
     cast.pat.email = "pat@example.org"
     cast.pat.save()
     paula = join(cast, cast.paula, service)
@@ -65,6 +68,7 @@ def test_a_cancellation_offers_the_freed_time_to_the_first_in_line_with_a_hold(c
     message = Message.objects.get(kind=MessageKind.WAITLIST_OFFER, patient=cast.pat)
     assert message.context["offer_id"] == str(offer.public_id)
     assert message.context["expires_at"] == offer.expires_at.isoformat()
+    assert message.context["accept_url"] == "https://clinic.example.org/me/waitlist/"
 
 
 def test_the_hold_blocks_everyone_else(cast, service, nell_booking):

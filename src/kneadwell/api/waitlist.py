@@ -177,14 +177,12 @@ def _audit(request: HttpRequest, kind: str, patients: list[Any], object_id: obje
     summary="The waitlist you may see: open requests in clinical-priority order, with reasons, then the rest",
 )
 def list_requests(request: HttpRequest, closed: bool = False) -> dict[str, Any]:
-    scope = request_scope(request.user).prefetch_related("offers__therapist")
-    open_items = ranked_requests(scope.filter(status__in=OPEN_REQUEST_STATUSES))
+    scope = request_scope(request.user)
+    open_items = ranked_requests(scope.filter(status__in=OPEN_REQUEST_STATUSES))  # offers prefetched there
     items = [_request_out(r.request, r.ranked.position, r.ranked.reasons) for r in open_items]
     if closed:
-        items += [
-            _request_out(item)
-            for item in scope.exclude(status__in=OPEN_REQUEST_STATUSES).order_by("-created_at")
-        ]
+        closed_items = scope.exclude(status__in=OPEN_REQUEST_STATUSES).prefetch_related("offers__therapist")
+        items += [_request_out(item) for item in closed_items.order_by("-created_at")]
     patients = [r.request.patient for r in open_items]
     if patients:
         _audit(request, "waitlist_request", patients)

@@ -288,7 +288,7 @@ def _accept_url(offer: WaitlistOffer) -> str:
     if not base:
         return ""
     try:
-        return base + reverse("portal-waitlist")
+        return base + reverse("patient-waitlist")
     except NoReverseMatch:
         return ""
 
