@@ -346,3 +346,17 @@ def test_a_patient_joins_only_for_themself_and_cannot_set_urgency(cast, service)
             actor=cast.pat_user, patient=cast.pat, service=service, location=cast.hospital, **window
         )
     assert twice.value.field == "service"
+
+
+def test_the_workers_tick_runs_the_sweep(cast, service, nell_booking, clock):
+    from kneadwell.notifications.worker import _tick_receivers
+
+    first = join(cast, cast.pat, service, urgency="urgent")
+    second = join(cast, cast.paula, service)
+    _cancel(cast, nell_booking)
+    clock.shift(dt.timedelta(hours=2, minutes=1))
+
+    _tick_receivers(NOW + dt.timedelta(hours=2, minutes=1))
+
+    assert WaitlistOffer.objects.get(request=first).status == OfferStatus.EXPIRED
+    assert _offer_of(second).start == WED_10
