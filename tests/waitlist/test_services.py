@@ -358,5 +358,9 @@ def test_the_workers_tick_runs_the_sweep(cast, service, nell_booking, clock):
 
     _tick_receivers(NOW + dt.timedelta(hours=2, minutes=1))
 
-    assert WaitlistOffer.objects.get(request=first).status == OfferStatus.EXPIRED
+    assert WaitlistOffer.objects.get(request=first, start=WED_10).status == OfferStatus.EXPIRED
     assert _offer_of(second).start == WED_10
+    # The tick also looks for free time for those still waiting: Pat is offered another Wednesday time.
+    other = _offer_of(first)
+    assert other.start != WED_10
+    assert other.start.astimezone(dt.UTC).weekday() == 2
