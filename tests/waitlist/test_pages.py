@@ -90,3 +90,15 @@ def test_the_patient_joins_and_a_past_window_is_refused_naming_the_field(client,
     item = WaitlistRequest.objects.get()
     assert (item.patient, item.weekdays, item.urgency) == (cast.pat, [0, 2], "routine")
     assert item.first_day == dt.date(2026, 12, 2)
+
+
+def test_the_desk_books_an_offer_the_patient_accepted_by_phone(client, cast, offered):
+    client.force_login(cast.desk)
+
+    response = client.post(reverse("waitlist-offer-accept", args=[offered.public_id]))
+
+    assert response.status_code == 302
+    booked = Appointment.objects.get(pk=offered.hold_id)
+    assert (booked.status, booked.channel, booked.booked_by) == (AppointmentStatus.BOOKED, "phone", cast.desk)
+    page = client.get(reverse("desk-waitlist")).content.decode()
+    assert "Pat Palmer" not in page  # booked: off the list
