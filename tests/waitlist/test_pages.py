@@ -102,3 +102,12 @@ def test_the_desk_books_an_offer_the_patient_accepted_by_phone(client, cast, off
     assert (booked.status, booked.channel, booked.booked_by) == (AppointmentStatus.BOOKED, "phone", cast.desk)
     page = client.get(reverse("desk-waitlist")).content.decode()
     assert "Pat Palmer" not in page  # booked: off the list
+
+
+def test_the_days_pages_show_a_held_time_without_trouble(client, cast, offered):
+    client.force_login(cast.desk)
+    assert client.get(reverse("desk-today"), {"date": "2026-12-02"}).status_code == 200
+    client.force_login(cast.tess_user)
+    day = client.get(reverse("therapist-day"), {"date": "2026-12-02"})
+    assert day.status_code == 200
+    assert "Held for a waitlist offer" in day.content.decode()
