@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, connection, transaction
 
 from kneadwell.clinic.models import ClinicSettings
 from kneadwell.lib.errors import Conflict, DomainError
@@ -364,3 +365,26 @@ def test_the_workers_tick_runs_the_sweep(cast, service, nell_booking, clock):
     other = _offer_of(first)
     assert other.start != WED_10
     assert other.start.astimezone(dt.UTC).weekday() == 2
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the exclusion constraints exist on PostgreSQL only"
+)
+def test_the_database_itself_refuses_a_booking_over_a_hold(cast, service, nell_booking):
+    """A write that skips the booking service cannot take a held time on PostgreSQL either."""
+    join(cast, cast.pat, service)
+    _cancel(cast, nell_booking)
+    hold = Appointment.objects.get(status=AppointmentStatus.HELD)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Appointment.objects.create(
+            patient=cast.paula,
+            therapist=cast.tess,
+            room=cast.chiro_room,
+            location=cast.hospital,
+            service=service,
+            start=hold.start,
+            end=hold.end,
+            blocked_until=hold.blocked_until,
+            channel="phone",
+        )
