@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Max, Prefetch, QuerySet
 
-from kneadwell.accounts.models import STAFF_ROLES, Role
+from kneadwell.accounts.models import STAFF_ROLES, Role, Viewer
 from kneadwell.clinic.selectors import clinic_time_zone
 from kneadwell.lib.clock import now as clock_now
 from kneadwell.lib.zones import local_date, zone
@@ -20,7 +19,7 @@ from .models import OPEN_REQUEST_STATUSES, OfferStatus, WaitlistOffer, WaitlistR
 from .ranking import Cadence, Candidate, Ranked, Window, rank
 
 
-def request_scope(user: Any) -> QuerySet[WaitlistRequest]:
+def request_scope(user: Viewer) -> QuerySet[WaitlistRequest]:
     """Requests `user` may see: every one (front desk, clinic admin), their own (patient), none (others)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return WaitlistRequest.objects.none()
@@ -34,7 +33,7 @@ def request_scope(user: Any) -> QuerySet[WaitlistRequest]:
     return qs.none()
 
 
-def offer_scope(user: Any) -> QuerySet[WaitlistOffer]:
+def offer_scope(user: Viewer) -> QuerySet[WaitlistOffer]:
     """Offers made to the requests in `request_scope(user)`."""
     return WaitlistOffer.objects.filter(request__in=request_scope(user)).select_related(
         "request__patient", "request__service", "request__location", "therapist", "room", "hold"
