@@ -155,7 +155,8 @@ class TestDemoClinic:
         future = set(Appointment.objects.filter(start__gt=noon).values_list("status", flat=True))
         assert past == {AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW, AppointmentStatus.CANCELLED}
         assert AppointmentStatus.BOOKED in future
-        assert future <= {AppointmentStatus.BOOKED, AppointmentStatus.CANCELLED}
+        # Held: the time the demo's waitlist offer holds for the patient login (issue 10).
+        assert future <= {AppointmentStatus.BOOKED, AppointmentStatus.CANCELLED, AppointmentStatus.HELD}
         assert set(Appointment.objects.values_list("channel", flat=True)) >= {"phone", "online", "referral"}
 
     def test_referrers_have_valid_npis_and_referrals_in_every_stage(self, clinic):
@@ -379,3 +380,36 @@ class TestDemoRecords:
         assert pain.improvement > 0
         stuck = ProgressReport.objects.get(kind="not_improving")
         assert patient_progress(stuck.patient, charts=False).not_improving
+
+
+class TestDemoWaitlistAndMessages:
+    """Issue 10: the demo shows a waitlist with an open offer, and a message that failed, was retried
+    and went out."""
+
+    def test_a_ranked_waitlist_with_an_open_offer_held_for_the_patient_login(self, clinic):
+        from kneadwell.waitlist.models import WaitlistOffer
+        from kneadwell.waitlist.selectors import ranked_requests
+
+        as_of = dt.datetime(2026, 11, 15, 17, tzinfo=dt.UTC)  # the demo's noon in New York on TODAY
+        ranked = ranked_requests(now=as_of)
+        assert len(ranked) >= 3
+        assert all(r.ranked.reasons for r in ranked)
+        offer = WaitlistOffer.objects.get(status="open")
+        assert offer.request.patient.user.username == "patient"
+        assert offer.hold is not None
+        assert (offer.hold.status, offer.hold.hold_expires_at) == ("held", offer.expires_at)
+        assert offer.expires_at == as_of + dt.timedelta(hours=2)  # the clinic's default hold
+        assert ranked[0].request == offer.request  # first in line: an urgent referral
+
+    def test_a_message_failed_then_was_retried_and_sent(self, clinic):
+        from kneadwell.notifications.models import Message
+
+        retried = [
+            m
+            for m in Message.objects.filter(status="sent").prefetch_related("delivery_attempts")
+            if [a.outcome for a in m.delivery_attempts.all()][:1] == ["error"]
+        ]
+        assert retried
+        attempts = list(retried[0].delivery_attempts.order_by("number"))
+        assert [a.outcome for a in attempts] == ["error", "error", "sent"]
+        assert all(a.detail for a in attempts)

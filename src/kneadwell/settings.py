@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "kneadwell.billing",
     "kneadwell.notifications",
     "kneadwell.spotwork",
+    "kneadwell.waitlist",
     "kneadwell.web",
     # Background tasks (messages): Django's task API, queue kept in the database (docs/architecture.md).
     "django_tasks",

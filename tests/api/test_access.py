@@ -79,6 +79,42 @@ def _series(cast: Cast, side: str) -> Series:
     return series
 
 
+def _waitlist_offer(cast: Cast, side: str):  # type: ignore[no-untyped-def]
+    """The side's patient waiting for a Thursday morning, offered Thursday 10:00 (Pat, Tess) or 12:00
+    (Paula, Theo) in New York, held for them."""
+    from kneadwell.waitlist.models import WaitlistOffer
+    from kneadwell.waitlist.services import FreedTime, offer_freed_time, request_create
+
+    patient, therapist, hour = (cast.pat, cast.tess, 15) if side == "own" else (cast.paula, cast.theo, 17)
+    existing = WaitlistOffer.objects.filter(request__patient=patient).first()
+    if existing is not None:
+        return existing
+    request_create(
+        actor=cast.desk,
+        patient=patient,
+        service=Service.objects.get(code="therapeutic-60"),
+        location=cast.hospital,
+        first_day=dt.date(2026, 12, 3),
+        last_day=dt.date(2026, 12, 3),
+        weekdays=[3],
+        earliest_time=dt.time(9),
+        latest_time=dt.time(13),
+        therapists=[therapist],
+    )
+    start = dt.datetime(2026, 12, 3, hour, tzinfo=dt.UTC)
+    offer = offer_freed_time(
+        FreedTime(
+            therapist=therapist,
+            room=cast.hospital_room,
+            location=cast.hospital,
+            start=start,
+            free_until=start + dt.timedelta(hours=2),
+        )
+    )
+    assert offer is not None
+    return offer
+
+
 def _merged_into(patient: Patient) -> Patient:
     """A second record of `patient`, merged into theirs (through the service, so the audit trail has it)."""
     from kneadwell.patients.merging import patient_merge
@@ -114,6 +150,10 @@ def _target(cast: Cast, kind: str, side: str) -> str:
         return str(_care_plan(cast, side).public_id)
     if kind == "series":
         return str(_series(cast, side).public_id)
+    if kind == "waitlist_request":
+        return str(_waitlist_offer(cast, side).request.public_id)
+    if kind == "waitlist_offer":
+        return str(_waitlist_offer(cast, side).public_id)
     objects = {
         "patient": (cast.pat, cast.paula),
         "appointment": (cast.pat_appointment, cast.paula_appointment),
@@ -198,6 +238,17 @@ HOST_VISIT = {
 HOST_IMPORT = {"location": "{chiro}", "format": "csv", "content": "{host_csv}"}
 SPOT_REQUEST = {"host_visit": "{host_visit}", "region": "neck"}
 SPOT_PLAN = {"location": "{chiro}", "date": "2026-12-02", "dry_run": True}
+# Thursday 3 Dec, 09:00-13:00 in New York, any therapist.
+WAITLIST = {
+    "patient": "{patient}",
+    "service": "therapeutic-60",
+    "location": "{hospital}",
+    "first_day": "2026-12-03",
+    "last_day": "2026-12-03",
+    "weekdays": [3],
+    "earliest_time": "09:00",
+    "latest_time": "13:00",
+}
 SESSION_PLAN = "/patients/{id}/session-plan?service=therapeutic-60&therapist={tess}"
 
 # method, path, object kind (None: collection), side, body, then the status per role in ROLES order.
@@ -323,6 +374,19 @@ MATRIX = [
     ("POST", "/spot-work/requests", None, "own", SPOT_REQUEST,    (403, 201, 403, 403, 201)),
     ("POST", "/spot-work/requests", None, "other", SPOT_REQUEST,  (404, 201, 404, 404, 201)),
     ("POST", "/spot-work/plan", None, None, SPOT_PLAN,            (403, 200, 403, 403, 200)),
+    # Waitlist (issue 10): staff for anyone, a patient for themself; therapists and referrers see none.
+    ("GET", "/waitlist/requests", None, None, None,               (200, 200, 200, 200, 200)),
+    ("POST", "/waitlist/requests", None, "own", WAITLIST,         (201, 201, 403, 403, 201)),
+    ("POST", "/waitlist/requests", None, "other", WAITLIST,       (404, 201, 403, 403, 201)),
+    ("GET", "/waitlist/requests/{id}", "waitlist_request", "own", None,     (200, 200, 404, 404, 200)),
+    ("GET", "/waitlist/requests/{id}", "waitlist_request", "other", None,   (404, 200, 404, 404, 200)),
+    ("POST", "/waitlist/requests/{id}/cancel", "waitlist_request", "own", None,   (200, 200, 404, 404, 200)),
+    ("POST", "/waitlist/requests/{id}/cancel", "waitlist_request", "other", None, (404, 200, 404, 404, 200)),
+    ("GET", "/waitlist/offers", None, None, None,                 (200, 200, 200, 200, 200)),
+    ("POST", "/waitlist/offers/{id}/accept", "waitlist_offer", "own", None,    (200, 200, 404, 404, 200)),
+    ("POST", "/waitlist/offers/{id}/accept", "waitlist_offer", "other", None,  (404, 200, 404, 404, 200)),
+    ("POST", "/waitlist/offers/{id}/decline", "waitlist_offer", "own", None,   (200, 200, 404, 404, 200)),
+    ("POST", "/waitlist/offers/{id}/decline", "waitlist_offer", "other", None, (404, 200, 404, 404, 200)),
 ]  # fmt: skip
 
 CASES = [

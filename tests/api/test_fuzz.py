@@ -144,6 +144,37 @@ def _most(value: str) -> bool:
     return zlib.crc32(b"aim:" + value.encode("utf-8", "surrogatepass")) % 4 != 0
 
 
+def _waitlist_offer(cast: Cast):  # type: ignore[no-untyped-def]
+    from kneadwell.clinic.models import Service
+    from kneadwell.waitlist.services import FreedTime, offer_freed_time, request_create
+
+    request_create(
+        actor=cast.desk,
+        patient=cast.pat,
+        service=Service.objects.get(code="therapeutic-60"),
+        location=cast.hospital,
+        first_day=dt.date(2026, 12, 3),
+        last_day=dt.date(2026, 12, 3),
+        weekdays=[3],
+        earliest_time=dt.time(9),
+        latest_time=dt.time(13),
+        now=dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC),
+    )
+    start = dt.datetime(2026, 12, 3, 15, tzinfo=dt.UTC)
+    offer = offer_freed_time(
+        FreedTime(
+            therapist=cast.tess,
+            room=cast.hospital_room,
+            location=cast.hospital,
+            start=start,
+            free_until=start + dt.timedelta(hours=2),
+        ),
+        now=dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC),
+    )
+    assert offer is not None
+    return offer
+
+
 class World:
     """Real objects and catalogue keys to aim generated requests at, and who sends each request.
 
@@ -192,6 +223,8 @@ class World:
             end=start + dt.timedelta(minutes=30),
             provider_name="Dr Chen, DC",
         )
+        # Waitlist (issue 10): Pat waits for a Thursday morning and is offered Thursday 10:00 with Tess.
+        offer = _waitlist_offer(cast)
         # The first path segment after /api/v1 names the kind of object the id is for.
         self.ids: dict[str, uuid.UUID] = {
             "therapists": cast.tess.public_id,
@@ -205,6 +238,8 @@ class World:
             "measurements": measurement.public_id,
             "series": series.public_id,
             "host-visits": host_visit.public_id,
+            "waitlist/requests": offer.request.public_id,
+            "waitlist/offers": offer.public_id,
         }
         # Reference fields, in query strings and bodies alike, by name.
         self.references: dict[str, str] = {
@@ -246,7 +281,9 @@ class World:
         value = (case.path_parameters or {}).get("id")
         # Decided on the whole request: the coverage phase sends one UUID with many bodies.
         if isinstance(value, str) and _is_uuid(value) and _most(f"{value}{case.query}{case.body}"):
-            kind = case.path.removeprefix(API).split("/")[1]
+            segments = case.path.removeprefix(API).split("/")
+            # The waitlist's ids are of two kinds, named by the second segment.
+            kind = "/".join(segments[1:3]) if segments[1] == "waitlist" else segments[1]
             case.path_parameters["id"] = str(self.ids[kind])
         if isinstance(case.query, dict):
             case.query = self._realistic(case.query)

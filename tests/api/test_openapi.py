@@ -97,6 +97,14 @@ OPERATIONS = [
     ("get", "/spot-work/requests", {"200", "401", "422"}),
     ("post", "/spot-work/requests", {"201", "400", "401", "403", "404", "409", "422"}),
     ("post", "/spot-work/plan", {"200", "400", "401", "403", "409", "422"}),
+    # Waitlist (issue 10): a 409 when an offer was already answered, has expired, or a request is closed.
+    ("get", "/waitlist/requests", {"200", "401", "422"}),
+    ("post", "/waitlist/requests", {"201", "400", "401", "403", "404", "409", "422"}),
+    ("get", "/waitlist/requests/{id}", {"200", "401", "404", "422"}),
+    ("post", "/waitlist/requests/{id}/cancel", {"200", "400", "401", "403", "404", "409", "422"}),
+    ("get", "/waitlist/offers", {"200", "401", "422"}),
+    ("post", "/waitlist/offers/{id}/accept", {"200", "400", "401", "403", "404", "409", "422"}),
+    ("post", "/waitlist/offers/{id}/decline", {"200", "400", "401", "403", "404", "409", "422"}),
 ]
 
 # 409s that carry the state the request collided with, in a schema of their own (docs/api.md).

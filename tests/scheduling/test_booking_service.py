@@ -294,7 +294,9 @@ class TestGate:
 
 def _with_status(cast: Cast, status: str) -> Appointment:
     a = book(cast, at(WEDNESDAY, 10)).appointment
-    Appointment.objects.filter(pk=a.pk).update(status=status)
+    # A waitlist hold carries its expiry (a database constraint).
+    expires = a.start if status == AppointmentStatus.HELD else None
+    Appointment.objects.filter(pk=a.pk).update(status=status, hold_expires_at=expires)
     a.refresh_from_db()
     return a
 

@@ -9,6 +9,7 @@ from . import accounts, care, catalogue, clinic, patients, records, referrals, s
 from . import billing as billing_api
 from . import outcomes as outcomes_api
 from . import spotwork as spotwork_api
+from . import waitlist as waitlist_api
 from .auth import BearerToken
 from .errors import install_error_handlers, json_method_not_allowed
 from .strict import strict_input
@@ -40,6 +41,7 @@ api.add_router("/", outcomes_api.router)
 api.add_router("/", billing_api.router)
 api.add_router("/", series.router)
 api.add_router("/", spotwork_api.router)
+api.add_router("/", waitlist_api.router)
 
 
 def urls() -> tuple[list[URLPattern], str, str]:

@@ -224,6 +224,13 @@ class ClinicSettings(models.Model):
         default=LateCancellationPolicy.FLAG,
         help_text="What happens to a patient's late cancellation; staff may override either with a reason.",
     )
+    # Waitlist (issue 10). A clinic setting, not a clinical claim.
+    waitlist_hold_minutes = models.PositiveIntegerField(
+        default=120,
+        validators=[MinValueValidator(5), MaxValueValidator(7 * 24 * 60)],
+        help_text="How long a freed slot offered to a waiting patient is held for them before it is "
+        "offered to the next (minutes).",
+    )
 
     # Spot work (issue 10). Clinic settings, not clinical claims.
     spot_work_wait_before_minutes = models.PositiveSmallIntegerField(

@@ -37,6 +37,7 @@ from kneadwell.demo.data import (
 )
 from kneadwell.demo.notifications import add_delivery_log
 from kneadwell.demo.records import load_demo_records
+from kneadwell.demo.waitlist import add_waitlist
 from kneadwell.lib.clock import now
 from kneadwell.lib.errors import DomainError
 from kneadwell.lib.zones import local_day_bounds, local_to_utc, zone
@@ -128,6 +129,7 @@ class Builder:
         settle_story(self, no_show)  # a no-show and a late cancellation, through the services
         load_demo_records(as_of=self.as_of)  # notes, measures, reports (demo/records.py)
         add_delivery_log(as_of=self.as_of)
+        add_waitlist(as_of=self.as_of)  # requests ranked by priority and one open offer (demo/waitlist.py)
         audit_record(
             actor=None,
             action=AuditAction.CREATE,

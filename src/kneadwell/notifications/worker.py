@@ -18,6 +18,7 @@ import sys
 import threading
 from typing import TextIO
 
+import django.dispatch
 from django.conf import settings
 from django.core.management import call_command
 from django.db import close_old_connections, connection
@@ -33,6 +34,16 @@ PARENT_ENV = "KNEADWELL_WORKER_PARENT"
 # Finished task rows (the messages keep their own log) are deleted after this long.
 TASK_RESULTS_KEPT = dt.timedelta(days=7)
 PRUNE_EVERY = dt.timedelta(hours=1)
+
+# Sent on every tick (and by `--once`) with `at`: apps above this one hang their own periodic jobs on it
+# (the waitlist expires offers and offers the time on). A receiver's error is logged, never fatal.
+tick = django.dispatch.Signal()
+
+
+def _tick_receivers(at: dt.datetime) -> None:
+    for receiver, result in tick.send_robust(sender=None, at=at):
+        if isinstance(result, Exception):
+            logger.error("A periodic job (%s) failed: %r", getattr(receiver, "__name__", receiver), result)
 
 
 def prune_task_results(*, at: dt.datetime | None = None) -> int:
@@ -73,6 +84,7 @@ class Ticker(threading.Thread):
             close_old_connections()
             at = now()
             report = periodic(at=at)
+            _tick_receivers(at)
             if report.reminders or report.recovered or report.woken:
                 self.out.write(
                     f"Reminders written: {report.reminders}; sends recovered: {report.recovered}; "
@@ -97,6 +109,7 @@ def run_worker(
     out = out or sys.stdout
     if once:
         report = periodic()
+        _tick_receivers(now())
         out.write(
             f"Reminders written: {report.reminders}; sends recovered: {report.recovered}; "
             f"overdue messages woken: {report.woken}\n"

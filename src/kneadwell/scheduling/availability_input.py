@@ -26,12 +26,13 @@ from django.db import connection
 from django.db.models import BigIntegerField, Func, Q
 
 from kneadwell.clinic.models import Location, Room, Service
+from kneadwell.lib.clock import now as clock_now
 from kneadwell.lib.zones import local_day_bounds, zone
 from kneadwell.patients.models import Patient
 from kneadwell.therapists.models import Licence, Therapist, TimeOff, WorkingHours
 
 from .availability import HoursTemplate, RoomCalendar, ServiceSpec, SlotQuery, Span, TherapistCalendar
-from .models import ACTIVE_STATUSES, Appointment
+from .models import Appointment, blocking_q
 from .policy import BookingPolicy
 
 # The longest an appointment can hold its therapist and room: the longest service (240 minutes,
@@ -270,8 +271,9 @@ def _busy_spans(
     Therapists and rooms are held over [start, blocked_until), the patient over [start, end).
     """
     start, end = span
-    window = Appointment.objects.filter(
-        status__in=ACTIVE_STATUSES, start__lt=end, start__gte=start - LONGEST_BLOCK, blocked_until__gt=start
+    # Active appointments and unexpired waitlist holds (an expired hold is free: booking releases it).
+    window = Appointment.objects.filter(blocking_q(clock_now())).filter(
+        start__lt=end, start__gte=start - LONGEST_BLOCK, blocked_until__gt=start
     )
     if ignore_appointment_ids:
         window = window.exclude(pk__in=list(ignore_appointment_ids))

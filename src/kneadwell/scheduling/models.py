@@ -9,6 +9,8 @@ booking service re-checks overlap inside the transaction.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 
@@ -25,10 +27,24 @@ class AppointmentStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
     CANCELLED = "cancelled", "Cancelled"
     NO_SHOW = "no_show", "No-show"
+    # A freed slot offered to a waiting patient (waitlist): it blocks therapist, room and patient like a
+    # booking until `hold_expires_at`; accepting turns it into a booking, declining or expiry deletes it.
+    HELD = "held", "Held for a waitlist offer"
 
 
 # Appointments in these states hold their therapist, room and patient.
 ACTIVE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED)
+# ... and so does a hold, until it expires. The booking service deletes an expired hold inside the
+# transaction that books over it (services._release_stale_holds), so the PostgreSQL exclusion
+# constraints, which cannot read the clock, can count every held row (migration 0004).
+BLOCKING_STATUSES = (*ACTIVE_STATUSES, AppointmentStatus.HELD)
+
+
+def blocking_q(at: dt.datetime) -> models.Q:
+    """The appointments that keep their time from others at `at`: the active ones and unexpired holds."""
+    return models.Q(status__in=ACTIVE_STATUSES) | models.Q(
+        status=AppointmentStatus.HELD, hold_expires_at__gt=at
+    )
 
 
 class Channel(models.TextChoices):
@@ -124,6 +140,9 @@ class Appointment(PublicIdModel):
     policy_override = models.CharField(
         max_length=500, blank=True, help_text="Why staff overrode the late-cancellation policy."
     )
+    hold_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="A held slot (waitlist offer) stops blocking others at this instant."
+    )
 
     class Meta:
         ordering = ["start"]
@@ -136,6 +155,10 @@ class Appointment(PublicIdModel):
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=AppointmentStatus.values), name="scheduling_appt_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="held") | models.Q(hold_expires_at__isnull=False),
+                name="scheduling_appt_hold_expires",
             ),
             models.UniqueConstraint(
                 fields=["booked_by", "idempotency_key"],

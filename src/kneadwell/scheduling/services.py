@@ -46,7 +46,7 @@ from kneadwell.therapists.models import Therapist, TimeOff
 from . import signals
 from .availability_input import LONGEST_BLOCK
 from .gates import check_spot_work, clinical_booking_gate
-from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Channel, Series
+from .models import ACTIVE_STATUSES, BLOCKING_STATUSES, Appointment, AppointmentStatus, Channel, Series
 from .policy import BookingPolicy
 from .slots import check_bookable_here
 
@@ -66,6 +66,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     AppointmentStatus.COMPLETED: frozenset(),
     AppointmentStatus.CANCELLED: frozenset(),
     AppointmentStatus.NO_SHOW: frozenset(),
+    # A waitlist hold changes only through hold_convert (→ booked) and hold_release (deleted).
+    AppointmentStatus.HELD: frozenset(),
 }
 
 # A client's retry token: letters, digits and . _ : - (a UUID fits), at most 100 characters.
@@ -127,7 +129,7 @@ def _clash(appointment: Appointment) -> str | None:
     since = a.start - LONGEST_BLOCK
     held = Q(start__lt=a.blocked_until, start__gte=since, blocked_until__gt=a.start)
     rows = (
-        Appointment.objects.filter(status__in=ACTIVE_STATUSES)
+        Appointment.objects.filter(status__in=BLOCKING_STATUSES)  # waitlist holds block too
         .filter(
             (Q(therapist_id=a.therapist_id) & held)
             | (Q(room_id=a.room_id) & held)
@@ -145,6 +147,30 @@ def _clash(appointment: Appointment) -> str | None:
         if patient_id == a.patient_id and start < a.end and end > a.start:
             found.add("patient")
     return next((name for name in ("therapist", "room", "patient") if name in found), None)
+
+
+def _release_stale_holds(appointment: Appointment, at: dt.datetime) -> int:
+    """Delete the expired waitlist holds that overlap the appointment's therapist, room or patient.
+
+    Runs inside the booking transaction, just before the overlap re-check (waitlist, race H1): an
+    expired hold must never block a real booking, yet PostgreSQL's exclusion constraints count every
+    held row (they cannot read the clock). Deleting it in the same transaction as the insert closes
+    the race: on PostgreSQL the DELETE locks the hold's row, so a waitlist acceptance converting the
+    same hold waits for us and then finds it gone (and refuses: expired), or, if it converted first,
+    our DELETE re-reads the row, sees 'booked' and leaves it, and the re-check refuses us (409). On
+    SQLite BEGIN IMMEDIATE runs the two one after the other. The offer keeps its own record
+    (waitlist); the worker's sweep marks it expired and offers the slot to the next request.
+    """
+    a = appointment
+    since = a.start - LONGEST_BLOCK
+    overlaps = Q(start__lt=a.blocked_until, start__gte=since, blocked_until__gt=a.start)
+    stale = Appointment.objects.filter(status=AppointmentStatus.HELD, hold_expires_at__lte=at).filter(
+        (Q(therapist_id=a.therapist_id) | Q(room_id=a.room_id) | Q(patient_id=a.patient_id)) & overlaps
+    )
+    if a.pk is not None:
+        stale = stale.exclude(pk=a.pk)
+    deleted, _ = stale.delete()
+    return deleted
 
 
 def _hold(
@@ -187,6 +213,9 @@ def _hold(
                     therapist=a.therapist, location=a.location, start=a.start, end=a.end
                 )
             _check_time_off(therapist=a.therapist, start=a.start, blocked_until=a.blocked_until)
+            # Race H1 (waitlist holds): an expired hold over this time is released first, in this
+            # transaction, so it never blocks a real booking (see _release_stale_holds).
+            _release_stale_holds(a, clock_now())
             # Race 3, the room or the patient taken by a booking for another therapist: the lock above
             # does not cover it. The re-check sees committed rows; what it cannot see (a concurrent
             # uncommitted insert on PostgreSQL) the exclusion constraints refuse at save().
@@ -889,6 +918,7 @@ def appointment_reschedule(
         ).check_therapist(therapist)
 
     old_start = appointment.start
+    old_therapist_id, old_room_id = appointment.therapist_id, appointment.room_id
     moved = _in_each_room(
         rooms,
         chosen=room is not None,
@@ -911,6 +941,116 @@ def appointment_reschedule(
         },
     )
     signals.appointment_changed.send(
-        sender=Appointment, appointment=moved, previous_start=old_start, actor=actor
+        sender=Appointment,
+        appointment=moved,
+        previous_start=old_start,
+        actor=actor,
+        # What was freed, for the waitlist (its receiver offers the old time to the next request).
+        previous_therapist_id=old_therapist_id,
+        previous_room_id=old_room_id,
     )
     return moved
+
+
+# --- Waitlist holds ---------------------------------------------------------------------------------
+#
+# A freed slot offered to a waiting patient is held as an Appointment in status HELD with
+# `hold_expires_at`: the same row type, so the same guarantee (the guarded transaction `_hold` and, on
+# PostgreSQL, the exclusion constraints) keeps everyone else out of it. The waitlist app decides who is
+# offered what; these three calls are the only writes of a hold.
+
+
+def hold_create(
+    *,
+    patient: Patient,
+    therapist: Therapist,
+    room: Room,
+    service: Service,
+    start: dt.datetime,
+    expires_at: dt.datetime,
+    checks: Sequence[Check] = (),
+) -> Appointment:
+    """Hold `start` with `therapist` in `room` for `patient` until `expires_at`.
+
+    Every invariant of a booking is checked in the guarded transaction (service here, licence, hours,
+    time off, no overlap: a hold is refused where a booking would be). Raises DomainError (422) or
+    Conflict (409, the time is taken).
+    """
+    if start.utcoffset() is None or expires_at.utcoffset() is None:
+        raise DomainError("The start and expiry must include a time zone offset.", field="start")
+    start = start.astimezone(dt.UTC)
+    location = room.location
+    check_bookable_here(service=service, location=location, therapist=therapist)
+    end = start + service.duration
+    appointment = Appointment(
+        patient=patient,
+        therapist=therapist,
+        room=room,
+        location=location,
+        service=service,
+        start=start,
+        end=end,
+        blocked_until=end + service.buffer,
+        channel=Channel.ONLINE,
+        status=AppointmentStatus.HELD,
+        hold_expires_at=expires_at.astimezone(dt.UTC),
+    )
+    return _hold(appointment, checks=checks)
+
+
+def hold_convert(
+    *,
+    appointment: Appointment,
+    actor: User,
+    channel: Channel | str,
+    via: str = "web",
+    request: HttpRequest | None = None,
+    now: dt.datetime | None = None,
+) -> Appointment:
+    """Turn an unexpired hold into a booking (the waitlist offer was accepted).
+
+    Nothing is re-checked against other bookings: the hold kept the time from everyone while it lived.
+    Race H2, two acceptances at once: the row is locked, so the second waits, then reads 'booked' and
+    is refused (409). Race H3, an acceptance against a booking that releases the expired hold: the
+    row is gone or expired when we read it under the lock (409, `hold_expired`). A hold converted just
+    before it expires stays booked: the releasing booking re-reads the row and leaves it.
+    """
+    now = now or clock_now()
+    with transaction.atomic():
+        fresh = Appointment.objects.select_for_update().filter(pk=appointment.pk).first()
+        if fresh is None or (
+            fresh.status == AppointmentStatus.HELD
+            and fresh.hold_expires_at is not None
+            and fresh.hold_expires_at <= now
+        ):
+            raise Conflict(
+                "This offer has expired: the time was released.", field="offer", code="hold_expired"
+            )
+        if fresh.status != AppointmentStatus.HELD:
+            raise Conflict("This offer was already taken.", field="offer", code="hold_taken")
+        appointment.status = AppointmentStatus.BOOKED
+        appointment.hold_expires_at = None
+        appointment.channel = channel
+        appointment.booked_by = actor
+        appointment.save(update_fields=["status", "hold_expires_at", "channel", "booked_by", "updated_at"])
+        _audit(
+            actor=actor,
+            action=AuditAction.CREATE,
+            appointment=appointment,
+            via=via,
+            request=request,
+            detail={
+                "event": "book",
+                "from": "held",
+                "start": appointment.start.isoformat(),
+                "channel": str(channel),
+            },
+        )
+        signals.appointment_booked.send(sender=Appointment, appointment=appointment, actor=actor)
+    return appointment
+
+
+def hold_release(*, appointment: Appointment) -> bool:
+    """Delete a hold (declined, expired or withdrawn); the time is free at once. False: not a hold any more."""
+    deleted, _ = Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.HELD).delete()
+    return deleted > 0

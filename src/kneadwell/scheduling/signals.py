@@ -12,7 +12,8 @@ import django.dispatch
 
 # Keyword arguments: appointment (the booked row), actor (the User who booked, or None).
 appointment_booked = django.dispatch.Signal()
-# Keyword arguments: appointment (as moved), previous_start (its start before the move), actor.
+# Keyword arguments: appointment (as moved), previous_start (its start before the move), actor, and
+# previous_therapist_id, previous_room_id (what the old time held: the waitlist offers it on).
 appointment_changed = django.dispatch.Signal()
 # Keyword arguments: appointment (as cancelled), actor.
 appointment_cancelled = django.dispatch.Signal()

@@ -13,10 +13,11 @@ from kneadwell.charting.selectors import appointment_session_plan as appointment
 from kneadwell.intake.models import IntakeChannel
 from kneadwell.intake.questions import relevant_questions
 from kneadwell.intake.selectors import latest_intake
+from kneadwell.lib.clock import now as clock_now
 from kneadwell.lib.errors import DomainError
 from kneadwell.patients.models import Patient
 from kneadwell.planning.models import CarePlan, CarePlanStatus
-from kneadwell.scheduling.models import Appointment
+from kneadwell.scheduling.models import Appointment, AppointmentStatus
 from kneadwell.scheduling.selectors import appointment_scope
 from kneadwell.web.base import AuthenticatedRequest, role_required
 from kneadwell.web.bodymap import body_map_context
@@ -37,7 +38,13 @@ def patient_home(request: AuthenticatedRequest) -> HttpResponse:
     patient = Patient.objects.filter(user=request.user).first()
     if patient is None:
         return render(request, "patients/home.html", {"patient": None})
-    appointments = list(appointment_scope(request.user).filter(patient=patient).order_by("start"))
+    # A waitlist hold is an offer, shown on the waitlist page (and announced here), not an appointment yet.
+    appointments = list(
+        appointment_scope(request.user)
+        .filter(patient=patient)
+        .exclude(status=AppointmentStatus.HELD)
+        .order_by("start")
+    )
     upcoming, past = _split_appointments(appointments)
     _audit_read(request, patient, "patient-home")
     next_appointment = upcoming[0] if upcoming else None
@@ -47,6 +54,9 @@ def patient_home(request: AuthenticatedRequest) -> HttpResponse:
         "later_appointments": upcoming[1:],
         "past_appointments": past,
         **_patient_care(patient, next_appointment),
+        "held_for_you": appointment_scope(request.user)
+        .filter(patient=patient, status=AppointmentStatus.HELD, hold_expires_at__gt=clock_now())
+        .count(),
     }
     return render(request, "patients/home.html", context)
 

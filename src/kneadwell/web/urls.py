@@ -20,6 +20,7 @@ from . import (
     portal,
     progress,
     referrals,
+    waitlist,
 )
 from . import reports as report_pages
 from . import spotwork as spotwork_pages
@@ -39,6 +40,20 @@ urlpatterns = [
     path("desk/messages/<str:public_id>/retry/", delivery.message_retry_view, name="desk-message-retry"),
     path(
         "desk/messages/<str:public_id>/handled/", delivery.message_handled_view, name="desk-message-handled"
+    ),
+    path("desk/waitlist/", waitlist.desk_waitlist, name="desk-waitlist"),
+    path("waitlist/<str:public_id>/cancel/", waitlist.request_cancel_view, name="waitlist-request-cancel"),
+    path(
+        "waitlist/offers/<str:public_id>/accept/",
+        waitlist.offer_answer_view,
+        {"answer": "accept"},
+        name="waitlist-offer-accept",
+    ),
+    path(
+        "waitlist/offers/<str:public_id>/decline/",
+        waitlist.offer_answer_view,
+        {"answer": "decline"},
+        name="waitlist-offer-decline",
     ),
     # Therapist
     path("therapist/day/", days.therapist_day, name="therapist-day"),
@@ -78,6 +93,7 @@ urlpatterns = [
     path("me/intake/", portal.patient_intake, name="patient-intake"),
     path("me/intake/questions/", portal.patient_intake_questions, name="patient-intake-questions"),
     path("me/contact/", contact.patient_contact, name="patient-contact"),
+    path("me/waitlist/", waitlist.patient_waitlist, name="patient-waitlist"),
     path("me/calendar-feed/", calendars.patient_own_feed_create, name="patient-own-feed-create"),
     # Referring providers
     path("referrer/", referrals.referrer_home, name="referrer-home"),
