@@ -207,6 +207,7 @@ def availability(
         room_features=room_features,
         match_scores=_scores(gate),
         last_therapist_id=gate.history.last_therapist_id,
+        here=gate.therapists_here,
     )
     found = find_slots(
         data.query,
@@ -287,6 +288,7 @@ def nearest_free_slots(
         therapist_public_ids=allowed,
         match_scores=_scores(gate),
         last_therapist_id=gate.history.last_therapist_id,
+        here=gate.therapists_here,
         ignore_appointment_ids=ignore_appointment_ids,
     )
     found = nearest_alternatives(
