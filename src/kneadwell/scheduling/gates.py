@@ -334,37 +334,58 @@ class _PatientRecords:
     plan_therapist: UUID | None  # the active plan of care's therapist (planning's current therapist)
 
 
+# `_patient_records`' query is compiled once per database vendor, for this stand-in patient pk (no row has
+# a negative pk), which each call replaces with the real one among the parameters: the ORM's compilation
+# of six subqueries cost more than running them (a search and a booking ask it every time).
+_STAND_IN_PK = -7_351_201
+_compiled_probe: dict[str, tuple[str, tuple[Any, ...]]] = {}
+
+
+def _probe_statement() -> tuple[str, tuple[Any, ...]]:
+    found = _compiled_probe.get(connection.vendor)
+    if found is None:
+        # The has_* annotations come from a dict (intake's), which django-stubs cannot see through.
+        query = (
+            Patient.objects.filter(pk=_STAND_IN_PK)  # type: ignore[misc]
+            .annotate(
+                **stored_records_exist(),
+                has_visits=Exists(Appointment.objects.filter(patient=OuterRef("pk"))),
+                plan_therapist=Subquery(
+                    CarePlan.objects.filter(
+                        patient=OuterRef("pk"), status=CarePlanStatus.ACTIVE, therapist__isnull=False
+                    )
+                    .order_by("-approved_at", "-id")
+                    .values("therapist__public_id")[:1]
+                ),
+            )
+            .values_list(
+                "has_intake",
+                "has_referrals",
+                "has_clearances",
+                "has_inflammation_checks",
+                "has_visits",
+                "plan_therapist",
+            )
+        )
+        sql, params = query.query.sql_with_params()
+        found = _compiled_probe[connection.vendor] = (sql, tuple(params))
+    return found
+
+
 def _patient_records(patient: Patient) -> _PatientRecords:
     """What the gate would otherwise find out in up to six queries, in one: which kinds of record the
     screening input reads exist, whether the patient has any visit, and the active plan's therapist
     (as `planning.selectors.current_therapist` picks the plan: latest approved)."""
-    # The has_* annotations come from a dict (intake's), which django-stubs cannot see through.
-    row = (
-        Patient.objects.filter(pk=patient.pk)  # type: ignore[misc]
-        .annotate(
-            **stored_records_exist(),
-            has_visits=Exists(Appointment.objects.filter(patient=OuterRef("pk"))),
-            plan_therapist=Subquery(
-                CarePlan.objects.filter(
-                    patient=OuterRef("pk"), status=CarePlanStatus.ACTIVE, therapist__isnull=False
-                )
-                .order_by("-approved_at", "-id")
-                .values("therapist__public_id")[:1]
-            ),
-        )
-        .values_list(
-            "has_intake",
-            "has_referrals",
-            "has_clearances",
-            "has_inflammation_checks",
-            "has_visits",
-            "plan_therapist",
-        )
-        .first()
-    )
+    sql, params = _probe_statement()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [patient.pk if p == _STAND_IN_PK else p for p in params])
+        row = cursor.fetchone()
     if row is None:  # not stored (yet): read everything, as screening_input does by default
         return _PatientRecords(StoredRecords(), True, None)
     intake, referrals, clearances, checks, visits, plan_therapist = row
+    # SQLite hands back integers for booleans and the uuid's hex text; PostgreSQL the values themselves.
+    if plan_therapist is not None and not isinstance(plan_therapist, UUID):
+        plan_therapist = UUID(str(plan_therapist))
     return _PatientRecords(
         StoredRecords(
             intake=bool(intake),
