@@ -19,8 +19,8 @@ and shared by every worker.
 Then `prepare_worker()` freezes the garbage collector's view of everything loaded so far
 (`gc.freeze()`): the code, the catalogue and the code set (a hundred thousand objects) live as long as
 the process, yet every full collection would walk them again. A request that builds thousands of
-objects (a month of slots) triggers such collections: measured on the benchmark's search, they were
-a quarter of its time (docs/performance.md). With `--preload` the freeze also keeps the collector from
+objects (a month of slots) triggers such collections: measured on the benchmark's search on a loaded
+machine, they were up to a quarter of its time (docs/performance.md). With `--preload` the freeze also keeps the collector from
 touching, and so copying, the pages the workers share with the master.
 """
 
