@@ -121,6 +121,11 @@ def setup_django() -> None:
     django.setup()
     say("migrating the benchmark database")
     call_command("migrate", verbosity=0)
+    # The in-process searches run in a process prepared as a server worker is (wsgi.py): warmed up, and
+    # what is loaded frozen out of garbage collection.
+    from kneadwell.serving import prepare_worker
+
+    prepare_worker()
 
 
 # --- Loading ------------------------------------------------------------------------------------

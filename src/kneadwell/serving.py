@@ -15,10 +15,18 @@ start would all race to load them (and the ICD module's import briefly
 changes the process-wide warning filters); `warm_up()` loads both once, from
 wsgi.py, before a worker takes traffic — with `--preload`, once in the master
 and shared by every worker.
+
+Then `prepare_worker()` freezes the garbage collector's view of everything loaded so far
+(`gc.freeze()`): the code, the catalogue and the code set (a hundred thousand objects) live as long as
+the process, yet every full collection would walk them again. A request that builds thousands of
+objects (a month of slots) triggers such collections: measured on the benchmark's search on a loaded
+machine, they were up to a quarter of its time (docs/performance.md). With `--preload` the freeze also keeps the collector from
+touching, and so copying, the pages the workers share with the master.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable
 
@@ -84,3 +92,12 @@ def warm_up() -> None:
     # Import the ICD-10-CM module and build its lookups with one real query.
     icd10.icd10_lookup("M54.5")
     logger.debug("kneadwell: catalogue and ICD-10-CM code set loaded")
+
+
+def prepare_worker() -> None:
+    """Warm up, then take what is loaded (and will live as long as the process) out of the collector's
+    generations: later collections walk only what requests create. Called once, from wsgi.py."""
+    warm_up()
+    gc.collect()
+    gc.freeze()
+    logger.debug("kneadwell: %d objects frozen out of garbage collection", gc.get_freeze_count())

@@ -1,4 +1,5 @@
-"""The WSGI application gunicorn serves. Loading it warms up the code set and catalogue (serving.py).
+"""The WSGI application gunicorn serves. Loading it warms up the code set and catalogue and freezes them
+out of garbage collection (serving.py).
 
 With `kneadwell serve` (gunicorn --preload) this module is imported once in the
 master process, before the workers are forked: they start with everything
@@ -12,6 +13,6 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kneadwell.settings")
 application = get_wsgi_application()
 
-from kneadwell.serving import warm_up  # noqa: E402  (needs Django set up)
+from kneadwell.serving import prepare_worker  # noqa: E402  (needs Django set up)
 
-warm_up()
+prepare_worker()

@@ -114,6 +114,34 @@ def test_availability_end_to_end_reads_a_fixed_number_of_queries(service_code):
     assert one_day == four_weeks
 
 
+def test_a_clinical_search_reads_the_therapists_and_their_licences_once():
+    """The gate's matching reads the location's therapists and credentials; the selector reuses them."""
+    service = Service.objects.get(code="therapeutic-60")
+    where, *_ = _clinic(3, days_of_history=7)
+    patient = b.patient()
+
+    with time_machine.travel(NOW, tick=False), CaptureQueriesContext(connection) as captured:
+        found = availability(
+            service=service, location=where, patient=patient, end=NOW + dt.timedelta(days=2), policy=POLICY
+        )
+
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert found.slots
+    assert sum(s.startswith('SELECT "therapists_therapist"') for s in statements) == 1
+    assert sum('FROM "therapists_licence"' in s for s in statements) == 1
+    # A new patient: one query finds they have no intake, referral, clearance, check, plan or visit.
+    assert not any(
+        s.startswith(
+            (
+                'SELECT "intake_intake"',
+                'SELECT "scheduling_appointment"."therapist_id" AS "therapist_id", "therapists_therapist"',
+            )
+        )
+        for s in statements
+    )
+    assert len(statements) <= 10
+
+
 def test_busy_spans_are_whole_epoch_seconds_rounded_outwards():
     where = b.location()
     t, r, p = b.therapist(where), b.room(where), b.patient()

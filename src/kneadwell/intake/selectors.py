@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from pydantic import BaseModel
 
 from kneadwell.accounts.models import Viewer
@@ -30,6 +30,37 @@ OPEN_REFERRAL_STATUSES = (
     ReferralStatus.SCHEDULED,
     ReferralStatus.IN_CARE,
 )
+
+
+@dataclass(frozen=True)
+class StoredRecords:
+    """Which kinds of stored record `screening_input` reads the patient has at all.
+
+    A caller that already asked (with `stored_records_exist()`, folded into a query of its own, as the
+    booking gate does) passes this so that the kinds the patient has none of are not read: a new
+    client costs no query here. The default reads every kind.
+    """
+
+    intake: bool = True
+    referrals: bool = True
+    clearances: bool = True
+    inflammation_checks: bool = True
+
+
+def stored_records_exist() -> dict[str, Exists]:
+    """Annotations for a Patient queryset: whether each kind of record `screening_input` reads exists
+    (the same filters as the reads below), named `has_` + a `StoredRecords` field."""
+    patient = OuterRef("pk")
+    return {
+        "has_intake": Exists(Intake.objects.filter(patient=patient)),
+        "has_referrals": Exists(Referral.objects.filter(patient=patient, status__in=OPEN_REFERRAL_STATUSES)),
+        "has_clearances": Exists(
+            Clearance.objects.filter(
+                patient=patient, status=ClearanceStatus.GRANTED, granted_on__isnull=False
+            )
+        ),
+        "has_inflammation_checks": Exists(InflammationCheck.objects.filter(patient=patient)),
+    }
 
 
 def intake_scope(user: Viewer) -> QuerySet[Intake]:
@@ -109,14 +140,17 @@ def screening_input(
     on: dt.date,
     pending: PendingIntake | None = None,
     birth_date: dt.date | None = None,
+    stored_records: StoredRecords | None = None,
 ) -> t.ScreeningInput:
     """Everything the screening rules need for a session on the local date `on`: the one assembler.
 
     From what is stored (the latest intake, the open referrals' diagnoses and areas, the clearances in
     force) plus what the caller has not saved yet (`pending` replaces the latest intake). `patient` is
-    None for a new caller, whose `birth_date` is given.
+    None for a new caller, whose `birth_date` is given. `stored_records` (see `StoredRecords`) skips the
+    reads of kinds the patient has none of.
     """
-    stored = latest_intake(patient) if patient is not None and pending is None else None
+    has = stored_records or StoredRecords()
+    stored = latest_intake(patient) if patient is not None and pending is None and has.intake else None
     if pending is None:
         pending = PendingIntake(
             diagnoses=tuple(d for d in (_valid(DiagnosisIn, r) for r in stored.diagnoses) if d)
@@ -128,7 +162,7 @@ def screening_input(
             else HealthAnswersIn(),
             referral=stored.referral if stored else None,
         )
-    referrals = open_referrals(patient, first=pending.referral)
+    referrals = open_referrals(patient if has.referrals else None, first=pending.referral)
     diagnoses = merged_diagnoses(pending.diagnoses, referrals)
     areas = [a.to_engine() for a in pending.areas]
     if not areas and referrals:
@@ -141,8 +175,10 @@ def screening_input(
         diagnoses=tuple(d.to_engine() for d in diagnoses),
         areas=tuple(dict.fromkeys(areas)),  # unique, in priority order
         answers=pending.answers.to_engine(),
-        clearances=clearance_grants(patient) if patient is not None else (),
-        inflammation_checks=inflammation_checks(patient) if patient is not None else (),
+        clearances=clearance_grants(patient) if patient is not None and has.clearances else (),
+        inflammation_checks=inflammation_checks(patient)
+        if patient is not None and has.inflammation_checks
+        else (),
     )
 
 

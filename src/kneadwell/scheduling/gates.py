@@ -19,13 +19,18 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Subquery
 
 from kneadwell.clinic.models import ClinicSettings, Location, LocationKind, Service, ServiceFamily
 from kneadwell.clinic.selectors import local_day_of
 from kneadwell.intake.screening import Decision, screen
 from kneadwell.intake.screening.gate import visit_gate
 from kneadwell.intake.screening.types import Finding, ScreeningResult
-from kneadwell.intake.selectors import screening_input
+from kneadwell.intake.selectors import StoredRecords, screening_input, stored_records_exist
 from kneadwell.lib.errors import DomainError
 from kneadwell.lib.zones import local_day_bounds, zone
 from kneadwell.patients.models import Patient
@@ -40,11 +45,14 @@ from kneadwell.planning.matching import (
     TherapistProfile,
     match,
 )
-from kneadwell.planning.selectors import Preferences, current_therapist
+from kneadwell.planning.models import CarePlan, CarePlanStatus
+from kneadwell.planning.selectors import Preferences
 from kneadwell.therapists.models import Expertise, Licence, Therapist, Training
 
+from .availability_input import TherapistsHere
 from .day_planner import SpotWorkWindow
-from .selectors import visit_history
+from .models import Appointment
+from .selectors import visit_history_and_last
 from .spot_window import Span, allowed_start_spans, spot_work_verdict
 
 # What the patient reads when their own booking is held (staff read the gate's own words).
@@ -102,6 +110,8 @@ class ClinicalGate:
     matches: MatchResult | None = None
     _matched: dict[str, Match] = field(default_factory=dict)
     _excluded: dict[str, Excluded] = field(default_factory=dict)
+    # The location's therapists and credentials matching saw (clinical only): the selector reuses them.
+    therapists_here: TherapistsHere | None = None
 
     def allows(self, therapist: Therapist) -> bool:
         return not self.clinical or str(therapist.public_id) in self._matched
@@ -126,14 +136,51 @@ class ClinicalGate:
         )
 
 
-def location_profiles(
-    location: Location, history: VisitHistory, only: Therapist | None = None
-) -> list[TherapistProfile]:
-    """Matching profiles of the active therapists who work at `location`, in four flat queries.
+def _credentials(pks: list[int]) -> list[tuple[Any, ...]]:
+    """The licences, trainings and expertise of the therapists `pks`, in one query (a UNION ALL).
 
-    The same profile `planning.selectors.therapist_profiles` builds, for the only therapists a booking
-    here can name, without the per-object prefetch machinery (a search runs this on every request).
+    Rows are (kind, therapist pk, text, title, issued, expires, verified, intraoral scope, level):
+    kind 0 a licence (text = jurisdiction), 1 a training (text = technique), 2 an expertise (text =
+    condition, with its level). One round trip instead of three: the booking path and every search
+    read this (docs/performance.md). Plain SQL: the ORM's union of three annotated querysets costs
+    more to compile than the two round trips it saves. SQLite hands dates back as text and booleans
+    as integers: converted here.
     """
+    if not pks:
+        return []
+    q = connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(pks))
+    sql = (
+        f"SELECT 0, {q('therapist_id')}, {q('jurisdiction')}, {q('title')}, {q('issued')}, {q('expires')}, "  # noqa: S608 (model metadata and placeholders only)
+        f"{q('verified')}, {q('intraoral_scope')}, 0 FROM {q(Licence._meta.db_table)} WHERE {q('therapist_id')} IN ({marks}) "
+        f"UNION ALL SELECT 1, {q('therapist_id')}, {q('technique')}, '', NULL, NULL, FALSE, FALSE, 0 "
+        f"FROM {q(Training._meta.db_table)} WHERE {q('therapist_id')} IN ({marks}) "
+        f"UNION ALL SELECT 2, {q('therapist_id')}, {q('condition')}, '', NULL, NULL, FALSE, FALSE, {q('level')} "
+        f"FROM {q(Expertise._meta.db_table)} WHERE {q('therapist_id')} IN ({marks})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*pks, *pks, *pks])
+        rows = cursor.fetchall()
+    return [
+        (
+            kind,
+            therapist_id,
+            text,
+            title,
+            dt.date.fromisoformat(issued) if isinstance(issued, str) else issued,
+            dt.date.fromisoformat(expires) if isinstance(expires, str) else expires,
+            bool(verified),
+            bool(scope),
+            level,
+        )
+        for kind, therapist_id, text, title, issued, expires, verified, scope, level in rows
+    ]
+
+
+def location_therapists(location: Location, only: Therapist | None = None) -> TherapistsHere:
+    """The active therapists who work at `location` (or `only` the one a booking names) with their
+    licences, trainings and expertise: two queries (one when `only` is given), read once per search or
+    booking and shared by the gate's matching and the availability selector."""
     if only is not None:
         # The booking service has the therapist (and checked they work here): no query for the row.
         rows = (
@@ -145,43 +192,59 @@ def location_profiles(
                 "pk", "public_id", "given_name", "family_name", "gender"
             )
         )
-    pks = [row[0] for row in rows]
-    # Every one of them works here, which is all matching's location filter asks about this location.
-    here = frozenset({str(location.public_id)})
-    licences: dict[int, list[LicenceInfo]] = defaultdict(list)
-    intraoral: dict[int, set[str]] = defaultdict(set)
-    for therapist_id, jurisdiction, title, issued, expires, verified, scope in Licence.objects.filter(
-        therapist_id__in=pks
-    ).values_list(
-        "therapist_id", "jurisdiction", "title", "issued", "expires", "verified", "intraoral_scope"
-    ):
-        licences[therapist_id].append(LicenceInfo(jurisdiction, title, issued, expires, verified))
-        if scope:
-            intraoral[therapist_id].add(jurisdiction)
+    licences: dict[int, list[tuple[str, str, dt.date, dt.date, bool, bool]]] = defaultdict(list)
     trainings: dict[int, set[str]] = defaultdict(set)
-    for therapist_id, technique in Training.objects.filter(therapist_id__in=pks).values_list(
-        "therapist_id", "technique"
-    ):
-        trainings[therapist_id].add(technique)
     expertise: dict[int, dict[str, int]] = defaultdict(dict)
-    for therapist_id, condition, level in Expertise.objects.filter(therapist_id__in=pks).values_list(
-        "therapist_id", "condition", "level"
+    for kind, therapist_id, text, title, issued, expires, verified, scope, level in _credentials(
+        [row[0] for row in rows]
     ):
-        expertise[therapist_id][condition] = level
+        if kind == 0:
+            licences[therapist_id].append((text, title, issued, expires, bool(verified), bool(scope)))
+        elif kind == 1:
+            trainings[therapist_id].add(text)
+        else:
+            expertise[therapist_id][text] = level
+    return TherapistsHere(
+        rows=tuple(rows),
+        licences={pk: tuple(found) for pk, found in licences.items()},
+        trainings=dict(trainings),
+        expertise=dict(expertise),
+    )
+
+
+def location_profiles(
+    location: Location,
+    history: VisitHistory,
+    only: Therapist | None = None,
+    here: TherapistsHere | None = None,
+) -> list[TherapistProfile]:
+    """Matching profiles of the active therapists who work at `location`, in two flat queries.
+
+    The same profile `planning.selectors.therapist_profiles` builds, for the only therapists a booking
+    here can name, without the per-object prefetch machinery (a search runs this on every request).
+    """
+    here = here if here is not None else location_therapists(location, only)
+    # Every one of them works here, which is all matching's location filter asks about this location.
+    at = frozenset({str(location.public_id)})
     return [
         TherapistProfile(
             id=str(public_id),
             name=f"{given} {family}",
             gender=gender,
-            location_ids=here,
-            licences=tuple(licences[pk]),
-            trainings=frozenset(trainings[pk]),
-            expertise=expertise[pk],
-            intraoral_scope_jurisdictions=frozenset(intraoral[pk]),
+            location_ids=at,
+            licences=tuple(
+                LicenceInfo(jurisdiction, title, issued, expires, verified)
+                for jurisdiction, title, issued, expires, verified, _scope in here.licences.get(pk, ())
+            ),
+            trainings=frozenset(here.trainings.get(pk, ())),
+            expertise=here.expertise.get(pk, {}),
+            intraoral_scope_jurisdictions=frozenset(
+                licence[0] for licence in here.licences.get(pk, ()) if licence[5]
+            ),
             past_patient_sessions=history.completed_with.get(pk, 0),
             active=True,
         )
-        for pk, public_id, given, family, gender in rows
+        for pk, public_id, given, family, gender in here.rows
     ]
 
 
@@ -204,11 +267,29 @@ def clinical_booking_gate(
     that cannot be screened (stored dates after `on`) is a DomainError naming the patient.
     Matching sees the therapists who work at `location` (no other can be booked there), or `only` the
     one a booking names (matching judges each therapist on their own, so the verdict is the same).
-    Queries: a fixed number (screening input, visit history, current therapist, four for the profiles).
+    Queries: a fixed number, whatever the number of therapists, and only what the patient has: one
+    asks which records exist and who the active plan's therapist is (`_patient_records`); then the
+    screening input reads only the kinds of record that exist (none to four), the visit history with
+    the last therapist one more if the patient has any visit, and the location's therapists and their
+    credentials two (one with `only`). A new client's relaxation booking reads one query here. The
+    gate keeps the therapists it read (`therapists_here`) so that the availability selector does not
+    read them again.
     """
-    history = history if history is not None else visit_history(patient) if need_history else NO_HISTORY
+    records = _patient_records(patient)
+    last_public_id: UUID | None = None
+
+    def read_history() -> VisitHistory:
+        nonlocal last_public_id
+        if not records.visits:
+            return VisitHistory()  # none yet (a fresh value: NO_HISTORY means "not read")
+        found, last_public_id = visit_history_and_last(patient)
+        return found
+
+    if history is None and need_history:
+        history = read_history()
+    history = history if history is not None else NO_HISTORY
     try:
-        inp = screening_input(patient=patient, on=on)
+        inp = screening_input(patient=patient, on=on, stored_records=records.screening)
         screening = screen(inp)
     except ValueError as exc:
         raise DomainError(
@@ -224,8 +305,7 @@ def clinical_booking_gate(
         # Screened and clear; no matching filter: any therapist who works here may take relaxation.
         return ClinicalGate(clinical=False, on=on, history=history, screening=screening)
     if history is NO_HISTORY:
-        history = visit_history(patient)
-    current = current_therapist(patient, history)
+        history = read_history()
     request = MatchRequest(
         location_id=str(location.public_id),
         jurisdiction=location.jurisdiction,
@@ -233,10 +313,11 @@ def clinical_booking_gate(
         service_family=service.family,
         diagnoses=inp.diagnoses,
         required_gender=Preferences.of(patient).required_gender,
-        current_therapist_id=str(current.public_id) if current else None,
+        current_therapist_id=_current_therapist_id(records, history, last_public_id),
     )
+    here = location_therapists(location, only)
     try:
-        result = match(request, location_profiles(location, history, only), availability=availability)
+        result = match(request, location_profiles(location, history, only, here), availability=availability)
     except ValueError as exc:
         raise DomainError(str(exc), field="patient") from exc
     return ClinicalGate(
@@ -247,6 +328,7 @@ def clinical_booking_gate(
         matches=result,
         _matched={m.therapist_id: m for m in result.matches},
         _excluded={e.therapist_id: e for e in result.excluded},
+        therapists_here=here,
     )
 
 
@@ -368,3 +450,91 @@ def spot_work_start_filter(
         return spot_work_verdict(start, start + duration, same_day, window).ok
 
     return allowed
+
+
+@dataclass(frozen=True)
+class _PatientRecords:
+    screening: StoredRecords  # which kinds of record screening reads exist
+    visits: bool  # any appointment at all (else the visit history is empty, unread)
+    plan_therapist: UUID | None  # the active plan of care's therapist (planning's current therapist)
+
+
+# `_patient_records`' query is compiled once per database vendor, for this stand-in patient pk (no row has
+# a negative pk), which each call replaces with the real one among the parameters: the ORM's compilation
+# of six subqueries cost more than running them (a search and a booking ask it every time).
+_STAND_IN_PK = -7_351_201
+_compiled_probe: dict[str, tuple[str, tuple[Any, ...]]] = {}
+
+
+def _probe_statement() -> tuple[str, tuple[Any, ...]]:
+    found = _compiled_probe.get(connection.vendor)
+    if found is None:
+        # The has_* annotations come from a dict (intake's), which django-stubs cannot see through.
+        query = (
+            Patient.objects.filter(pk=_STAND_IN_PK)  # type: ignore[misc]
+            .annotate(
+                **stored_records_exist(),
+                has_visits=Exists(Appointment.objects.filter(patient=OuterRef("pk"))),
+                plan_therapist=Subquery(
+                    CarePlan.objects.filter(
+                        patient=OuterRef("pk"), status=CarePlanStatus.ACTIVE, therapist__isnull=False
+                    )
+                    .order_by("-approved_at", "-id")
+                    .values("therapist__public_id")[:1]
+                ),
+            )
+            .values_list(
+                "has_intake",
+                "has_referrals",
+                "has_clearances",
+                "has_inflammation_checks",
+                "has_visits",
+                "plan_therapist",
+            )
+        )
+        sql, params = query.query.sql_with_params()
+        found = _compiled_probe[connection.vendor] = (sql, tuple(params))
+    return found
+
+
+def _patient_records(patient: Patient) -> _PatientRecords:
+    """What the gate would otherwise find out in up to six queries, in one: which kinds of record the
+    screening input reads exist, whether the patient has any visit, and the active plan's therapist
+    (as `planning.selectors.current_therapist` picks the plan: latest approved)."""
+    sql, params = _probe_statement()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [patient.pk if p == _STAND_IN_PK else p for p in params])
+        row = cursor.fetchone()
+    if row is None:  # not stored (yet): read everything, as screening_input does by default
+        return _PatientRecords(StoredRecords(), True, None)
+    intake, referrals, clearances, checks, visits, plan_therapist = row
+    # SQLite hands back integers for booleans and the uuid's hex text; PostgreSQL the values themselves.
+    if plan_therapist is not None and not isinstance(plan_therapist, UUID):
+        plan_therapist = UUID(str(plan_therapist))
+    return _PatientRecords(
+        StoredRecords(
+            intake=bool(intake),
+            referrals=bool(referrals),
+            clearances=bool(clearances),
+            inflammation_checks=bool(checks),
+        ),
+        visits=bool(visits),
+        plan_therapist=plan_therapist,
+    )
+
+
+def _current_therapist_id(
+    records: _PatientRecords, history: VisitHistory, last_public_id: UUID | None
+) -> str | None:
+    """`planning.selectors.current_therapist`'s answer as a public id, without loading the therapist:
+    the active plan's therapist (read by `_patient_records`), else the last visit's, whose public id the
+    history query brought (`last_public_id`; looked up only when the caller passed its own history)."""
+    if records.plan_therapist is not None:
+        return str(records.plan_therapist)
+    if history.last_therapist_id is None:
+        return None
+    if last_public_id is None:
+        last_public_id = (
+            Therapist.objects.filter(pk=history.last_therapist_id).values_list("public_id", flat=True).first()
+        )
+    return str(last_public_id) if last_public_id is not None else None

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+import datetime as dt
+from uuid import UUID
+
+from django.db.models import Count, Max, Q, QuerySet
 
 from kneadwell.accounts.models import Role, Viewer
 from kneadwell.patients.models import Patient
@@ -27,23 +30,41 @@ def appointment_scope(user: Viewer) -> QuerySet[Appointment]:
 
 
 def visit_history(patient: Patient | None) -> VisitHistory:
-    """What the patient's visits tell matching and tailoring (two queries)."""
+    """What the patient's visits tell matching and tailoring (one query)."""
+    return visit_history_and_last(patient)[0]
+
+
+def visit_history_and_last(patient: Patient | None) -> tuple[VisitHistory, UUID | None]:
+    """The patient's visit history and the public id of their last therapist, in one grouped query.
+
+    Per therapist: the completed sessions and the start of the latest visit not cancelled or missed;
+    the last therapist is the one with the latest such start. (One query instead of a count and an
+    ordered lookup: the booking path reads this on every request, see docs/performance.md.)
+    """
     if patient is None:
-        return NO_HISTORY
-    completed = dict(
-        Appointment.objects.filter(patient=patient, status=AppointmentStatus.COMPLETED)
-        .values_list("therapist_id")
-        .annotate(n=Count("id"))
-        .values_list("therapist_id", "n")
-    )
-    last = (
+        return NO_HISTORY, None
+    rows = (
         Appointment.objects.filter(patient=patient)
-        .exclude(status__in=(AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW))
-        .order_by("-start")
-        .values_list("therapist_id", flat=True)
-        .first()
+        .order_by()
+        .values("therapist_id", "therapist__public_id")
+        .annotate(
+            n=Count("id", filter=Q(status=AppointmentStatus.COMPLETED)),
+            latest=Max(
+                "start",
+                filter=~Q(status__in=(AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW)),
+            ),
+        )
+        .values_list("therapist_id", "therapist__public_id", "n", "latest")
     )
-    return VisitHistory(completed_with=completed, last_therapist_id=last)
+    completed: dict[int, int] = {}
+    last: tuple[dt.datetime, int, UUID] | None = None
+    for therapist_id, public_id, n, latest in rows:
+        if n:
+            completed[therapist_id] = n
+        if latest is not None and (last is None or latest > last[0]):
+            last = (latest, therapist_id, public_id)
+    history = VisitHistory(completed_with=completed, last_therapist_id=last[1] if last else None)
+    return history, last[2] if last else None
 
 
 def series_scope(user: Viewer) -> QuerySet[Series]:

@@ -208,6 +208,7 @@ def availability(
         room_features=room_features,
         match_scores=_scores(gate),
         last_therapist_id=gate.history.last_therapist_id,
+        here=gate.therapists_here,
     )
     spot_ok = spot_work_start_filter(
         patient=patient, location=location, service=service, lo=window_start, hi=window_end
@@ -294,6 +295,7 @@ def nearest_free_slots(
         therapist_public_ids=allowed,
         match_scores=_scores(gate),
         last_therapist_id=gate.history.last_therapist_id,
+        here=gate.therapists_here,
         ignore_appointment_ids=ignore_appointment_ids,
     )
     # Spot work (issue 10): only alternatives inside the window beside the patient's host visits.
