@@ -109,11 +109,13 @@ def test_list_query_count_does_not_grow_with_rows(
     api_as, cast, django_assert_max_num_queries, path, who, add_rows
 ):
     api = api_as(getattr(cast, who))
+    # The appointments' total is optional (keyset pages): asked for here, so it is counted too.
+    extra = {"count": "true"} if path == "/appointments" else {}
     with CaptureQueriesContext(connection) as few_rows:
-        before = api.get(path).json()["count"]
+        before = api.get(path, **extra).json()["count"]
 
     add_rows(cast, 8)
     with django_assert_max_num_queries(len(few_rows)):
-        after = api.get(path).json()["count"]
+        after = api.get(path, **extra).json()["count"]
 
     assert after >= before + 8

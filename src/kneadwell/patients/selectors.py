@@ -29,14 +29,30 @@ def patient_scope(user) -> QuerySet[Patient]:  # type: ignore[no-untyped-def]
     if role == Role.PATIENT:
         return current.filter(user=user)
     if role == Role.THERAPIST:
+        # Three subqueries keyed by the therapist (each served by its table's therapist index), no join
+        # and no DISTINCT on the patient rows: a lookup of one patient stays one index probe per table.
         return current.filter(
-            Q(appointments__therapist__user=user)
-            | Q(care_plans__therapist__user=user)
-            | Q(handoffs__to_therapist__user=user)
-        ).distinct()
+            Q(pk__in=_rows_of("appointments").filter(therapist__user_id=user.pk).values("patient_id"))
+            | Q(pk__in=_rows_of("care_plans").filter(therapist__user_id=user.pk).values("patient_id"))
+            | Q(pk__in=_rows_of("handoffs").filter(to_therapist__user_id=user.pk).values("patient_id"))
+        )
     if role == Role.REFERRER:
-        return current.filter(referrals__provider__user=user).distinct()
+        return current.filter(
+            pk__in=_rows_of("referrals").filter(provider__user_id=user.pk).values("patient_id")
+        )
     return Patient.objects.none()
+
+
+def _rows_of(relation: str) -> QuerySet[Any]:
+    """All rows of the model behind the patient's reverse relation `relation` (appointments, care
+    plans, handoffs, referrals), reached through the relation so this app imports none of theirs."""
+    model = Patient._meta.get_field(relation).related_model
+    return model._default_manager.all()  # type: ignore[union-attr]
+
+
+def patient_visible(user: Any, patient: Patient) -> bool:
+    """Whether `user` may see `patient`: one EXISTS, for checks about a patient already in hand."""
+    return patient_scope(user).filter(pk=patient.pk).exists()
 
 
 def merged_patient_scope(user: Any) -> QuerySet[Patient]:

@@ -17,7 +17,6 @@ from kneadwell.lib.errors import DomainError
 from kneadwell.patients.models import Patient
 from kneadwell.planning.models import CarePlan, CarePlanStatus
 from kneadwell.scheduling.models import Appointment
-from kneadwell.scheduling.selectors import appointment_scope
 from kneadwell.web.base import AuthenticatedRequest, role_required
 from kneadwell.web.bodymap import body_map_context
 from kneadwell.web.call import audit_intake, form_field, prefs_values, questions_context, record_intake
@@ -37,8 +36,7 @@ def patient_home(request: AuthenticatedRequest) -> HttpResponse:
     patient = Patient.objects.filter(user=request.user).first()
     if patient is None:
         return render(request, "patients/home.html", {"patient": None})
-    appointments = list(appointment_scope(request.user).filter(patient=patient).order_by("start"))
-    upcoming, past = _split_appointments(appointments)
+    upcoming, past, _ = _split_appointments(request, patient)
     _audit_read(request, patient, "patient-home")
     next_appointment = upcoming[0] if upcoming else None
     context = {
