@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from kneadwell.accounts.models import STAFF_ROLES, Role
@@ -29,30 +29,26 @@ def patient_scope(user) -> QuerySet[Patient]:  # type: ignore[no-untyped-def]
     if role == Role.PATIENT:
         return current.filter(user=user)
     if role == Role.THERAPIST:
-        # Three subqueries keyed by the therapist (each served by its table's therapist index), no join
-        # and no DISTINCT on the patient rows: a lookup of one patient stays one index probe per table.
+        # EXISTS subqueries keyed by the therapist, correlated on the patient: no join and no DISTINCT
+        # over the patient rows, and a check of one patient is an index probe per table (the
+        # (patient, start) index of appointments, the patient keys of plans and hand-offs).
         return current.filter(
-            Q(pk__in=_rows_of("appointments").filter(therapist__user_id=user.pk).values("patient_id"))
-            | Q(pk__in=_rows_of("care_plans").filter(therapist__user_id=user.pk).values("patient_id"))
-            | Q(pk__in=_rows_of("handoffs").filter(to_therapist__user_id=user.pk).values("patient_id"))
+            _linked("appointments", therapist__user_id=user.pk)
+            | _linked("care_plans", therapist__user_id=user.pk)
+            | _linked("handoffs", to_therapist__user_id=user.pk)
         )
     if role == Role.REFERRER:
-        return current.filter(
-            pk__in=_rows_of("referrals").filter(provider__user_id=user.pk).values("patient_id")
-        )
+        return current.filter(_linked("referrals", provider__user_id=user.pk))
     return Patient.objects.none()
 
 
-def _rows_of(relation: str) -> QuerySet[Any]:
-    """All rows of the model behind the patient's reverse relation `relation` (appointments, care
-    plans, handoffs, referrals), reached through the relation so this app imports none of theirs."""
+def _linked(relation: str, **keyed: Any) -> Exists:
+    """EXISTS a row of the patient's reverse relation `relation` (appointments, care plans, hand-offs,
+    referrals) matching `keyed`; the model is reached through the relation, so this app imports none
+    of theirs."""
     model = Patient._meta.get_field(relation).related_model
-    return model._default_manager.all()  # type: ignore[union-attr]
-
-
-def patient_visible(user: Any, patient: Patient) -> bool:
-    """Whether `user` may see `patient`: one EXISTS, for checks about a patient already in hand."""
-    return patient_scope(user).filter(pk=patient.pk).exists()
+    rows = model._default_manager.filter(patient_id=OuterRef("pk"), **keyed)  # type: ignore[union-attr]
+    return Exists(rows)
 
 
 def merged_patient_scope(user: Any) -> QuerySet[Patient]:
