@@ -327,7 +327,11 @@ def main(argv: list[str] | None = None) -> None:
         say(f"×{scale}: measuring {history.counts()}")
         by_scale[scale] = measure(cast, scale, args.requests)
         if not args.no_load:
-            loads[scale] = measure_load(cast, scale, args.load_requests)
+            try:
+                loads[scale] = measure_load(cast, scale, args.load_requests)
+            except SystemExit as exc:  # the server did not start in time (a loaded machine): say so, go on
+                say(f"×{scale}: load not measured: {exc}")
+                emit({"benchmark": "load", "scale": scale, "error": str(exc)})
     print(table(by_scale, loads), flush=True)
 
 
