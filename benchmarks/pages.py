@@ -309,7 +309,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=20, help="timed requests per case and scale")
     parser.add_argument("--load-requests", type=int, default=240, help="requests per path under load")
     parser.add_argument("--no-load", action="store_true", help="skip the concurrent-clients measurement")
+    parser.add_argument(
+        "--table-from", metavar="FILE", help="only print the table of an earlier run's JSON lines"
+    )
     args = parser.parse_args(argv)
+    if args.table_from:
+        by: dict[int, dict[str, dict[str, Any]]] = {}
+        done: dict[int, dict[str, Any]] = {}
+        for line in Path(args.table_from).read_text().splitlines():
+            record = json.loads(line) if line.startswith("{") else {}
+            if record.get("benchmark") == "pages":
+                by.setdefault(record["scale"], {})[record["case"]] = record
+            elif record.get("benchmark") == "load" and "error" not in record:
+                done[record["scale"]] = record
+        print(table(by, done))
+        return
     scales = [int(s) for s in args.scales.split(",") if s]
     if scales[0] != 1 or scales != sorted(scales):
         raise SystemExit("--scales must start at 1 and ascend (e.g. 1,10,100)")
