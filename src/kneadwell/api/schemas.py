@@ -123,7 +123,7 @@ def paginate(qs: models.QuerySet[M], page: PageParams) -> tuple[list[M], int]:
     return list(qs[page.offset : page.offset + page.limit]), qs.count()
 
 
-class KeysetParams(Schema):
+class KeysetParams(OptionalFields):
     """Paging of a list in time order: `cursor` (the `next_cursor` of the page before) reads the next page
     from the index however deep it lies; `count=true` adds the total, which costs a scan of the matches."""
 
