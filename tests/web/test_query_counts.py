@@ -74,6 +74,7 @@ PAGES: list[tuple[str, Callable[[Cast], User], Callable[[Cast], str]]] = [
     ),
     ("admin-referrals", lambda c: _superuser(), lambda c: reverse("admin:referrals_referral_changelist")),
     ("admin-patients", lambda c: _superuser(), lambda c: reverse("admin:patients_patient_changelist")),
+    ("admin-audit", lambda c: _superuser(), lambda c: reverse("admin:accounts_auditevent_changelist")),
 ]
 
 
