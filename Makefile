@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export KNEADWELL_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: chromium install run test screenshots lint clean system-deps bench bench-peer fuzz
+.PHONY: chromium install run test screenshots lint clean system-deps bench bench-peer bench-history fuzz
 
 # Debian packages the project needs: pango and harfbuzz-subset for PDFs (WeasyPrint warns without it), Node's npm for the CSS
 # package, Chromium for browser tests. Installed only when missing.
@@ -56,6 +56,11 @@ fuzz: install
 # DATABASE_URL names a database made for it (its name contains "bench"; it is dropped and recreated).
 bench: install
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+# The demo clinic with history (×SCALE: 1, 10, 100) in a database of its own (benchmarks/history.py).
+SCALE ?= 10
+bench-history: install
+	$(BIN)/python benchmarks/history.py --scale $(SCALE)
 
 # The same, then the peer (django-appointment, ../shared/bench/peer/run.sh) in the same run.
 bench-peer: install

@@ -4,6 +4,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kw_bench make bench     # PostgreSQL
     make bench-peer                              # the same, then ../shared/bench/peer/run.sh
     .venv/bin/python benchmarks/bench.py --help  # sizes, repeats, what to skip
+    make bench BENCH_ARGS=--pages                # pages and API reads at ×1, ×10, ×100 (benchmarks/pages.py)
 
 The database is the benchmark's own: on SQLite a file under var/bench, recreated each run; on PostgreSQL
 the database named in DATABASE_URL, dropped and recreated each run, so its name must contain "bench"
@@ -746,6 +747,14 @@ def run_peer(shared: Path) -> dict[str, Any] | None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    args_in = sys.argv[1:] if argv is None else argv
+    if "--pages" in args_in:
+        # The pages and API at ×1, ×10, ×100 of history (benchmarks/pages.py; its options follow).
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import pages
+
+        pages.main([a for a in args_in if a != "--pages"])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--peer", action="store_true", help="also run ../shared/bench/peer/run.sh")
     parser.add_argument("--therapists", type=int, default=60)

@@ -138,3 +138,20 @@ def test_the_second_factor_rule_is_on_outside_the_demo_and_off_in_it(tmp_path):
 
 def test_passwords_need_twelve_characters(tmp_path):
     assert "'min_length': 12" in _setting(tmp_path, "s.AUTH_PASSWORD_VALIDATORS")
+
+
+def test_sqlite_syncs_every_commit_unless_told_otherwise(db):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's durability setting")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous")
+        # 2 is FULL: a commit is on disk before it is answered (docs/operations.md).
+        assert cursor.fetchone()[0] == 2
+
+
+def test_an_unknown_sqlite_durability_setting_is_refused(tmp_path):
+    result = _import_settings(tmp_path, SECRET_KEY="x" * 50, KNEADWELL_SQLITE_SYNCHRONOUS="OFF")
+    assert result.returncode != 0
+    assert "KNEADWELL_SQLITE_SYNCHRONOUS" in result.stderr

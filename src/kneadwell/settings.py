@@ -209,9 +209,19 @@ DATABASES = {
         conn_health_checks=envbool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
 }
+# SQLite durability (docs/operations.md): FULL (the default) syncs the write-ahead log at every commit,
+# so a booking, a signed note or an audit row that was answered "done" survives a power cut; NORMAL
+# syncs only at checkpoints (faster writes, never corrupt, but the last commits can be lost then).
+SQLITE_SYNCHRONOUS = os.environ.get("KNEADWELL_SQLITE_SYNCHRONOUS", "FULL").upper()
+if SQLITE_SYNCHRONOUS not in ("FULL", "NORMAL"):
+    raise ImproperlyConfigured("KNEADWELL_SQLITE_SYNCHRONOUS must be FULL or NORMAL.")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": f"PRAGMA journal_mode=WAL; PRAGMA synchronous={SQLITE_SYNCHRONOUS};",
+        }
     )
     _sqlite_path = Path(str(DATABASES["default"]["NAME"]))
     if str(_sqlite_path) not in ("", ":memory:"):

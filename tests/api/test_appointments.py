@@ -146,3 +146,45 @@ def test_listing_appointments_records_one_event_per_patient_on_the_page(api_as, 
     patient_ids = sorted(patient_data_events().values_list("patient_id", flat=True))
     assert patient_ids == sorted([str(cast.pat.public_id), str(cast.paula.public_id)])
     assert Appointment.objects.count() == 4
+
+
+# --- keyset pages ---------------------------------------------------------------------------------
+
+
+def test_cursor_pages_walk_the_whole_list_once_in_order_ties_included(api_as, cast, more_appointments):
+    early, chiro = more_appointments
+    service = Service.objects.get(code="therapeutic-60")
+    # Starts at the same instant as Pat's: the tie is broken by id, and neither is lost at a page edge.
+    twin = _appointment(cast.paula, cast.theo, cast.chiro_room, service, cast.pat_appointment.start)
+    api = api_as(cast.desk)
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        params = {"limit": "1", **({"cursor": cursor} if cursor else {})}
+        body = api.get("/appointments", **params).json()
+        seen += [item["id"] for item in body["items"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+
+    expected = [early, cast.pat_appointment, twin, cast.paula_appointment, chiro]
+    assert seen == [str(a.public_id) for a in sorted(expected, key=lambda a: (a.start, a.pk))]
+    assert pages == 5
+
+
+def test_the_total_is_counted_only_when_asked(api_as, cast, more_appointments):
+    api = api_as(cast.desk)
+
+    assert api.get("/appointments", limit="2").json()["count"] is None
+    body = api.get("/appointments", limit="2", count="true").json()
+    assert (len(body["items"]), body["count"]) == (2, 4)
+
+
+@pytest.mark.parametrize("cursor", ["nonsense", "eyJ0IjoiMjAyNiJ9:1abc:forged"])
+def test_a_cursor_this_list_did_not_give_is_422_naming_it(api_as, cast, cursor):
+    response = api_as(cast.desk).get("/appointments", cursor=cursor)
+
+    assert response.status_code == 422
+    assert fields_of(response) == ["cursor"]

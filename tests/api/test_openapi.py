@@ -359,3 +359,9 @@ def test_the_clash_check_sees_two_schemas_sharing_a_name(definition_clashes: lis
     toy.get_openapi_schema(path_prefix="")
 
     assert definition_clashes == ["Shared"]
+
+
+def test_the_openapi_document_is_built_once():
+    from kneadwell.api.v1 import api
+
+    assert api.get_openapi_schema(path_prefix="/api/v1/") is api.get_openapi_schema(path_prefix="/api/v1/")

@@ -417,11 +417,13 @@ def list_notes(request: HttpRequest, filters: Query[NoteFilters], page: Query[Pa
         qs = qs.filter(versions__status=VersionStatus.DRAFT).distinct()
     elif filters.status == "signed":
         qs = qs.exclude(versions__status=VersionStatus.DRAFT)
+    # The rows each summary shows, joined or prefetched: a page is a fixed handful of queries.
+    qs = qs.select_related("appointment__patient", "appointment__therapist").prefetch_related("versions")
     items, count = paginate(qs.order_by("-appointment__start", "-id"), page)
     out = []
     patients = set()
     for note in items:
-        versions = list(note.versions.order_by("number"))
+        versions = sorted(note.versions.all(), key=lambda v: v.number)
         signed = [v for v in versions if v.status == VersionStatus.SIGNED]
         patients.add(note.patient.public_id)
         out.append(

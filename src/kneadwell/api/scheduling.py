@@ -44,11 +44,11 @@ from .schemas import (
     ErrorOut,
     FieldError,
     InSchema,
+    KeysetParams,
     OptionalFields,
-    PageParams,
     StorableText,
     UtcInstant,
-    paginate,
+    keyset_page,
 )
 
 router = Router(tags=["appointments"])
@@ -125,7 +125,8 @@ class AppointmentOut(Schema):
 
 class AppointmentPage(Schema):
     items: list[AppointmentOut]
-    count: int
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+    count: int | None = Field(description="The total number of matches, when asked for with `count=true`.")
 
 
 class AppointmentFilters(OptionalFields):
@@ -192,13 +193,15 @@ def _audit(request: HttpRequest, appointments: list[Appointment], object_id: obj
     summary="List the appointments you may see",
 )
 def list_appointments(
-    request: HttpRequest, filters: Query[AppointmentFilters], page: Query[PageParams]
+    request: HttpRequest, filters: Query[AppointmentFilters], page: Query[KeysetParams]
 ) -> dict[str, object]:
-    qs = filters.apply(appointment_scope(request.user)).order_by("start", "id")
-    items, count = paginate(qs, page)
+    # Keyset pages in (start, id) order: the last page costs what the first does, at any history.
+    items, next_cursor, count = keyset_page(
+        filters.apply(appointment_scope(request.user)), page, time_field="start"
+    )
     if items:
         _audit(request, items)
-    return {"items": items, "count": count}
+    return {"items": items, "next_cursor": next_cursor, "count": count}
 
 
 @router.get("/appointments/{id}", response={200: AppointmentOut, **DETAIL_ERRORS}, summary="One appointment")

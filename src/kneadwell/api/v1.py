@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import URLPattern
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 
 from . import accounts, care, catalogue, clinic, patients, records, referrals, scheduling, series, therapists
 from . import billing as billing_api
@@ -14,7 +17,25 @@ from .auth import BearerToken
 from .errors import install_error_handlers, json_method_not_allowed
 from .strict import strict_input
 
-api = NinjaAPI(
+
+class KneadwellAPI(NinjaAPI):
+    """The API, its OpenAPI document built once per path prefix (the routes never change after start)
+    rather than on every request for /api/v1/openapi.json."""
+
+    _schemas: dict[str, OpenAPISchema]
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        cache = self.__dict__.setdefault("_schemas", {})
+        if path_prefix not in cache:
+            cache[path_prefix] = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return cache[path_prefix]
+
+
+api = KneadwellAPI(
     title="Kneadwell API",
     version="1",
     description=(

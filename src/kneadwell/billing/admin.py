@@ -12,4 +12,7 @@ class PayerAdmin(admin.ModelAdmin):
 @admin.register(Coverage)
 class CoverageAdmin(admin.ModelAdmin):
     list_display = ("patient", "payer", "member_id", "active")
+    # The related rows the list shows (its columns and __str__), joined in: one query per page.
+    list_select_related = ("patient", "payer")
+    show_full_result_count = False
     raw_id_fields = ("patient",)

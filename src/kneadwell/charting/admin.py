@@ -31,6 +31,9 @@ class NoteAdmin(admin.ModelAdmin):
     """Read-only: notes are written, signed and amended through the note services, never here."""
 
     list_display = ("appointment", "patient", "therapist", "created_at")
+    # The related rows the list shows (its columns and __str__), joined in: one query per page.
+    list_select_related = ("appointment__patient", "appointment__therapist", "patient", "therapist")
+    show_full_result_count = False
     raw_id_fields = ("appointment", "patient", "therapist")
     readonly_fields = ("public_id", "appointment", "patient", "therapist", "created_at", "updated_at")
     inlines = [VersionInline]
@@ -45,6 +48,9 @@ class NoteAdmin(admin.ModelAdmin):
 @admin.register(Consent)
 class ConsentAdmin(admin.ModelAdmin):
     list_display = ("patient", "kind", "text_version", "signed_via", "signed_at", "withdrawn_at")
+    # The related rows the list shows (its columns and __str__), joined in: one query per page.
+    list_select_related = ("patient",)
+    show_full_result_count = False
     list_filter = ("kind", "signed_via")
     raw_id_fields = ("patient", "recorded_by", "withdrawn_by")
     readonly_fields = (

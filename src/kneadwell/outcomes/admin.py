@@ -6,6 +6,9 @@ from .models import Measurement, ProgressReport, QuestionnaireResponse, ReportDe
 @admin.register(Measurement)
 class MeasurementAdmin(admin.ModelAdmin):
     list_display = ("patient", "measure", "value", "unit", "motion", "side", "taken_at", "voided_at")
+    # The related rows the list shows (its columns and __str__), joined in: one query per page.
+    list_select_related = ("patient",)
+    show_full_result_count = False
     list_filter = ("measure",)
     raw_id_fields = ("patient", "appointment", "response", "recorded_by", "voided_by")
 
@@ -13,6 +16,9 @@ class MeasurementAdmin(admin.ModelAdmin):
 @admin.register(QuestionnaireResponse)
 class ResponseAdmin(admin.ModelAdmin):
     list_display = ("patient", "instrument", "score", "channel", "completed_at")
+    # The related rows the list shows (its columns and __str__), joined in: one query per page.
+    list_select_related = ("patient",)
+    show_full_result_count = False
     raw_id_fields = ("patient", "appointment", "entered_by")
 
 
@@ -25,6 +31,9 @@ class DeliveryInline(admin.TabularInline):
 @admin.register(ProgressReport)
 class ReportAdmin(admin.ModelAdmin):
     list_display = ("patient", "kind", "visits", "created_at")
+    # The related rows the list shows (its columns and __str__), joined in: one query per page.
+    list_select_related = ("patient",)
+    show_full_result_count = False
     raw_id_fields = ("referral", "patient", "created_by")
     readonly_fields = ("content", "content_hash")
     inlines = [DeliveryInline]

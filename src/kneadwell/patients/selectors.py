@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from kneadwell.accounts.models import STAFF_ROLES, Role, Viewer
@@ -29,14 +29,26 @@ def patient_scope(user: Viewer) -> QuerySet[Patient]:
     if role == Role.PATIENT:
         return current.filter(user=user)
     if role == Role.THERAPIST:
+        # EXISTS subqueries keyed by the therapist, correlated on the patient: no join and no DISTINCT
+        # over the patient rows, and a check of one patient is an index probe per table (the
+        # (patient, start) index of appointments, the patient keys of plans and hand-offs).
         return current.filter(
-            Q(appointments__therapist__user=user)
-            | Q(care_plans__therapist__user=user)
-            | Q(handoffs__to_therapist__user=user)
-        ).distinct()
+            _linked("appointments", therapist__user_id=user.pk)
+            | _linked("care_plans", therapist__user_id=user.pk)
+            | _linked("handoffs", to_therapist__user_id=user.pk)
+        )
     if role == Role.REFERRER:
-        return current.filter(referrals__provider__user=user).distinct()
+        return current.filter(_linked("referrals", provider__user_id=user.pk))
     return Patient.objects.none()
+
+
+def _linked(relation: str, **keyed: Any) -> Exists:
+    """EXISTS a row of the patient's reverse relation `relation` (appointments, care plans, hand-offs,
+    referrals) matching `keyed`; the model is reached through the relation, so this app imports none
+    of theirs."""
+    model = Patient._meta.get_field(relation).related_model
+    rows = model._default_manager.filter(patient_id=OuterRef("pk"), **keyed)  # type: ignore[union-attr]
+    return Exists(rows)
 
 
 def merged_patient_scope(user: Any) -> QuerySet[Patient]:

@@ -20,6 +20,9 @@ class CarePlanAdmin(admin.ModelAdmin):
         "starts_on",
         "reassess_on",
     )
+    # The related rows the list shows (its columns and __str__), joined in: one query per page.
+    list_select_related = ("patient", "therapist")
+    show_full_result_count = False
     list_filter = ("status", "starts_on", "therapist")
     search_fields = ("patient__given_name", "patient__family_name", "therapist__family_name", "public_id")
     raw_id_fields = ("patient", "referral", "therapist", "created_by", "approved_by")
@@ -30,6 +33,9 @@ class CarePlanAdmin(admin.ModelAdmin):
 @admin.register(HandOff)
 class HandOffAdmin(admin.ModelAdmin):
     list_display = ("patient", "from_therapist", "to_therapist", "created_at")
+    # The related rows the list shows (its columns and __str__), joined in: one query per page.
+    list_select_related = ("patient", "from_therapist", "to_therapist")
+    show_full_result_count = False
     list_filter = ("created_at", "to_therapist")
     search_fields = ("patient__given_name", "patient__family_name", "note", "public_id")
     raw_id_fields = ("patient", "from_therapist", "to_therapist", "created_by")

@@ -113,6 +113,11 @@ class Referral(PublicIdModel):
                 name="referrals_referral_channel_valid",
             ),
         ]
+        indexes = [
+            # The inbox (a status, oldest first) and the referrer's home (their referrals, newest first).
+            models.Index(fields=["status", "received_on", "id"], name="referrals_status_received"),
+            models.Index(fields=["provider", "received_on", "id"], name="referrals_provider_received"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.patient} ← {self.provider} ({self.received_on})"

@@ -17,7 +17,9 @@ class AppointmentAdmin(admin.ModelAdmin):
     list_display = ("start", "patient", "therapist", "location", "room", "service", "status", "channel")
     list_filter = ("status", "location", "channel", "service")
     search_fields = ("patient__given_name", "patient__family_name", "therapist__family_name")
-    list_select_related = ("patient", "therapist", "location", "room", "service")
+    # The room's name includes its location's: room__location, or one query per row.
+    list_select_related = ("patient", "therapist", "location", "room__location", "service")
+    show_full_result_count = False
     date_hierarchy = "start"
     readonly_fields = (
         "public_id",

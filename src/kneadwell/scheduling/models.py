@@ -171,6 +171,8 @@ class Appointment(PublicIdModel):
             models.Index(fields=["room", "start"], name="scheduling_appt_room"),
             models.Index(fields=["patient", "start"], name="scheduling_appt_patient"),
             models.Index(fields=["location", "start"], name="scheduling_appt_location"),
+            # Keyset pages of the whole list in time order (GET /api/v1/appointments).
+            models.Index(fields=["start", "id"], name="scheduling_appt_start_id"),
         ]
 
     def __str__(self) -> str:

@@ -25,7 +25,11 @@ def appointment_scope(user: Viewer) -> QuerySet[Appointment]:
     if role == Role.THERAPIST:
         return qs.filter(therapist__user=user)
     if role == Role.REFERRER:
-        return qs.filter(patient__referrals__provider__user=user).distinct()
+        # A subquery keyed by the referrer's provider records, no join and no DISTINCT over the visits.
+        referred = Patient._meta.get_field("referrals").related_model._default_manager.filter(  # type: ignore[union-attr]
+            provider__user_id=user.pk
+        )
+        return qs.filter(patient_id__in=referred.values("patient_id"))
     return qs.none()
 
 

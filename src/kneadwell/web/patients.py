@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.db.models import Q
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,6 +30,8 @@ UPCOMING_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
 
 
 PAST_LIMIT = 20
+UPCOMING_LIMIT = 20
+VISITS_PAGE = 50
 
 
 SEARCH_LIMIT = 50
@@ -49,12 +52,29 @@ def _audit_read(request: AuthenticatedRequest, patient: Patient, view: str) -> N
     )
 
 
-def _split_appointments(appointments: list[Appointment]) -> tuple[list[Appointment], list[Appointment]]:
-    """(upcoming in time order, the most recent past ones first)."""
+def _visits(
+    request: AuthenticatedRequest, patient: Patient
+) -> tuple[QuerySet[Appointment], QuerySet[Appointment]]:
+    """(upcoming in time order, past ones most recent first): both bounded by the caller, each one query
+    on the (patient, start) index however long the patient's history."""
     current = now()
-    upcoming = [a for a in appointments if a.status in UPCOMING_STATUSES and a.end >= current]
-    past = [a for a in reversed(appointments) if a not in upcoming][:PAST_LIMIT]
-    return upcoming, past
+    # A waitlist hold is an offer until the patient takes it, not a visit: the lists leave it out.
+    mine = appointment_scope(request.user).filter(patient=patient).exclude(status=AppointmentStatus.HELD)
+    is_upcoming = Q(status__in=UPCOMING_STATUSES, end__gte=current)
+    return mine.filter(is_upcoming).order_by("start", "id"), mine.exclude(is_upcoming).order_by(
+        "-start", "-id"
+    )
+
+
+def _split_appointments(
+    request: AuthenticatedRequest, patient: Patient
+) -> tuple[list[Appointment], list[Appointment], bool]:
+    """(the next upcoming visits, the most recent past ones, whether there are more of either)."""
+    upcoming_qs, past_qs = _visits(request, patient)
+    upcoming = list(upcoming_qs[: UPCOMING_LIMIT + 1])
+    past = list(past_qs[: PAST_LIMIT + 1])
+    more = len(upcoming) > UPCOMING_LIMIT or len(past) > PAST_LIMIT
+    return upcoming[:UPCOMING_LIMIT], past[:PAST_LIMIT], more
 
 
 @role_required(*Role)
@@ -73,14 +93,14 @@ def patient_detail_response(
     status: int = 200,
 ) -> HttpResponse:
     """The patient page; therapists and clinic staff also get the clinical sections (screening, plans, hand-off)."""
-    appointments = list(appointment_scope(request.user).filter(patient=patient).order_by("start"))
-    upcoming, past = _split_appointments(appointments)
+    upcoming, past, more_visits = _split_appointments(request, patient)
     referrals = list(referral_scope(request.user).filter(patient=patient).order_by("-received_on"))
     _audit_read(request, patient, "patient-detail")
     context: dict[str, object] = {
         "patient": patient,
         "upcoming_appointments": upcoming,
         "past_appointments": past,
+        "more_visits": more_visits,
         "referrals": referrals,
     }
     if request.user.role in STAFF_ROLES:
@@ -107,6 +127,20 @@ def patient_detail_response(
         else:
             context["care_lazy"] = True
     return render(request, "patients/detail.html", context, status=status)
+
+
+@role_required(*Role)
+def patient_visits(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
+    """All of one patient's visits, upcoming then past, a page at a time (the patient page shows the
+    nearest ones and links here)."""
+    patient = get_in_scope_or_404(patient_scope(request.user), public_id, request=request)
+    which = "upcoming" if request.GET.get("which") == "upcoming" else "past"
+    upcoming_qs, past_qs = _visits(request, patient)
+    page = Paginator(upcoming_qs if which == "upcoming" else past_qs, VISITS_PAGE).get_page(
+        request.GET.get("page")
+    )
+    _audit_read(request, patient, "patient-visits")
+    return render(request, "patients/visits.html", {"patient": patient, "which": which, "page": page})
 
 
 @role_required(*CARE_ROLES)
@@ -189,8 +223,7 @@ def _merge_links(patient: Patient, suspects: list[Patient]) -> list[dict[str, ob
 
 def _side(request: AuthenticatedRequest, patient: Patient) -> dict[str, object]:
     """One record in the side-by-side check: who, contact, what it holds, what is coming up."""
-    appointments = list(appointment_scope(request.user).filter(patient=patient).order_by("start"))
-    upcoming, _ = _split_appointments(appointments)
+    upcoming, _, _ = _split_appointments(request, patient)
     return {
         "patient": patient,
         "parts": record_parts(patient),

@@ -38,14 +38,9 @@ def patient_home(request: AuthenticatedRequest) -> HttpResponse:
     patient = Patient.objects.filter(user=request.user).first()
     if patient is None:
         return render(request, "patients/home.html", {"patient": None})
-    # A waitlist hold is an offer, shown on the waitlist page (and announced here), not an appointment yet.
-    appointments = list(
-        appointment_scope(request.user)
-        .filter(patient=patient)
-        .exclude(status=AppointmentStatus.HELD)
-        .order_by("start")
-    )
-    upcoming, past = _split_appointments(appointments)
+    # A waitlist hold is an offer, shown on the waitlist page (and announced here), not an appointment yet:
+    # the visit lists leave holds out (web.patients._visits).
+    upcoming, past, _ = _split_appointments(request, patient)
     _audit_read(request, patient, "patient-home")
     next_appointment = upcoming[0] if upcoming else None
     context = {

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import FileResponse, HttpResponse
@@ -64,6 +65,7 @@ from kneadwell.web.referral_forms import (
     read_referral,
 )
 
+PAGE_SIZE = 25
 NEW_PATIENT_FIELDS = ("given_name", "family_name", "birth_date", "phone", "email")
 
 
@@ -108,14 +110,17 @@ def _referrer_home_page(request: AuthenticatedRequest, *, status: int = 200) -> 
     upcoming = Appointment.objects.filter(
         Q(status=AppointmentStatus.BOOKED) | Q(status=AppointmentStatus.CHECKED_IN), end__gte=current
     ).select_related("location")
-    referrals = list(
+    # A page at a time, newest first (the (provider, received_on) index): the history stays a page away.
+    page = Paginator(
         referral_scope(request.user)
         .annotate(visits_attended=Subquery(visits))
         .prefetch_related(
             Prefetch("patient__appointments", queryset=upcoming.order_by("start"), to_attr="upcoming")
         )
-        .order_by("-received_on", "-id")
-    )
+        .order_by("-received_on", "-id"),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    referrals: list[Referral] = list(page.object_list)
     waiting = list(
         clearance_scope(request.user).filter(status=ClearanceStatus.REQUESTED).order_by("created_at")
     )
@@ -132,6 +137,7 @@ def _referrer_home_page(request: AuthenticatedRequest, *, status: int = 200) -> 
         ],
         "waiting": [{"clearance": c, "words": clearance_words(c)} for c in waiting],
         "today": clinic_today(),
+        "page": page,
     }
     return render(request, "referrals/referrer_home.html", context, status=status)
 
@@ -381,12 +387,15 @@ def referrer_clearance_grant(request: AuthenticatedRequest, public_id: str) -> H
 
 
 def _inbox_context(request: AuthenticatedRequest, errors: dict[str, Any] | None = None) -> dict[str, Any]:
-    rows = list(
-        referral_scope(request.user)
-        .filter(status__in=(ReferralStatus.RECEIVED, ReferralStatus.TRIAGED))
-        .select_related("patient__suspected_duplicate_of")
-        .order_by("status", "received_on", "id")
-    )
+    # Each section a page at a time, oldest first, on the (status, received_on) index.
+    inbox = referral_scope(request.user).select_related("patient__suspected_duplicate_of")
+    new_page = Paginator(
+        inbox.filter(status=ReferralStatus.RECEIVED).order_by("received_on", "id"), PAGE_SIZE
+    ).get_page(request.GET.get("new"))
+    triaged_page = Paginator(
+        inbox.filter(status=ReferralStatus.TRIAGED).order_by("received_on", "id"), PAGE_SIZE
+    ).get_page(request.GET.get("triaged"))
+    rows = [*new_page.object_list, *triaged_page.object_list]
     # A referrer's new patient held as a possible duplicate names the record on file it may repeat.
     on_file = [r.patient.suspected_duplicate_of for r in rows if r.patient.suspected_duplicate_of]
     shown = [r.patient.public_id for r in rows] + [p.public_id for p in on_file]
@@ -406,6 +415,8 @@ def _inbox_context(request: AuthenticatedRequest, errors: dict[str, Any] | None 
         "new_items": [item(r) for r in rows if r.status == ReferralStatus.RECEIVED],
         "triaged_items": [item(r) for r in rows if r.status == ReferralStatus.TRIAGED],
         "triage_errors": errors or {},
+        "new_page": new_page,
+        "triaged_page": triaged_page,
     }
 
 

@@ -62,6 +62,7 @@ urlpatterns = [
     path("patients/", patients.patient_search, name="patient-search"),
     path("patients/<str:public_id>/", patients.patient_detail, name="patient-detail"),
     path("patients/<str:public_id>/care/", patients.patient_care_sections, name="patient-care"),
+    path("patients/<str:public_id>/visits/", patients.patient_visits, name="patient-visits"),
     path("patients/<str:public_id>/merge/", patients.patient_merge_view, name="patient-merge"),
     path("patients/<str:public_id>/unmerge/", patients.patient_unmerge_view, name="patient-unmerge"),
     path("patients/<str:public_id>/session-plan/", care.session_plan_partial, name="patient-session-plan"),
