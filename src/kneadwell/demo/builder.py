@@ -35,12 +35,13 @@ from kneadwell.demo.data import (
     TRAINING_ISSUERS,
     make_diagnosis,
 )
-from kneadwell.demo.notifications import add_delivery_log
+from kneadwell.demo.notifications import add_delivery_log, mark_as_sent
 from kneadwell.demo.records import load_demo_records
 from kneadwell.demo.waitlist import add_waitlist
 from kneadwell.lib.clock import now
 from kneadwell.lib.errors import DomainError
 from kneadwell.lib.zones import local_day_bounds, local_to_utc, zone
+from kneadwell.notifications.models import Message
 from kneadwell.patients.models import Patient
 from kneadwell.referrals.models import (
     Clearance,
@@ -128,6 +129,8 @@ class Builder:
         self._set_statuses()
         settle_story(self, no_show)  # a no-show and a late cancellation, through the services
         load_demo_records(as_of=self.as_of)  # notes, measures, reports (demo/records.py)
+        # The spot-work plan and the late cancellation went through the services, which queue messages.
+        mark_as_sent(Message.objects.all(), at=self.as_of)
         add_delivery_log(as_of=self.as_of)
         add_waitlist(as_of=self.as_of)  # requests ranked by priority and one open offer (demo/waitlist.py)
         audit_record(

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import QuerySet
+
 from kneadwell.notifications.content import render_message
 from kneadwell.notifications.delivery import retry_policy
 from kneadwell.notifications.models import (
@@ -146,3 +148,30 @@ def add_delivery_log(*, as_of: dt.datetime) -> int:
         )
         count += 1
     return count
+
+
+def mark_as_sent(messages: QuerySet[Message], *, at: dt.datetime) -> None:
+    """Messages the demo's own bookings and cancellations queued went out at `at`, as the worker would have
+    sent them: the demo's log is history, and loading the demo sends nothing."""
+    for message in messages.filter(status__in=(MessageStatus.QUEUED, MessageStatus.RETRYING)):
+        rendered = render_message(message, stamp=at)
+        Message.objects.filter(pk=message.pk).update(
+            status=MessageStatus.SENT,
+            subject=rendered.subject,
+            body=rendered.body,
+            sent_at=at,
+            attempts=1,
+            reason=SMTP_ANSWER,
+            created_at=at,
+            updated_at=at,
+        )
+        DeliveryAttempt.objects.create(
+            message=message,
+            number=1,
+            started_at=at,
+            finished_at=at + dt.timedelta(seconds=2),
+            outcome=AttemptOutcome.SENT,
+            recipient=message.recipient,
+            detail=SMTP_ANSWER,
+            worker="demo",
+        )

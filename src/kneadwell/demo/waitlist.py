@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
-
 from kneadwell.accounts.models import Role, User
 from kneadwell.clinic.selectors import local_day_of
-from kneadwell.demo.notifications import SMTP_ANSWER
+from kneadwell.demo.notifications import mark_as_sent
 from kneadwell.lib.errors import DomainError
 from kneadwell.lib.zones import zone
-from kneadwell.notifications.content import render_message
-from kneadwell.notifications.models import AttemptOutcome, DeliveryAttempt, Message, MessageStatus
+from kneadwell.notifications.models import Message
 from kneadwell.patients.models import Patient
 from kneadwell.scheduling.gates import clinical_booking_gate
 from kneadwell.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
@@ -152,32 +149,5 @@ def add_waitlist(*, as_of: dt.datetime) -> WaitlistOffer | None:
             ),
             now=as_of,
         )
-    _as_sent(Message.objects.filter(pk__gt=before), at=as_of)
+    mark_as_sent(Message.objects.filter(pk__gt=before), at=as_of)
     return offer
-
-
-def _as_sent(messages: QuerySet[Message], *, at: dt.datetime) -> None:
-    """The cancellation notice and the offer went out at once, as the worker would have sent them: the
-    demo's log is history, and loading the demo sends nothing (demo/notifications.py)."""
-    for message in messages.filter(status__in=(MessageStatus.QUEUED, MessageStatus.RETRYING)):
-        rendered = render_message(message, stamp=at)
-        Message.objects.filter(pk=message.pk).update(
-            status=MessageStatus.SENT,
-            subject=rendered.subject,
-            body=rendered.body,
-            sent_at=at,
-            attempts=1,
-            reason=SMTP_ANSWER,
-            created_at=at,
-            updated_at=at,
-        )
-        DeliveryAttempt.objects.create(
-            message=message,
-            number=1,
-            started_at=at,
-            finished_at=at + dt.timedelta(seconds=2),
-            outcome=AttemptOutcome.SENT,
-            recipient=message.recipient,
-            detail=SMTP_ANSWER,
-            worker="demo",
-        )
