@@ -111,3 +111,73 @@ def test_the_days_pages_show_a_held_time_without_trouble(client, cast, offered):
     day = client.get(reverse("therapist-day"), {"date": "2026-12-02"})
     assert day.status_code == 200
     assert "Held for a waitlist offer" in day.content.decode()
+
+
+def _desk_form(cast, service, **changes):  # type: ignore[no-untyped-def]
+    return {
+        "location": str(cast.hospital.public_id),
+        "service": service.code,
+        "first_day": "2026-12-02",
+        "last_day": "2026-12-20",
+        "weekdays": ["1", "3"],
+        "earliest_time": "08:00",
+        "latest_time": "12:00",
+        "urgency": "urgent",
+        **changes,
+    }
+
+
+def test_the_desk_puts_a_caller_on_the_waitlist_with_urgency_and_referral(client, cast, service):
+    referral = cast.pat.referrals.get()
+    client.force_login(cast.desk)
+    url = reverse("patient-waitlist-add", args=[cast.pat.public_id])
+    form_page = client.get(url).content.decode()
+    assert 'name="urgency"' in form_page
+    assert str(referral.public_id) in form_page
+
+    response = client.post(url, _desk_form(cast, service, referral=str(referral.public_id)))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("desk-waitlist")
+    item = WaitlistRequest.objects.get()
+    assert (item.patient, item.urgency, item.referral, item.weekdays) == (
+        cast.pat,
+        "urgent",
+        referral,
+        [1, 3],
+    )
+    assert "Pat Palmer" in client.get(reverse("desk-waitlist")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("changes", "said"),
+    [
+        ({"urgency": "whenever"}, 'id="wl-urgency-error"'),
+        ({"referral": "00000000-0000-0000-0000-000000000000"}, 'id="wl-referral-error"'),
+        ({"first_day": "2026-11-02", "last_day": "2026-11-20"}, 'id="wl-last-error"'),
+        ({"earliest_time": "noon"}, "Give an earliest time."),
+    ],
+)
+def test_the_desk_form_refuses_bad_input_naming_the_field_and_writes_nothing(
+    client, cast, service, changes, said
+):
+    client.force_login(cast.desk)
+
+    response = client.post(
+        reverse("patient-waitlist-add", args=[cast.pat.public_id]), _desk_form(cast, service, **changes)
+    )
+
+    assert response.status_code == 422
+    assert 'aria-invalid="true"' in response.content.decode()
+    assert said in response.content.decode()
+    assert not WaitlistRequest.objects.exists()
+
+
+def test_only_staff_put_patients_on_the_waitlist_for_them(client, cast, service):
+    url = reverse("patient-waitlist-add", args=[cast.pat.public_id])
+    for user in (cast.tess_user, cast.pat_user, cast.rita_user):
+        client.force_login(user)
+        assert client.post(url, _desk_form(cast, service)).status_code == 403
+    client.force_login(cast.desk)
+    assert client.get(reverse("patient-waitlist-add", args=["0" * 32])).status_code == 404
+    assert not WaitlistRequest.objects.exists()

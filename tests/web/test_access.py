@@ -27,6 +27,9 @@ ROLE_PAGES = {
     "desk-board": {"front_desk", "clinic_admin"},
     "therapist-week": {"therapist"},
     "my-book": {"patient"},
+    # Issue 10: the waitlist
+    "desk-waitlist": {"front_desk", "clinic_admin"},
+    "patient-waitlist": {"patient"},
 }
 
 HOMES = {

@@ -42,6 +42,7 @@ urlpatterns = [
         "desk/messages/<str:public_id>/handled/", delivery.message_handled_view, name="desk-message-handled"
     ),
     path("desk/waitlist/", waitlist.desk_waitlist, name="desk-waitlist"),
+    path("patients/<str:public_id>/waitlist/", waitlist.desk_waitlist_add, name="patient-waitlist-add"),
     path("waitlist/<str:public_id>/cancel/", waitlist.request_cancel_view, name="waitlist-request-cancel"),
     path(
         "waitlist/offers/<str:public_id>/accept/",

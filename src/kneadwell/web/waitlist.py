@@ -23,8 +23,10 @@ from kneadwell.clinic.selectors import location_list, service_list
 from kneadwell.lib.clock import now as clock_now
 from kneadwell.lib.errors import DomainError
 from kneadwell.patients.models import Patient
+from kneadwell.patients.selectors import patient_scope
+from kneadwell.referrals.selectors import referral_scope
 from kneadwell.therapists.selectors import therapist_scope
-from kneadwell.waitlist.models import OPEN_REQUEST_STATUSES, WEEKDAY_NAMES, OfferStatus
+from kneadwell.waitlist.models import OPEN_REQUEST_STATUSES, WEEKDAY_NAMES, OfferStatus, Urgency
 from kneadwell.waitlist.selectors import offer_scope, ranked_requests, request_scope
 from kneadwell.waitlist.services import offer_accept, offer_decline, request_cancel, request_create
 from kneadwell.web.base import AuthenticatedRequest, role_required
@@ -103,14 +105,63 @@ def _read_join(request: AuthenticatedRequest, patient: Patient) -> dict[str, Any
     return values
 
 
+def _join_context(request: AuthenticatedRequest, errors: dict[str, str]) -> dict[str, Any]:
+    """What the join form needs, for the portal and the front desk alike."""
+    posted = request.method == "POST"
+    form = request.POST
+    return {
+        "errors": errors,
+        "form": form,
+        "locations": location_list(),
+        "services": service_list(),
+        "therapists": therapist_scope(request.user),
+        "weekday_choices": WEEKDAYS,
+        "checked_days": [d for d in form.getlist("weekdays") if d.isdigit()]
+        if posted
+        else ["0", "1", "2", "3", "4"],
+    }
+
+
+@role_required(*STAFF_ROLES)
+def desk_waitlist_add(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
+    """The front desk puts a patient on the waitlist (a caller on the phone), with urgency and referral."""
+    patient = get_in_scope_or_404(patient_scope(request.user), public_id, request=request)
+    referrals = referral_scope(request.user).filter(patient=patient).select_related("provider")
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            values = _read_join(request, patient)
+            urgency = request.POST.get("urgency", Urgency.ROUTINE)
+            if urgency not in Urgency.values:
+                raise DomainError("Choose an urgency from the list.", field="urgency")
+            referral = None
+            if request.POST.get("referral"):
+                referral_id = parse_public_id(request.POST["referral"])
+                referral = referrals.filter(public_id=referral_id).first() if referral_id else None
+                if referral is None:
+                    raise DomainError("Choose one of this patient's referrals.", field="referral")
+            request_create(actor=request.user, request=request, urgency=urgency, referral=referral, **values)
+        except DomainError as exc:
+            errors[exc.field or "form"] = exc.message
+        else:
+            messages.success(request, f"{patient.full_name} is on the waitlist for {values['service'].name}.")
+            return redirect("desk-waitlist")
+    context = {
+        "patient": patient,
+        "referrals": referrals,
+        "urgency_choices": Urgency.choices,
+        "staff": True,
+        **_join_context(request, errors),
+    }
+    return render(request, "waitlist/desk_join.html", context, status=422 if errors else 200)
+
+
 @role_required(Role.PATIENT)
 def patient_waitlist(request: AuthenticatedRequest) -> HttpResponse:
     """The patient's waitlist: the times offered to them (accept or decline), their requests, and a form to join."""
     patient = _own_patient(request)
     errors: dict[str, str] = {}
-    posted = request.method == "POST"
-    form = request.POST
-    if posted:
+    if request.method == "POST":
         try:
             values = _read_join(request, patient)
             request_create(actor=request.user, request=request, **values)
@@ -124,20 +175,7 @@ def patient_waitlist(request: AuthenticatedRequest) -> HttpResponse:
     mine = list(request_scope(request.user).filter(patient=patient).order_by("-created_at"))
     offers = list(offer_scope(request.user).filter(status=OfferStatus.OPEN, expires_at__gt=clock_now()))
     _audit(request, [patient], "patient-waitlist")
-    context = {
-        "patient": patient,
-        "requests": mine,
-        "offers": offers,
-        "errors": errors,
-        "form": form,
-        "locations": location_list(),
-        "services": service_list(),
-        "therapists": therapist_scope(request.user),
-        "weekday_choices": WEEKDAYS,
-        "checked_days": [d for d in form.getlist("weekdays") if d.isdigit()]
-        if posted
-        else ["0", "1", "2", "3", "4"],
-    }
+    context = {"patient": patient, "requests": mine, "offers": offers, **_join_context(request, errors)}
     return render(request, "waitlist/portal.html", context, status=422 if errors else 200)
 
 
