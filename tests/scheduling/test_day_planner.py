@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from kneadwell.scheduling import day_planner as engine
 from kneadwell.scheduling.day_planner import (
     DayPlan,
     HostSide,
@@ -612,3 +613,37 @@ def test_starts_follow_the_alignment_from_the_day_start() -> None:
     (placement,) = solve(day).placements
     assert (placement.start - odd) % dt.timedelta(minutes=5) == dt.timedelta(0)
     assert placement.start >= at(HOST[1]) or placement.end <= at(HOST[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# The bound on therapists used (what lets the third level be proven on a crowded day)
+# ---------------------------------------------------------------------------------------------
+
+
+def _candidates(day: SpotWorkDay) -> list[Any]:
+    res = engine._resources(day)
+    checked = [engine._check_alone(i, r, day, res) for i, r in enumerate(day.requests)]
+    return [c for c in checked if not isinstance(c, UnplacedReason)]
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_the_therapist_bound_never_passes_the_exhaustive_optimum(seed: int) -> None:
+    day = random_day(seed)
+    best = exhaustive_best(day)
+    assert best is not None
+    placed, _, used, _ = best
+    if placed:
+        assert engine._therapists_needed(_candidates(day), placed) <= used
+
+
+def test_a_saturated_day_proves_every_therapist_is_needed() -> None:
+    # Three therapists with one quarter-hour each, three patients whose host visits start at 9:15.
+    shifts = [TherapistDay(name, (span(hm(9), hm(9, 15)),)) for name in ("ann", "bob", "cy")]
+    requests = [request(f"r{i}", (hm(9, 15), hm(9, 45)), eligible=("ann", "bob", "cy")) for i in range(3)]
+    day = one_day(*requests, therapists=shifts, rooms=[RoomDay(f"chair-{i}") for i in range(3)])
+
+    assert engine._therapists_needed(_candidates(day), 3) == 3
+    assert engine._therapists_needed(_candidates(day), 2) == 2
+    plan = solve(day)
+    assert plan.therapists_used == 3
+    assert plan.levels[2].optimal

@@ -988,8 +988,11 @@ def _solve_levels(
         if lp_bound is not None:
             # Implied by the model, so it cuts off no plan; CP-SAT stops once it reaches it.
             m.add(expr <= lp_bound) if level.sense == "max" else m.add(expr >= lp_bound)
-        if lp_bound == current:
-            status, solver = cp_model.OPTIMAL, None  # the plan in hand already meets the bound
+        # What is known without search (e.g. the therapists the placed requests need), likewise implied.
+        known = _trivial_bound(level, cands, day, current, len(plan))
+        m.add(expr <= known) if level.sense == "max" else m.add(expr >= known)
+        if current in (lp_bound, known):
+            status, solver = cp_model.OPTIMAL, None  # the plan in hand already meets a bound
         else:
             if level.sense == "max":
                 m.maximize(expr)
@@ -1013,7 +1016,7 @@ def _solve_levels(
             cp_bound = _bound(level, solver.best_objective_bound)
             if cp_bound is not None:
                 bounds.append(cp_bound)
-        bounds.append(_trivial_bound(level, cands, day, value))
+        bounds.append(known)
         bound = value if status == cp_model.OPTIMAL else _tightest(level, bounds, value)
         results.append(ObjectiveLevel(level.name, level.sense, value, bound, bound == value))
         # Later stages may not make this level worse.
@@ -1033,7 +1036,9 @@ def _tightest(level: _Level, bounds: Sequence[int], value: int) -> int:
     return min(value, max(bounds))
 
 
-def _trivial_bound(level: _Level, cands: Sequence[_Candidate], day: SpotWorkDay, value: int) -> int:
+def _trivial_bound(
+    level: _Level, cands: Sequence[_Candidate], day: SpotWorkDay, value: int, placed: int
+) -> int:
     """What is known without search: every request placed, every preference that can be honoured."""
     if level.name == "placed":
         return len(cands)
@@ -1041,8 +1046,36 @@ def _trivial_bound(level: _Level, cands: Sequence[_Candidate], day: SpotWorkDay,
         index = {t.therapist_id: i for i, t in enumerate(day.therapists)}
         return sum(1 for c in cands if index.get(c.request.preferred_therapist_id, -1) in c.therapist_starts)
     if level.name == "therapists_used":
-        return 1 if value > 0 else 0  # the placements already fixed need someone
+        return _therapists_needed(cands, placed) if value > 0 else 0
     return 0
+
+
+def _therapists_needed(cands: Sequence[_Candidate], placed: int) -> int:
+    """A lower bound on the therapists any plan placing `placed` requests must use.
+
+    Each therapist's placements are disjoint holds inside the union of the holds open to them, each at
+    least as long as the shortest such hold: so they give at most that union's length divided by it, and
+    no more than the requests open to them. The fewest therapists whose capacities reach `placed` bound
+    the level from below (valid because the earlier stage fixed at least `placed` placements).
+    """
+    capacity: dict[int, int] = {}
+    for t in {t for c in cands for t in c.therapist_starts}:
+        spans = sorted((s, s + c.hold) for c in cands for s in c.therapist_starts.get(t, ()))
+        shortest = min(c.hold for c in cands if t in c.therapist_starts)
+        covered, reach = 0, -1
+        for lo, hi in spans:
+            if hi > reach:
+                covered += hi - max(lo, reach)
+                reach = hi
+        eligible = sum(1 for c in cands if t in c.therapist_starts)
+        capacity[t] = min(eligible, covered // shortest) if shortest > 0 else eligible
+    total, needed = 0, 0
+    for cap in sorted(capacity.values(), reverse=True):
+        if total >= placed:
+            break
+        total += cap
+        needed += 1
+    return max(1, needed)
 
 
 def _bound(level: _Level, raw: float) -> int | None:
