@@ -170,6 +170,24 @@ def _clash(appointment: Appointment) -> str | None:
     return next((name for name in ("therapist", "room", "patient") if name in found), None)
 
 
+def _unsaved(
+    patient: Patient, therapist: Therapist, room: Room, service: Service, start: dt.datetime, **fields: Any
+) -> Appointment:
+    """A new appointment at `start` (aware UTC) in `room`, ending and blocking as the service says."""
+    end = start + service.duration
+    return Appointment(
+        patient=patient,
+        therapist=therapist,
+        room=room,
+        location=room.location,
+        service=service,
+        start=start,
+        end=end,
+        blocked_until=end + service.buffer,
+        **fields,
+    )
+
+
 def _release_stale_holds(appointment: Appointment, at: dt.datetime) -> int:
     """Delete the expired waitlist holds that overlap the appointment's therapist, room or patient.
 
@@ -299,7 +317,6 @@ def appointment_create(
         raise DomainError("The start time must include a time zone offset.", field="start")
     start = start.astimezone(dt.UTC)
     location = room.location
-    end = start + service.duration
     if not room.active:
         raise DomainError(f"{room.name} is not in use.", field="room")
     check_bookable_here(service=service, location=location, therapist=therapist)
@@ -308,15 +325,12 @@ def appointment_create(
         existing = Appointment.objects.filter(booked_by=booked_by, idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
-    appointment = Appointment(
-        patient=patient,
-        therapist=therapist,
-        room=room,
-        location=location,
-        service=service,
-        start=start,
-        end=end,
-        blocked_until=end + service.buffer,
+    appointment = _unsaved(
+        patient,
+        therapist,
+        room,
+        service,
+        start,
         channel=channel,
         booked_by=booked_by,
         idempotency_key=idempotency_key,
@@ -1008,16 +1022,12 @@ def hold_create(
     start = start.astimezone(dt.UTC)
     location = room.location
     check_bookable_here(service=service, location=location, therapist=therapist)
-    end = start + service.duration
-    appointment = Appointment(
-        patient=patient,
-        therapist=therapist,
-        room=room,
-        location=location,
-        service=service,
-        start=start,
-        end=end,
-        blocked_until=end + service.buffer,
+    appointment = _unsaved(
+        patient,
+        therapist,
+        room,
+        service,
+        start,
         channel=Channel.ONLINE,
         status=AppointmentStatus.HELD,
         hold_expires_at=expires_at.astimezone(dt.UTC),

@@ -10,9 +10,8 @@ from typing import Any
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 
-from kneadwell.accounts.models import STAFF_ROLES, AuditAction, Role
+from kneadwell.accounts.models import STAFF_ROLES, Role
 from kneadwell.accounts.scoping import get_in_scope_or_404
-from kneadwell.accounts.services import audit_record
 from kneadwell.clinic.models import Location, Room, Service
 from kneadwell.clinic.selectors import clinic_time_zone, location_list, location_today
 from kneadwell.lib.clock import now as clock_now
@@ -27,6 +26,7 @@ from kneadwell.scheduling.selectors import appointment_scope
 from kneadwell.scheduling.series import SeriesResult, WeeklyTime, series_book
 from kneadwell.therapists.models import Therapist
 from kneadwell.therapists.selectors import therapist_scope
+from kneadwell.web.audit import audit_appointments_read
 from kneadwell.web.base import AuthenticatedRequest, day_nav, requested_day, role_required
 from kneadwell.web.call import offered_services
 from kneadwell.web.days import selected_location
@@ -121,17 +121,9 @@ def day_board(request: AuthenticatedRequest) -> HttpResponse:
     # wall clock's until the change; the cells stay true to each visit's length).
     grid_start = local_to_utc(day, dt.time(first_hour), tz)
     columns = (last_hour - first_hour) * CELLS_PER_HOUR
-    patient_ids = sorted({str(a.patient.public_id) for a in appointments})
-    if patient_ids:
-        audit_record(
-            actor=request.user,
-            action=AuditAction.READ,
-            object_type="appointment",
-            patient_ids=patient_ids,
-            channel="web",
-            request=request,
-            detail={"view": "desk-board", "location": str(location.public_id), "date": day.isoformat()},
-        )
+    audit_appointments_read(
+        request, appointments, "desk-board", location=str(location.public_id), date=day.isoformat()
+    )
     context.update(
         day_nav(day, today),
         rows=board_rows(rooms, appointments, grid_start, columns),
@@ -175,17 +167,7 @@ def therapist_week(request: AuthenticatedRequest) -> HttpResponse:
                 "cards": [c for c in cards if c.appointment.start.astimezone(zone(tz)).date() == date],
             }
         )
-    patient_ids = sorted({str(a.patient.public_id) for a in appointments})
-    if patient_ids:
-        audit_record(
-            actor=request.user,
-            action=AuditAction.READ,
-            object_type="appointment",
-            patient_ids=patient_ids,
-            channel="web",
-            request=request,
-            detail={"view": "therapist-week", "week": monday.isoformat()},
-        )
+    audit_appointments_read(request, appointments, "therapist-week", week=monday.isoformat())
     context = {
         "therapist": therapist,
         "tz_name": tz,

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from kneadwell.accounts.models import STAFF_ROLES, AuditAction, Role
-from kneadwell.accounts.services import audit_record
+from kneadwell.accounts.models import STAFF_ROLES, Role
 from kneadwell.clinic.models import Location, Room
 from kneadwell.clinic.selectors import clinic_time_zone, location_list, location_today
 from kneadwell.lib.clock import now as clock_now
@@ -19,6 +18,7 @@ from kneadwell.referrals.models import Referral, ReferralStatus
 from kneadwell.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 from kneadwell.scheduling.selectors import appointment_scope
 from kneadwell.therapists.models import Therapist
+from kneadwell.web.audit import audit_appointments_read
 from kneadwell.web.base import AuthenticatedRequest, day_nav, requested_day, role_required
 from kneadwell.web.delivery import failed_panel_context
 from kneadwell.web.templatetags.kneadwell_tags import LOCATION_SESSION_KEY
@@ -100,17 +100,9 @@ def desk_today(request: AuthenticatedRequest) -> HttpResponse:
     )
     rooms = list(Room.objects.filter(location=location, active=True).select_related("location"))
     room_days = _room_days(rooms, appointments)
-    patient_ids = sorted({str(a.patient.public_id) for a in appointments})
-    if patient_ids:
-        audit_record(
-            actor=request.user,
-            action=AuditAction.READ,
-            object_type="appointment",
-            patient_ids=patient_ids,
-            channel="web",
-            request=request,
-            detail={"view": "desk-today", "location": str(location.public_id), "date": day.isoformat()},
-        )
+    audit_appointments_read(
+        request, appointments, "desk-today", location=str(location.public_id), date=day.isoformat()
+    )
     context.update(
         day_nav(day, today),
         room_days=room_days,
@@ -141,17 +133,7 @@ def therapist_day(request: AuthenticatedRequest) -> HttpResponse:
         .filter(therapist=therapist, start__gte=start, start__lt=end)
         .order_by("start")
     )
-    patient_ids = sorted({str(a.patient.public_id) for a in appointments})
-    if patient_ids:
-        audit_record(
-            actor=request.user,
-            action=AuditAction.READ,
-            object_type="appointment",
-            patient_ids=patient_ids,
-            channel="web",
-            request=request,
-            detail={"view": "therapist-day", "date": day.isoformat()},
-        )
+    audit_appointments_read(request, appointments, "therapist-day", date=day.isoformat())
     context = {
         "therapist": therapist,
         "tz_name": tz_name,
