@@ -54,17 +54,22 @@ def pytest_runtest_teardown(item, nextitem):  # type: ignore[no-untyped-def]
 
     A transactional test empties every table when it ends; the next
     transactional test elsewhere (e.g. the concurrent-booking race) builds
-    the cast and expects the services the migrations promise. Skipped after
+    the cast and expects the services the migrations promise. The cache (a
+    database table the flush does not empty) is cleared too: every browser
+    test signs in from 127.0.0.1, and allauth's per-address sign-in limit
+    would otherwise count one test's sign-ins against the next. Skipped after
     the last test, when the test database is already gone.
     """
     try:
         return (yield)
     finally:
         if nextitem is not None:
+            from django.core.cache import cache
             from pytest_django.plugin import blocking_manager_key
 
             with item.config.stash[blocking_manager_key].unblock():
                 _add_default_services()
+                cache.clear()
 
 
 @pytest.fixture

@@ -102,7 +102,7 @@ def test_front_desk_books_moves_cancels_and_books_a_series(page: Page, live_serv
     page.get_by_role("link", name="Cancel").first.click()
     page.get_by_label("Reason").fill("Called to say the neck is better")
     page.get_by_role("button", name="Cancel the visit").click()
-    expect(page.get_by_text("Cancelled.")).to_be_visible()
+    expect(page.get_by_text("Cancelled.", exact=True)).to_be_visible()
     booked.refresh_from_db()
     assert booked.status == AppointmentStatus.CANCELLED
 
@@ -232,7 +232,7 @@ def test_patient_books_moves_and_cancels_and_a_late_cancellation_is_refused(
     page.locator(".appt-list").get_by_role("link", name="Cancel").click()
     page.get_by_label("Reason").fill("Away that week")
     page.get_by_role("button", name="Cancel the visit").click()
-    expect(page.get_by_text("Cancelled.")).to_be_visible()
+    expect(page.get_by_text("Cancelled.", exact=True)).to_be_visible()
     assert Appointment.objects.get(pk=mine.pk).status == AppointmentStatus.CANCELLED
     # The refused late cancellation answered 409, which the console reports; nothing else.
     assert [e for e in errors if "status of 409" not in e] == []
