@@ -9,7 +9,7 @@ from typing import TypedDict
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from kneadwell.accounts.models import Role, Viewer
+from kneadwell.accounts.models import CARE_ROLES, STAFF_ROLES, Role, Viewer
 from kneadwell.clinic.selectors import local_day_of
 from kneadwell.intake.screening.types import ScreeningResult
 from kneadwell.knowledge.vocabulary import Area
@@ -37,7 +37,7 @@ def note_scope(user: Viewer) -> QuerySet[Note]:
         "appointment", "appointment__location", "appointment__service", "patient", "therapist"
     )
     role = user.role
-    if role in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
+    if role in STAFF_ROLES:
         return qs
     if role == Role.THERAPIST:
         return qs.filter(patient__in=patient_scope(user))
@@ -170,7 +170,7 @@ def overdue_notes(user: Viewer, *, limit: int = 50) -> list[OverdueNote]:
     A therapist sees their own; front desk and admins every therapist's. Oldest first.
     """
     role = getattr(user, "role", None)
-    if role not in (Role.THERAPIST, Role.FRONT_DESK, Role.CLINIC_ADMIN):
+    if role not in CARE_ROLES:
         return []
     hours = RecordsSettings.current().unsigned_note_hours
     at = now()

@@ -24,7 +24,7 @@ def patient_scope(user: Viewer) -> QuerySet[Patient]:
         return Patient.objects.none()
     current = Patient.objects.filter(merged_into__isnull=True)
     role = user.role
-    if role in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
+    if role in STAFF_ROLES:
         return current
     if role == Role.PATIENT:
         return current.filter(user=user)

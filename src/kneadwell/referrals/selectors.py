@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from kneadwell.accounts.models import Role, Viewer
+from kneadwell.accounts.models import STAFF_ROLES, Role, Viewer
 from kneadwell.patients.selectors import patient_scope
 
 from .models import Clearance, Referral
@@ -13,7 +13,7 @@ def referral_scope(user: Viewer) -> QuerySet[Referral]:
         return Referral.objects.none()
     qs = Referral.objects.select_related("patient", "provider")
     role = user.role
-    if role in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
+    if role in STAFF_ROLES:
         return qs
     if role == Role.REFERRER:
         return qs.filter(provider__user=user)
@@ -30,7 +30,7 @@ def clearance_scope(user: Viewer) -> QuerySet[Clearance]:
         return Clearance.objects.none()
     qs = Clearance.objects.select_related("patient", "provider")
     role = user.role
-    if role in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
+    if role in STAFF_ROLES:
         return qs
     if role == Role.REFERRER:
         return qs.filter(provider__user=user)

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from django.db.models import Count, Max, Q, QuerySet
 
-from kneadwell.accounts.models import Role, Viewer
+from kneadwell.accounts.models import STAFF_ROLES, Role, Viewer
 from kneadwell.patients.models import Patient
 from kneadwell.planning.history import NO_HISTORY, VisitHistory
 
@@ -18,7 +18,7 @@ def appointment_scope(user: Viewer) -> QuerySet[Appointment]:
         return Appointment.objects.none()
     qs = Appointment.objects.select_related("patient", "therapist", "room", "location", "service")
     role = user.role
-    if role in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
+    if role in STAFF_ROLES:
         return qs
     if role == Role.PATIENT:
         return qs.filter(patient__user=user)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from kneadwell.accounts.models import AuditAction, Role, User
+from kneadwell.accounts.models import STAFF_ROLES, AuditAction, Role, User
 from kneadwell.accounts.services import audit_record
 from kneadwell.clinic.models import Location, Room, Service
 from kneadwell.clinic.selectors import location_today
@@ -40,7 +40,7 @@ from .availability_input import AvailabilityInput, availability_input
 from .gates import DECISION_WORDS, ClinicalGate, clinical_booking_gate, spot_work_start_filter, visit_holds
 from .models import Appointment, AppointmentStatus, Channel, Series, SeriesMode
 from .policy import BookingPolicy
-from .services import STAFF_ROLES, appointment_cancel, move_held
+from .services import appointment_cancel, move_held
 from .slots import OfferedSlot, _offered, _scores, check_bookable_here
 
 if TYPE_CHECKING:

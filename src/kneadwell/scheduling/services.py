@@ -32,7 +32,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Exists, OuterRef, Q
 
-from kneadwell.accounts.models import AuditAction, Role, User
+from kneadwell.accounts.models import STAFF_ROLES, AuditAction, Role, User
 from kneadwell.accounts.services import audit_record
 from kneadwell.clinic.models import Location, Room, Service
 from kneadwell.clinic.selectors import local_day_of
@@ -53,7 +53,6 @@ from .slots import check_bookable_here
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-STAFF_ROLES = (Role.FRONT_DESK, Role.CLINIC_ADMIN)
 BOOKING_ROLES = (*STAFF_ROLES, Role.THERAPIST, Role.PATIENT)
 
 # The status an appointment may move to from each status. Cancelled, no-show and completed are final:
