@@ -165,13 +165,4 @@ def mark_as_sent(messages: QuerySet[Message], *, at: dt.datetime) -> None:
             created_at=at,
             updated_at=at,
         )
-        DeliveryAttempt.objects.create(
-            message=message,
-            number=1,
-            started_at=at,
-            finished_at=at + dt.timedelta(seconds=2),
-            outcome=AttemptOutcome.SENT,
-            recipient=message.recipient,
-            detail=SMTP_ANSWER,
-            worker="demo",
-        )
+        _attempts(message, [(AttemptOutcome.SENT, SMTP_ANSWER)], at)
