@@ -84,3 +84,31 @@ def test_a_freed_time_is_offered_in_the_portal_and_booked(page: Page, live_serve
     assert (booked.status, booked.patient_id, booked.start) == (AppointmentStatus.BOOKED, cast.pat.pk, start)
     assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") == 0
     assert errors == []
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_front_desk_puts_a_caller_on_the_waitlist(page: Page, live_server, live_cast, width):
+    cast = live_cast
+    day = _next_weekday(local_date(now(), NEW_YORK))
+    errors = ConsoleErrors()
+    errors.attach(page)
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, live_server.url, "desk")
+
+    page.goto(f"{live_server.url}/patients/{cast.pat.public_id}/")
+    page.get_by_role("button", name="Add to the waitlist").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Put {cast.pat.full_name} on the waitlist")
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") == 0
+    join = page.locator("form.waitlist-join")
+    join.get_by_label("Where").select_option(label=cast.hospital.name)
+    join.get_by_label("Service").select_option(value="therapeutic-60")
+    join.get_by_label("From", exact=True).fill(day.isoformat())
+    join.get_by_label("Until", exact=True).fill((day + dt.timedelta(days=14)).isoformat())
+    join.get_by_label("Urgency").select_option(label="Urgent")
+    join.get_by_role("button", name="Add to the waitlist").click()
+
+    expect(page.get_by_role("heading", name="Waitlist", level=1)).to_be_visible()
+    entry = page.locator("li.log-entry", has_text=cast.pat.full_name)
+    expect(entry).to_contain_text("Urgent")
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") == 0
+    assert errors == []
