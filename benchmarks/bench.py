@@ -266,6 +266,7 @@ def insert_appointments(clinic: Clinic, rows: Iterable[tuple[str, dt.date, int]]
             "cancelled_by_patient": False,
             "late_cancellation": False,
             "policy_override": "",
+            "hold_expires_at": None,
         }
         batch.append(tuple(prep(f.attname, values[f.attname]) for f in fields))
         count += 1
