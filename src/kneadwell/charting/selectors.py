@@ -15,7 +15,7 @@ from kneadwell.intake.screening.types import ScreeningResult
 from kneadwell.knowledge.vocabulary import Area
 from kneadwell.lib.clock import now
 from kneadwell.patients.models import Patient
-from kneadwell.patients.selectors import patient_scope
+from kneadwell.patients.selectors import in_patient_scope, patient_scope
 from kneadwell.planning.learning import NO_LAST_SESSION, Feedback, Finding, LastSession, PainfulTechnique
 from kneadwell.planning.selectors import screened_session_plan
 from kneadwell.planning.tailoring import SessionPlan
@@ -90,7 +90,7 @@ def consent_scope(user: Viewer) -> QuerySet[Consent]:
     """Consents of the patients `user` may see; referrers none."""
     if user is None or not user.is_authenticated or not user.is_active or user.role == Role.REFERRER:
         return Consent.objects.none()
-    return Consent.objects.filter(patient__in=patient_scope(user)).select_related("patient")
+    return Consent.objects.filter(in_patient_scope(user)).select_related("patient")
 
 
 def consents_in_force(patient: Patient) -> frozenset[str]:

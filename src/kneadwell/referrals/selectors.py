@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from kneadwell.accounts.models import STAFF_ROLES, Role, Viewer
-from kneadwell.patients.selectors import patient_scope
+from kneadwell.patients.selectors import in_patient_scope
 
 from .models import Clearance, Referral
 
@@ -20,7 +20,7 @@ def referral_scope(user: Viewer) -> QuerySet[Referral]:
     if role == Role.PATIENT:
         return qs.filter(patient__user=user)
     if role == Role.THERAPIST:
-        return qs.filter(patient__in=patient_scope(user))
+        return qs.filter(in_patient_scope(user))
     return qs.none()
 
 
@@ -35,5 +35,5 @@ def clearance_scope(user: Viewer) -> QuerySet[Clearance]:
     if role == Role.REFERRER:
         return qs.filter(provider__user=user)
     if role in (Role.PATIENT, Role.THERAPIST):
-        return qs.filter(patient__in=patient_scope(user))
+        return qs.filter(in_patient_scope(user))
     return qs.none()
