@@ -28,9 +28,9 @@ from .schemas import (
     WRITE_ERRORS,
     ErrorOut,
     InSchema,
-    PageParams,
+    KeysetParams,
     PatchSchema,
-    paginate,
+    keyset_page,
 )
 
 router = Router(tags=["patients"])
@@ -84,7 +84,8 @@ class CreateOptions(Schema):
 
 class PatientPage(Schema):
     items: list[PatientOut]
-    count: int
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+    count: int | None = Field(description="The total number of matches, when asked for with `count=true`.")
 
 
 class PatientIn(InSchema):
@@ -144,12 +145,15 @@ def _audit(
 
 
 @router.get("/patients", response={200: PatientPage, **READ_ERRORS}, summary="List the patients you may see")
-def list_patients(request: HttpRequest, page: Query[PageParams]) -> dict[str, object]:
-    qs = patient_scope(request.user).order_by("family_name", "given_name", "id")
-    items, count = paginate(qs, page)
+def list_patients(request: HttpRequest, page: Query[KeysetParams]) -> dict[str, object]:
+    # Keyset pages in name order on the (family_name, given_name, id) index: the last page costs what
+    # the first does, and the scope is counted only when asked for.
+    items, next_cursor, count = keyset_page(
+        patient_scope(request.user), page, order=("family_name", "given_name", "id")
+    )
     if items:
         _audit(request, AuditAction.READ, items)
-    return {"items": items, "count": count}
+    return {"items": items, "next_cursor": next_cursor, "count": count}
 
 
 @router.post(

@@ -40,7 +40,17 @@ from kneadwell.referrals.services import (
 from .clinical import AreaOut, DiagnosisOut
 from .idempotency import idempotent
 from .patients import CreateOptions, DuplicatePatientOut
-from .schemas import DETAIL_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut, InSchema, PageParams, paginate
+from .schemas import (
+    DETAIL_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ErrorOut,
+    InSchema,
+    KeysetParams,
+    PageParams,
+    keyset_page,
+    paginate,
+)
 
 router = Router(tags=["referrals"])
 
@@ -68,7 +78,8 @@ class ReferralOut(Schema):
 
 class ReferralPage(Schema):
     items: list[ReferralOut]
-    count: int
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+    count: int | None = Field(description="The total number of matches, when asked for with `count=true`.")
 
 
 class NewPatientIn(InSchema):
@@ -245,15 +256,17 @@ class ReferralFilters(Schema):
     "/referrals", response={200: ReferralPage, **READ_ERRORS}, summary="List the referrals you may see"
 )
 def list_referrals(
-    request: HttpRequest, page: Query[PageParams], filters: Query[ReferralFilters]
+    request: HttpRequest, page: Query[KeysetParams], filters: Query[ReferralFilters]
 ) -> dict[str, object]:
-    qs = referral_scope(request.user).order_by("-received_on", "-id")
+    # Keyset pages newest first on the (received_on, id) index, or (status, received_on, id) with a
+    # status: the last page costs what the first does, and the total is counted only when asked for.
+    qs = referral_scope(request.user)
     if filters.status:
         qs = qs.filter(status=filters.status)
-    items, count = paginate(qs, page)
+    items, next_cursor, count = keyset_page(qs, page, order=("-received_on", "-id"))
     if items:
         _audit(request, AuditAction.READ, "referral_list", None, [r.patient.public_id for r in items])
-    return {"items": [_referral_out(r) for r in items], "count": count}
+    return {"items": [_referral_out(r) for r in items], "next_cursor": next_cursor, "count": count}
 
 
 @router.post(

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Any, TypeVar
 
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
 from ninja import Field, Schema
@@ -143,33 +144,63 @@ class KeysetParams(OptionalFields):
 _CURSOR_SALT = "kneadwell.api.keyset"
 
 
+def _after(keys: tuple[str, ...], values: list[Any]) -> models.Q:
+    """Rows after (`values`) in the order `keys` ("-" descending): the first key past its value, or
+    equal on it and past on the next, and so on (a row comparison both SQLite and PostgreSQL plan as
+    one range of the index that serves the order)."""
+    after = models.Q()
+    for i in reversed(range(len(keys))):
+        name = keys[i].lstrip("-")
+        past = models.Q(**{f"{name}__{'lt' if keys[i].startswith('-') else 'gt'}": values[i]})
+        after = past if i == len(keys) - 1 else past | (models.Q(**{name: values[i]}) & after)
+    return after
+
+
+def _key_field(meta: Any, name: str) -> models.Field[Any, Any]:
+    field = meta.get_field(name)
+    assert isinstance(field, models.Field), name  # an order key is a concrete column
+    return field
+
+
 def keyset_page(
-    qs: models.QuerySet[M], page: KeysetParams, *, time_field: str
+    qs: models.QuerySet[M],
+    page: KeysetParams,
+    *,
+    time_field: str | None = None,
+    order: tuple[str, ...] = (),
 ) -> tuple[list[M], str | None, int | None]:
-    """One page of `qs` in (`time_field`, id) order, the cursor of the next page (None on the last) and,
-    when asked for, the total. The cursor is signed and opaque: a forged or stale one is a 422 naming it."""
-    ordered = qs.order_by(time_field, "id")
+    """One page of `qs` in `order` (or (`time_field`, id)), the cursor of the next page (None on the
+    last) and, when asked for, the total. The order must end with a unique key (the id) and match an
+    index. The cursor is signed and opaque, and names its list: a forged, stale or another list's
+    cursor is a 422 naming it."""
+    keys = order or (str(time_field), "id")
+    names = [key.lstrip("-") for key in keys]
+    meta = qs.model._meta
+    label = f"{meta.label_lower}:{','.join(keys)}"
+    ordered = qs.order_by(*keys)
     if page.cursor is not None:
         try:
             after = signing.loads(page.cursor, salt=_CURSOR_SALT)
-            instant = dt.datetime.fromisoformat(after["t"])
-            last_id = int(after["i"])
-        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            # {"t", "i"}: the form GET /appointments gave before the cursor named its list.
+            raw = after["k"] if "k" in after else [after["t"], after["i"]]
+            if after.get("l", label) != label or not isinstance(raw, list) or len(raw) != len(keys):
+                raise ValueError
+            values = [_key_field(meta, name).to_python(value) for name, value in zip(names, raw, strict=True)]
+            if any(value is None for value in values):
+                raise ValueError
+        except (signing.BadSignature, AttributeError, KeyError, TypeError, ValueError, ValidationError):
             raise DomainError("This cursor is not one this list gave.", field="cursor") from None
-        # The range on the time column is what the index serves; the tie on id is a filter inside it.
-        ordered = ordered.filter(
-            models.Q(**{f"{time_field}__gt": instant}) | models.Q(**{time_field: instant, "id__gt": last_id}),
-            **{f"{time_field}__gte": instant},
-        )
+        # The range on the first key is what the index serves; the rest is a filter inside it.
+        first = f"{names[0]}__{'lte' if keys[0].startswith('-') else 'gte'}"
+        ordered = ordered.filter(_after(keys, values), **{first: values[0]})
     rows = list(ordered[page.offset : page.offset + page.limit + 1])
     more = len(rows) > page.limit
     rows = rows[: page.limit]
     cursor = None
     if more:
-        last = rows[-1]
-        cursor = signing.dumps(
-            {"t": getattr(last, time_field).isoformat(), "i": last.pk}, salt=_CURSOR_SALT, compress=True
-        )
+        last = [getattr(rows[-1], name) for name in names]
+        encoded = [value.isoformat() if isinstance(value, dt.date) else value for value in last]
+        cursor = signing.dumps({"l": label, "k": encoded}, salt=_CURSOR_SALT, compress=True)
     total = qs.count() if page.count else None
     return rows, cursor, total
 

@@ -15,7 +15,7 @@ from kneadwell.intake.screening.types import ScreeningResult
 from kneadwell.knowledge.vocabulary import Area
 from kneadwell.lib.clock import now
 from kneadwell.patients.models import Patient
-from kneadwell.patients.selectors import patient_scope
+from kneadwell.patients.selectors import in_patient_scope, patient_scope
 from kneadwell.planning.learning import NO_LAST_SESSION, Feedback, Finding, LastSession, PainfulTechnique
 from kneadwell.planning.selectors import screened_session_plan
 from kneadwell.planning.tailoring import SessionPlan
@@ -26,6 +26,10 @@ from .models import Consent, Note, NoteVersion, RecordsSettings, VersionStatus
 
 # Visits that took place: their notes are due.
 ATTENDED = (AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED)
+# How far back the "Notes to sign" panel looks: the visits that started in this window, read on the
+# (start) indexes, so the panel costs the same in a clinic's tenth year as in its first month. A note
+# still unsigned after this long is a records question for the admin, not a reminder on today's page.
+OVERDUE_WINDOW = dt.timedelta(days=90)
 
 
 def note_scope(user: Viewer) -> QuerySet[Note]:
@@ -90,7 +94,7 @@ def consent_scope(user: Viewer) -> QuerySet[Consent]:
     """Consents of the patients `user` may see; referrers none."""
     if user is None or not user.is_authenticated or not user.is_active or user.role == Role.REFERRER:
         return Consent.objects.none()
-    return Consent.objects.filter(patient__in=patient_scope(user)).select_related("patient")
+    return Consent.objects.filter(in_patient_scope(user)).select_related("patient")
 
 
 def consents_in_force(patient: Patient) -> frozenset[str]:
@@ -165,7 +169,8 @@ class OverdueNote:
 
 
 def overdue_notes(user: Viewer, *, limit: int = 50) -> list[OverdueNote]:
-    """Attended visits in `user`'s scope still without a signed note past the clinic's number of hours.
+    """Attended visits in `user`'s scope still without a signed note past the clinic's number of hours,
+    among those that started in the last `OVERDUE_WINDOW`.
 
     A therapist sees their own; front desk and admins every therapist's. Oldest first.
     """
@@ -176,7 +181,13 @@ def overdue_notes(user: Viewer, *, limit: int = 50) -> list[OverdueNote]:
     at = now()
     cutoff = at - dt.timedelta(hours=hours)
     signed = NoteVersion.objects.filter(note__appointment=OuterRef("pk"), status=VersionStatus.SIGNED)
-    qs = appointment_scope(user).filter(status__in=ATTENDED, end__lte=cutoff).filter(~Exists(signed))
+    # The window on `start` is what bounds the read: a range on the (start, id) index, or on the
+    # (therapist, start) one for a therapist; every visit of the history before it is never touched.
+    qs = (
+        appointment_scope(user)
+        .filter(start__gte=at - OVERDUE_WINDOW, status__in=ATTENDED, end__lte=cutoff)
+        .filter(~Exists(signed))
+    )
     if role == Role.THERAPIST:
         qs = qs.filter(therapist__user=user)  # type: ignore[misc]  # role is set: a signed-in user
     appointments = list(

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from kneadwell.accounts.models import Viewer
 from kneadwell.knowledge.schemas import AreaIn, DiagnosisIn
 from kneadwell.patients.models import Patient
-from kneadwell.patients.selectors import patient_scope
+from kneadwell.patients.selectors import in_patient_scope
 from kneadwell.referrals.models import Clearance, ClearanceStatus, Referral, ReferralStatus
 
 from .models import InflammationCheck, Intake
@@ -64,7 +64,7 @@ def stored_records_exist() -> dict[str, Exists]:
 
 
 def intake_scope(user: Viewer) -> QuerySet[Intake]:
-    return Intake.objects.filter(patient__in=patient_scope(user)).select_related("patient", "recorded_by")
+    return Intake.objects.filter(in_patient_scope(user)).select_related("patient", "recorded_by")
 
 
 def latest_intake(patient: Patient) -> Intake | None:

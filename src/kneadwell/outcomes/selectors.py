@@ -18,7 +18,7 @@ from kneadwell.clinic.selectors import local_day_of
 from kneadwell.knowledge import catalogue
 from kneadwell.knowledge import types as ktypes
 from kneadwell.patients.models import Patient
-from kneadwell.patients.selectors import patient_scope
+from kneadwell.patients.selectors import in_patient_scope
 from kneadwell.planning.models import CarePlan, CarePlanStatus
 from kneadwell.scheduling.models import Appointment
 
@@ -39,13 +39,13 @@ def measurement_scope(user: Viewer) -> QuerySet[Measurement]:
     """Measurements of the patients `user` may see; referrers read them in progress reports only."""
     if user is None or not user.is_authenticated or not user.is_active or user.role == Role.REFERRER:
         return Measurement.objects.none()
-    return Measurement.objects.filter(patient__in=patient_scope(user))
+    return Measurement.objects.filter(in_patient_scope(user))
 
 
 def response_scope(user: Viewer) -> QuerySet[QuestionnaireResponse]:
     if user is None or not user.is_authenticated or not user.is_active or user.role == Role.REFERRER:
         return QuestionnaireResponse.objects.none()
-    return QuestionnaireResponse.objects.filter(patient__in=patient_scope(user))
+    return QuestionnaireResponse.objects.filter(in_patient_scope(user))
 
 
 # --- Instrument packs -----------------------------------------------------------------------------

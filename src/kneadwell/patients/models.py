@@ -89,7 +89,11 @@ class Patient(PublicIdModel):
     class Meta:
         ordering = ["family_name", "given_name"]
         indexes = [
-            models.Index(fields=["family_name", "given_name"], name="patients_name"),
+            # Name order with the id as the last tie, so a keyset page of GET /api/v1/patients is one
+            # range of this index (it serves the name search's order as the two-column one did).
+            models.Index(fields=["family_name", "given_name", "id"], name="patients_name_id"),
+            # The newest registrations (the search page's recent patients who have no visit yet).
+            models.Index(fields=["created_at", "id"], name="patients_created"),
             # New registrations are checked against existing patients born the same day.
             models.Index(fields=["birth_date"], name="patients_birth_date"),
         ]

@@ -466,9 +466,11 @@ def clearance_decide(
 
 def patient_providers(patient: Patient) -> QuerySet[ReferringProvider]:
     """The providers who referred or treat `patient`: the only ones a clearance may be asked of."""
-    return ReferringProvider.objects.filter(
-        Q(referrals__patient=patient) | Q(care_team_links__patient=patient)
-    ).distinct()
+    # Two subqueries on the patient's keys of referrals and care-team links: an OR over joins made
+    # SQLite scan every referral of the clinic (and needed a DISTINCT).
+    referred = Referral.objects.filter(patient=patient).values("provider_id")
+    treating = CareTeamMember.objects.filter(patient=patient).values("provider_id")
+    return ReferringProvider.objects.filter(Q(pk__in=referred) | Q(pk__in=treating))
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,6 @@ def visit_history_and_last(patient: Patient | None) -> tuple[VisitHistory, UUID 
 
 def series_scope(user: Viewer) -> QuerySet[Series]:
     """Series `user` may see: those of the patients in their scope."""
-    from kneadwell.patients.selectors import patient_scope
+    from kneadwell.patients.selectors import in_patient_scope
 
-    return Series.objects.filter(patient__in=patient_scope(user))
+    return Series.objects.filter(in_patient_scope(user))

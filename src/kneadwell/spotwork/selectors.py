@@ -15,7 +15,7 @@ from kneadwell.accounts.models import STAFF_ROLES
 from kneadwell.clinic.models import Location, Room, Service
 from kneadwell.lib.zones import local_day_bounds, zone
 from kneadwell.patients.models import Patient
-from kneadwell.patients.selectors import patient_scope
+from kneadwell.patients.selectors import in_patient_scope
 from kneadwell.scheduling.availability_input import LONGEST_BLOCK
 from kneadwell.scheduling.day_planner import (
     Interval,
@@ -44,7 +44,7 @@ def host_visit_scope(user: Any) -> QuerySet[HostVisit]:
     qs = HostVisit.objects.select_related("patient", "location")
     if user.role in STAFF_ROLES:
         return qs
-    return qs.filter(patient__in=patient_scope(user).values("pk"))
+    return qs.filter(in_patient_scope(user))
 
 
 def spot_work_request_scope(user: Any) -> QuerySet[SpotWorkRequest]:
@@ -56,7 +56,7 @@ def spot_work_request_scope(user: Any) -> QuerySet[SpotWorkRequest]:
     )
     if user.role in STAFF_ROLES:
         return qs
-    return qs.filter(patient__in=patient_scope(user).values("pk"))
+    return qs.filter(in_patient_scope(user))
 
 
 def host_visit_spans(

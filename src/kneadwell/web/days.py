@@ -14,7 +14,7 @@ from kneadwell.clinic.selectors import clinic_time_zone, location_list, location
 from kneadwell.lib.clock import now as clock_now
 from kneadwell.lib.clock import today_in
 from kneadwell.lib.zones import local_day_bounds
-from kneadwell.referrals.models import Referral, ReferralStatus
+from kneadwell.referrals.selectors import NEW_REFERRALS_CAP, new_referral_count
 from kneadwell.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 from kneadwell.scheduling.selectors import appointment_scope
 from kneadwell.therapists.models import Therapist
@@ -107,7 +107,8 @@ def desk_today(request: AuthenticatedRequest) -> HttpResponse:
         day_nav(day, today),
         room_days=room_days,
         appointment_count=sum(1 for a in appointments if a.status != AppointmentStatus.CANCELLED),
-        new_referral_count=Referral.objects.filter(status=ReferralStatus.RECEIVED).count(),
+        new_referral_count=new_referral_count(),
+        new_referrals_cap=NEW_REFERRALS_CAP,
         gap_count=sum(d.gaps for d in room_days),
         now=clock_now(),
         here=request.get_full_path(),

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import FileResponse, HttpResponse
@@ -22,6 +21,7 @@ from kneadwell.accounts.services import audit_record
 from kneadwell.clinic.selectors import clinic_today
 from kneadwell.lib.clock import now
 from kneadwell.lib.errors import Conflict, DomainError
+from kneadwell.lib.paging import capped_count, page_window
 from kneadwell.patients.models import Patient
 from kneadwell.patients.selectors import patient_scope
 from kneadwell.patients.services import DuplicatePatient, patient_create
@@ -66,6 +66,8 @@ from kneadwell.web.referral_forms import (
 )
 
 PAGE_SIZE = 25
+# The inbox's section sizes are counted up to this ("99+ new").
+INBOX_COUNT_CAP = 99
 NEW_PATIENT_FIELDS = ("given_name", "family_name", "birth_date", "phone", "email")
 
 
@@ -110,16 +112,19 @@ def _referrer_home_page(request: AuthenticatedRequest, *, status: int = 200) -> 
     upcoming = Appointment.objects.filter(
         Q(status=AppointmentStatus.BOOKED) | Q(status=AppointmentStatus.CHECKED_IN), end__gte=current
     ).select_related("location")
-    # A page at a time, newest first (the (provider, received_on) index): the history stays a page away.
-    page = Paginator(
-        referral_scope(request.user)
+    # A page at a time, newest first, never counted: with the provider named (their own, the scope's
+    # provider__user), the (provider, received_on, id) index serves the order and the page is a range.
+    mine = referral_scope(request.user)
+    page = page_window(
+        (mine.filter(provider=provider) if provider is not None else mine.none())
         .annotate(visits_attended=Subquery(visits))
         .prefetch_related(
             Prefetch("patient__appointments", queryset=upcoming.order_by("start"), to_attr="upcoming")
         )
         .order_by("-received_on", "-id"),
         PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+        request.GET.get("page"),
+    )
     referrals: list[Referral] = list(page.object_list)
     waiting = list(
         clearance_scope(request.user).filter(status=ClearanceStatus.REQUESTED).order_by("created_at")
@@ -387,14 +392,13 @@ def referrer_clearance_grant(request: AuthenticatedRequest, public_id: str) -> H
 
 
 def _inbox_context(request: AuthenticatedRequest, errors: dict[str, Any] | None = None) -> dict[str, Any]:
-    # Each section a page at a time, oldest first, on the (status, received_on) index.
+    # Each section a page at a time, oldest first, on the (status, received_on, id) index; the
+    # sections' sizes are counted up to a cap ("99+"), so a long inbox costs what a short one does.
     inbox = referral_scope(request.user).select_related("patient__suspected_duplicate_of")
-    new_page = Paginator(
-        inbox.filter(status=ReferralStatus.RECEIVED).order_by("received_on", "id"), PAGE_SIZE
-    ).get_page(request.GET.get("new"))
-    triaged_page = Paginator(
-        inbox.filter(status=ReferralStatus.TRIAGED).order_by("received_on", "id"), PAGE_SIZE
-    ).get_page(request.GET.get("triaged"))
+    new = inbox.filter(status=ReferralStatus.RECEIVED).order_by("received_on", "id")
+    triaged = inbox.filter(status=ReferralStatus.TRIAGED).order_by("received_on", "id")
+    new_page = page_window(new, PAGE_SIZE, request.GET.get("new"))
+    triaged_page = page_window(triaged, PAGE_SIZE, request.GET.get("triaged"))
     rows = [*new_page.object_list, *triaged_page.object_list]
     # A referrer's new patient held as a possible duplicate names the record on file it may repeat.
     on_file = [r.patient.suspected_duplicate_of for r in rows if r.patient.suspected_duplicate_of]
@@ -417,6 +421,9 @@ def _inbox_context(request: AuthenticatedRequest, errors: dict[str, Any] | None 
         "triage_errors": errors or {},
         "new_page": new_page,
         "triaged_page": triaged_page,
+        "new_count": capped_count(new, INBOX_COUNT_CAP),
+        "triaged_count": capped_count(triaged, INBOX_COUNT_CAP),
+        "count_cap": INBOX_COUNT_CAP,
     }
 
 

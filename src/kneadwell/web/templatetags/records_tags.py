@@ -8,7 +8,7 @@ from django import template
 
 from kneadwell.charting.consent_texts import CURRENT
 from kneadwell.charting.models import RecordsSettings
-from kneadwell.charting.selectors import overdue_notes
+from kneadwell.charting.selectors import OVERDUE_WINDOW, overdue_notes
 
 register = template.Library()
 
@@ -33,4 +33,9 @@ def overdue_notes_panel(context: template.Context) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
     rows = overdue_notes(user) if user is not None else []
-    return {"overdue": rows, "hours": RecordsSettings.current().unsigned_note_hours, "request": request}
+    return {
+        "overdue": rows,
+        "hours": RecordsSettings.current().unsigned_note_hours,
+        "window_days": OVERDUE_WINDOW.days,
+        "request": request,
+    }
