@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0003_boards_keyset_indexes'),
+        ('patients', '0003_keyset_indexes'),
         ('referrals', '0006_perf_referral_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
