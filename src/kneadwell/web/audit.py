@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from kneadwell.accounts.models import AuditAction
 from kneadwell.accounts.services import audit_record
+from kneadwell.patients.models import Patient
 from kneadwell.scheduling.models import Appointment
 from kneadwell.web.base import AuthenticatedRequest
 
@@ -24,4 +25,21 @@ def audit_appointments_read(
             channel="web",
             request=request,
             detail={"view": view, **detail},
+        )
+
+
+def audit_patients_read(request: AuthenticatedRequest, patients: Iterable[Patient | None], view: str) -> None:
+    """One read event naming each patient a page shows (the patient as its object when it shows one);
+    none when it shows none."""
+    ids = list(dict.fromkeys(str(p.public_id) for p in patients if p is not None))
+    if ids:
+        audit_record(
+            actor=request.user,
+            action=AuditAction.READ,
+            object_type="patient",
+            object_id=ids[0] if len(ids) == 1 else "",
+            patient_ids=ids,
+            channel="web",
+            request=request,
+            detail={"view": view},
         )

@@ -26,11 +26,10 @@ from kneadwell.scheduling.selectors import appointment_scope
 from kneadwell.scheduling.series import SeriesResult, WeeklyTime, series_book
 from kneadwell.therapists.models import Therapist
 from kneadwell.therapists.selectors import therapist_scope
-from kneadwell.web.audit import audit_appointments_read
+from kneadwell.web.audit import audit_appointments_read, audit_patients_read
 from kneadwell.web.base import AuthenticatedRequest, day_nav, requested_day, role_required
 from kneadwell.web.call import offered_services
 from kneadwell.web.days import selected_location
-from kneadwell.web.patients import _audit_read
 from kneadwell.web.visits import AHEAD, visit_cards
 
 # --- The day board --------------------------------------------------------------------------------
@@ -317,7 +316,7 @@ def series_dialog(request: AuthenticatedRequest, public_id: str, plan_id: str) -
         "cadences": CADENCES,
     }
     if request.method != "POST":
-        _audit_read(request, patient, "series-dialog")
+        audit_patients_read(request, [patient], "series-dialog")
         return render(request, "scheduling/series.html", context)
     dry_run = request.POST.get("action") != "book"
     status = 200

@@ -48,9 +48,9 @@ from kneadwell.scheduling.services import (
 from kneadwell.scheduling.slots import OfferedSlot, availability, nearest_free_slots
 from kneadwell.therapists.models import Therapist
 from kneadwell.therapists.selectors import therapist_scope
+from kneadwell.web.audit import audit_patients_read
 from kneadwell.web.base import AuthenticatedRequest, role_required
 from kneadwell.web.call import offered_services
-from kneadwell.web.patients import _audit_read
 
 SLOTS_SHOWN = 30
 ALTERNATIVES_SHOWN = 5
@@ -539,7 +539,7 @@ def appointment_cancel_view(request: AuthenticatedRequest, public_id: str) -> Ht
         "values": request.POST if request.method == "POST" else {},
     }
     if request.method != "POST":
-        _audit_read(request, appointment.patient, "appointment-cancel")
+        audit_patients_read(request, [appointment.patient], "appointment-cancel")
         return render(request, "scheduling/cancel.html", context)
     reason = request.POST.get("reason", "").strip()[:500]
     override = "" if for_patient else request.POST.get("override_reason", "").strip()[:500]

@@ -42,6 +42,7 @@ from kneadwell.referrals.models import Referral
 from kneadwell.referrals.selectors import referral_scope
 from kneadwell.scheduling.selectors import visit_history
 from kneadwell.therapists.models import Therapist
+from kneadwell.web.audit import audit_patients_read
 from kneadwell.web.base import AuthenticatedRequest, role_required
 from kneadwell.web.bodymap import body_map_context
 from kneadwell.web.intake_forms import (
@@ -338,14 +339,14 @@ def desk_call(request: AuthenticatedRequest) -> HttpResponse:
     if request.method != "POST":
         state = _call_state(request, _initial_data(request))
         if state["patient"] is not None:
-            _audit_read(request, [state["patient"]], "desk-call")
+            audit_patients_read(request, [state["patient"]], "desk-call")
         return render(request, "intake/call.html", {**state, **_live(state)})
     action = request.POST.get("action", "check")
     if "use_patient" in request.POST or "confirm_new" in request.POST:
         action = "save"  # an answer to "already a patient?" saves the call
     state = _call_state(request, request.POST, require_complaint=action == "save")
     if state["patient"] is not None or state["results"]:
-        _audit_read(request, [state["patient"], *state["results"]], "desk-call")
+        audit_patients_read(request, [state["patient"], *state["results"]], "desk-call")
     if action != "save":
         return render(request, "intake/call.html", {**state, **_live(state)})
     return _save_call(request, state)
@@ -387,7 +388,7 @@ def _save_call(request: AuthenticatedRequest, state: dict[str, Any]) -> HttpResp
             )
     except DuplicatePatient as exc:
         # "This looks like <name>, born …: use this record?" (the desk sees every patient anyway).
-        _audit_read(request, list(exc.matches), "desk-call-duplicate")
+        audit_patients_read(request, list(exc.matches), "desk-call-duplicate")
         return _call_failed(request, state, duplicates=exc.matches, status=409)
     except FieldErrors as exc:
         for name, messages in exc.errors.items():
@@ -464,20 +465,6 @@ def _call_failed(
     return render(request, "intake/call.html", context, status=status)
 
 
-def _audit_read(request: AuthenticatedRequest, patients: list[Patient | None], view: str) -> None:
-    ids = list(dict.fromkeys(str(p.public_id) for p in patients if p is not None))
-    if ids:
-        audit_record(
-            actor=request.user,
-            action=AuditAction.READ,
-            object_type="patient",
-            patient_ids=ids,
-            channel="web",
-            request=request,
-            detail={"view": view},
-        )
-
-
 @role_required(*STAFF_ROLES)
 def desk_call_live(request: AuthenticatedRequest) -> HttpResponse:
     """The live panel for the answers so far, plus the sections whose questions changed (htmx out-of-band)."""
@@ -485,7 +472,7 @@ def desk_call_live(request: AuthenticatedRequest) -> HttpResponse:
         return redirect("desk-call")
     state = _call_state(request, request.POST)
     if state["patient"] is not None:
-        _audit_read(request, [state["patient"]], "desk-call-live")
+        audit_patients_read(request, [state["patient"]], "desk-call-live")
     context = {
         **state,
         **_live(state),
@@ -500,7 +487,7 @@ def desk_call_patients(request: AuthenticatedRequest) -> HttpResponse:
     """The caller search results as choices (htmx, as the desk types)."""
     query = (request.GET.get("q") or "").strip()[:100]
     results = _search(request, query)
-    _audit_read(request, list(results), "desk-call-search")
+    audit_patients_read(request, list(results), "desk-call-search")
     choice = request.GET.get("patient", "")
     return render(
         request, "intake/call.html#patient-choices", {"query": query, "results": results, "choice": choice}
@@ -522,6 +509,6 @@ def desk_call_done(request: AuthenticatedRequest, public_id: str) -> HttpRespons
         location=location,
         service=service,
     )
-    _audit_read(request, [patient], "desk-call-done")
+    audit_patients_read(request, [patient], "desk-call-done")
     context = {"intake": intake, "patient": patient, "said": intake_said(intake), **live}
     return render(request, "intake/call_done.html", context)

@@ -23,6 +23,7 @@ from kneadwell.planning.models import CarePlanStatus
 from kneadwell.referrals.selectors import referral_scope
 from kneadwell.scheduling.models import Appointment, AppointmentStatus
 from kneadwell.scheduling.selectors import appointment_scope
+from kneadwell.web.audit import audit_patients_read
 from kneadwell.web.base import AuthenticatedRequest, role_required
 from kneadwell.web.care import care_context, user_is_care_staff
 
@@ -36,20 +37,6 @@ VISITS_PAGE = 50
 
 SEARCH_LIMIT = 50
 RECENT_LIMIT = 12
-
-
-def _audit_read(request: AuthenticatedRequest, patient: Patient, view: str) -> None:
-    """One read of one patient's page (or part of it), in the audit trail."""
-    audit_record(
-        actor=request.user,
-        action=AuditAction.READ,
-        object_type="patient",
-        object_id=patient.public_id,
-        patient_ids=[patient.public_id],
-        channel="web",
-        request=request,
-        detail={"view": view},
-    )
 
 
 def _visits(
@@ -66,7 +53,7 @@ def _visits(
     )
 
 
-def _split_appointments(
+def split_appointments(
     request: AuthenticatedRequest, patient: Patient
 ) -> tuple[list[Appointment], list[Appointment], bool]:
     """(the next upcoming visits, the most recent past ones, whether there are more of either)."""
@@ -93,9 +80,9 @@ def patient_detail_response(
     status: int = 200,
 ) -> HttpResponse:
     """The patient page; therapists and clinic staff also get the clinical sections (screening, plans, hand-off)."""
-    upcoming, past, more_visits = _split_appointments(request, patient)
+    upcoming, past, more_visits = split_appointments(request, patient)
     referrals = list(referral_scope(request.user).filter(patient=patient).order_by("-received_on"))
-    _audit_read(request, patient, "patient-detail")
+    audit_patients_read(request, [patient], "patient-detail")
     context: dict[str, object] = {
         "patient": patient,
         "upcoming_appointments": upcoming,
@@ -139,7 +126,7 @@ def patient_visits(request: AuthenticatedRequest, public_id: str) -> HttpRespons
     page = Paginator(upcoming_qs if which == "upcoming" else past_qs, VISITS_PAGE).get_page(
         request.GET.get("page")
     )
-    _audit_read(request, patient, "patient-visits")
+    audit_patients_read(request, [patient], "patient-visits")
     return render(request, "patients/visits.html", {"patient": patient, "which": which, "page": page})
 
 
@@ -151,7 +138,7 @@ def patient_care_sections(request: AuthenticatedRequest, public_id: str) -> Http
         "patient": patient,
         **care_context(request, patient, service_code=request.GET.get("service", "")),
     }
-    _audit_read(request, patient, "patient-care")
+    audit_patients_read(request, [patient], "patient-care")
     return render(request, "patients/includes/care_block.html", context)
 
 
@@ -223,7 +210,7 @@ def _merge_links(patient: Patient, suspects: list[Patient]) -> list[dict[str, ob
 
 def _side(request: AuthenticatedRequest, patient: Patient) -> dict[str, object]:
     """One record in the side-by-side check: who, contact, what it holds, what is coming up."""
-    upcoming, _, _ = _split_appointments(request, patient)
+    upcoming, _, _ = split_appointments(request, patient)
     return {
         "patient": patient,
         "parts": record_parts(patient),

@@ -19,6 +19,7 @@ from kneadwell.patients.models import Patient
 from kneadwell.planning.models import CarePlan, CarePlanStatus
 from kneadwell.scheduling.models import Appointment, AppointmentStatus
 from kneadwell.scheduling.selectors import appointment_scope
+from kneadwell.web.audit import audit_patients_read
 from kneadwell.web.base import AuthenticatedRequest, role_required
 from kneadwell.web.bodymap import body_map_context
 from kneadwell.web.call import audit_intake, form_field, prefs_values, questions_context, record_intake
@@ -29,7 +30,7 @@ from kneadwell.web.intake_forms import (
     intake_form_data,
     read_intake,
 )
-from kneadwell.web.patients import _audit_read, _split_appointments
+from kneadwell.web.patients import split_appointments
 from kneadwell.web.presenters import INSTRUCTION_WORDS, condition_choices, plan_conditions
 
 
@@ -40,8 +41,8 @@ def patient_home(request: AuthenticatedRequest) -> HttpResponse:
         return render(request, "patients/home.html", {"patient": None})
     # A waitlist hold is an offer, shown on the waitlist page (and announced here), not an appointment yet:
     # the visit lists leave holds out (web.patients._visits).
-    upcoming, past, _ = _split_appointments(request, patient)
-    _audit_read(request, patient, "patient-home")
+    upcoming, past, _ = split_appointments(request, patient)
+    audit_patients_read(request, [patient], "patient-home")
     next_appointment = upcoming[0] if upcoming else None
     context = {
         "patient": patient,
