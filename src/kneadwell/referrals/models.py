@@ -117,6 +117,8 @@ class Referral(PublicIdModel):
             # The inbox (a status, oldest first) and the referrer's home (their referrals, newest first).
             models.Index(fields=["status", "received_on", "id"], name="referrals_status_received"),
             models.Index(fields=["provider", "received_on", "id"], name="referrals_provider_received"),
+            # Every referral, newest first (the admin's list).
+            models.Index(fields=["received_on", "id"], name="referrals_received_id"),
         ]
 
     def __str__(self) -> str:
