@@ -47,7 +47,7 @@ def _patient(name: str) -> Patient:
 
 def _notes(cast: Cast, days: int, *, first: int = 0) -> list[Note]:
     """Per day: two visits at the same instant (Tess with a new patient in room 1, Theo with another in
-    the spot room: a tie on the start), and one of Pat's with Tess an hour later."""
+    the spot room: a tie on the start), and one of Pat's with Tess two hours later."""
     service = Service.objects.get(code="therapeutic-60")
     notes = []
     for day in range(first, first + days):
@@ -55,7 +55,7 @@ def _notes(cast: Cast, days: int, *, first: int = 0) -> list[Note]:
         for therapist, room in ((cast.tess, cast.hospital_room), (cast.theo, cast.chiro_room)):
             patient = _patient(f"P{day:03}{therapist.family_name}")
             notes.append(_note(_appointment(patient, therapist, room, service, start)))
-        later = start + dt.timedelta(hours=1)
+        later = start + dt.timedelta(hours=2)
         notes.append(_note(_appointment(cast.pat, cast.tess, cast.hospital_room, service, later)))
     return notes
 
@@ -104,7 +104,7 @@ def test_the_summary_names_the_visit(api_as, cast):
 
     assert item["id"] == str(note.public_id)
     assert item["appointment"]["id"] == str(note.appointment.public_id)
-    assert item["appointment"]["start"] == "2026-06-01T16:00:00Z"
+    assert item["appointment"]["start"] == "2026-06-01T17:00:00Z"
     assert (item["appointment"]["patient"], item["appointment"]["therapist"]) == ("Pat Palmer", "Tess Turner")
     assert (item["status"], item["versions"]) == ("signed", 1)
 
