@@ -284,3 +284,14 @@ def test_only_admins_reach_the_lists(client, cast, url, who):  # type: ignore[no
 
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+def test_a_notes_copy_of_its_visits_start_is_read_only_in_the_admin(root, cast):
+    _add_notes(cast, 0, 1)
+    note = Note.objects.get()
+
+    response = root.get(reverse("admin:charting_note_change", args=[note.pk]))
+
+    assert response.status_code == 200
+    assert "appointment_start" not in response.context["adminform"].form.fields
+    assert "appointment_start" in response.context["adminform"].readonly_fields

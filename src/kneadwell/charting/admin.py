@@ -40,7 +40,15 @@ class NoteAdmin(LongListAdmin):
     list_select_related = ("appointment__patient", "appointment__therapist", "patient", "therapist")
     ordering = ("-id",)
     raw_id_fields = ("appointment", "patient", "therapist")
-    readonly_fields = ("public_id", "appointment", "patient", "therapist", "created_at", "updated_at")
+    readonly_fields = (
+        "public_id",
+        "appointment",
+        "patient",
+        "therapist",
+        "appointment_start",
+        "created_at",
+        "updated_at",
+    )
     inlines = [VersionInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
