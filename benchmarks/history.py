@@ -230,6 +230,7 @@ def add_copy(template: Template, k: int) -> dict[str, int]:
                     n,
                     patient_id=patient_of[n.patient_id].pk,
                     appointment_id=appointment_of[n.appointment_id].pk,
+                    appointment_start=appointment_of[n.appointment_id].start,
                 )
                 for n in template.notes
             ],

@@ -108,7 +108,7 @@ def test_note_lifecycle_over_the_api(api_as, cast, appt):
     assert [(v["number"], v["status"]) for v in versions] == [(1, "signed"), (2, "draft")]
     assert tess.get(f"/notes/{nid}/versions/1").json()["nprs_after"] == 3
     assert tess.get(f"/notes/{nid}/versions/9").status_code == 404
-    assert tess.get("/notes", status="unsigned").json()["count"] == 1
+    assert tess.get("/notes", status="unsigned", count="true").json()["count"] == 1
 
 
 def test_signing_someone_elses_note_is_403_and_changes_nothing(api_as, cast, appt):

@@ -133,7 +133,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["patient_id", "at"], name="audit_patient_at")]
+        indexes = [
+            models.Index(fields=["patient_id", "at"], name="audit_patient_at"),
+            # A record's events (the admin's search by id).
+            models.Index(fields=["object_id"], name="audit_object_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_type}"

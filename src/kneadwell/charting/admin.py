@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from kneadwell.lib.admin_lists import LongListAdmin
+
 from .models import Consent, Note, NoteVersion, RecordsSettings
 
 
@@ -27,15 +29,26 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(Note)
-class NoteAdmin(admin.ModelAdmin):
-    """Read-only: notes are written, signed and amended through the note services, never here."""
+class NoteAdmin(LongListAdmin):
+    """Read-only: notes are written, signed and amended through the note services, never here.
+
+    Newest first by id (the order they were started in, from the primary key), counted a few pages
+    ahead only (LongListAdmin)."""
 
     list_display = ("appointment", "patient", "therapist", "created_at")
     # The related rows the list shows (its columns and __str__), joined in: one query per page.
     list_select_related = ("appointment__patient", "appointment__therapist", "patient", "therapist")
-    show_full_result_count = False
+    ordering = ("-id",)
     raw_id_fields = ("appointment", "patient", "therapist")
-    readonly_fields = ("public_id", "appointment", "patient", "therapist", "created_at", "updated_at")
+    readonly_fields = (
+        "public_id",
+        "appointment",
+        "patient",
+        "therapist",
+        "appointment_start",
+        "created_at",
+        "updated_at",
+    )
     inlines = [VersionInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

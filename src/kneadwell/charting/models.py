@@ -79,9 +79,18 @@ class Note(PublicIdModel):
     appointment = models.OneToOneField(Appointment, on_delete=models.PROTECT, related_name="note")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="notes")
     therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="notes")
+    # A copy of the appointment's start, so lists of notes by visit time read a page from an index
+    # instead of sorting every note by its appointment's (GET /api/v1/notes). Set when the note starts,
+    # moved with the appointment (charting.receivers, on scheduling's appointment_changed).
+    appointment_start = models.DateTimeField(help_text="The appointment's start (a copy, kept in step).")
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # Newest visit first: the whole list (staff, a therapist's patients) and one patient's notes.
+            models.Index(fields=["appointment_start", "id"], name="charting_note_start_id"),
+            models.Index(fields=["patient", "appointment_start", "id"], name="charting_note_patient_start"),
+        ]
 
     def __str__(self) -> str:
         return f"Note for {self.appointment}"

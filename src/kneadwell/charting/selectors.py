@@ -44,9 +44,13 @@ def note_scope(user: Viewer) -> QuerySet[Note]:
     if role in STAFF_ROLES:
         return qs
     if role == Role.THERAPIST:
-        return qs.filter(patient__in=patient_scope(user))
+        # EXISTS correlated on the note's patient: a list walks the notes' own index and checks each
+        # patient (an index probe per link), where `patient__in` first lists every patient in scope.
+        return qs.filter(Exists(patient_scope(user).filter(pk=OuterRef("patient_id"))))
     if role == Role.PATIENT and RecordsSettings.current().share_notes_with_patients:
-        return qs.filter(patient__user=user, versions__status=VersionStatus.SIGNED).distinct()
+        # EXISTS, not a join and DISTINCT: the notes stay in the order of their own index.
+        signed = NoteVersion.objects.filter(note=OuterRef("pk"), status=VersionStatus.SIGNED)
+        return qs.filter(Exists(signed), patient__user=user)
     return qs.none()
 
 

@@ -84,7 +84,10 @@ def note_start(*, actor: User, appointment: Appointment) -> Note:
     except ValueError as exc:
         reasons = [str(exc)]
     note = Note.objects.create(
-        appointment=appointment, patient=appointment.patient, therapist=appointment.therapist
+        appointment=appointment,
+        patient=appointment.patient,
+        therapist=appointment.therapist,
+        appointment_start=appointment.start,
     )
     version = NoteVersion.objects.create(
         note=note,

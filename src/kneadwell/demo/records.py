@@ -98,7 +98,10 @@ def _bulk_notes(
         before = max(1, start_pain - n) if improving else start_pain + (n % 2)
         after = max(0, before - rng.randint(1, 3)) if improving else before
         note = Note.objects.create(
-            appointment=appointment, patient=appointment.patient, therapist=appointment.therapist
+            appointment=appointment,
+            patient=appointment.patient,
+            therapist=appointment.therapist,
+            appointment_start=appointment.start,
         )
         version = NoteVersion.objects.create(
             note=note,

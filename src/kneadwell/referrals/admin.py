@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from kneadwell.lib.admin_lists import LongListAdmin
+
 from .models import CareTeamMember, Clearance, Referral, ReferringProvider
 
 
@@ -16,13 +18,17 @@ class ReferringProviderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
+class ReferralAdmin(LongListAdmin):
+    """Every referral of the clinic's history, newest received first from the (received_on, id)
+    index, counted a few pages ahead only; dates filter by fixed ranges (no `date_hierarchy`, which
+    reads the distinct years of every referral)."""
+
     list_display = ("patient", "provider", "received_on", "status", "requested_sessions")
-    list_filter = ("status", "provider__kind")
+    list_filter = ("status", "provider__kind", "received_on")
     search_fields = ("patient__given_name", "patient__family_name", "provider__name", "reason")
     list_select_related = ("patient", "provider")
     raw_id_fields = ("patient", "provider")
-    date_hierarchy = "received_on"
+    ordering = ("-received_on", "-id")
     readonly_fields = ("public_id", "created_at", "updated_at")
 
 

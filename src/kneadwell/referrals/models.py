@@ -117,7 +117,7 @@ class Referral(PublicIdModel):
             # The inbox (a status, oldest first) and the referrer's home (their referrals, newest first).
             models.Index(fields=["status", "received_on", "id"], name="referrals_status_received"),
             models.Index(fields=["provider", "received_on", "id"], name="referrals_provider_received"),
-            # GET /api/v1/referrals: every referral in scope, newest first, a keyset page at a time.
+            # GET /api/v1/referrals and the admin's list: every referral, newest first, a page at a time.
             models.Index(fields=["received_on", "id"], name="referrals_received"),
         ]
 

@@ -882,8 +882,15 @@ def move_held(
     appointment.blocked_until = appointment.end + appointment.service.buffer
     appointment.therapist = therapist
     appointment.room = room
+
+    def moved(a: Appointment) -> None:
+        # Inside the move's transaction: what copies the start (a note's) moves with it, or neither does.
+        signals.appointment_moved.send(sender=Appointment, appointment=a)
+
     try:
-        return _hold(appointment, checks=(still_booked, *checks), lock_therapists=(old_therapist,))
+        return _hold(
+            appointment, checks=(still_booked, *checks), lock_therapists=(old_therapist,), after_save=moved
+        )
     except DomainError:
         for name, value in original.items():
             setattr(appointment, name, value)

@@ -17,3 +17,7 @@ appointment_booked = django.dispatch.Signal()
 appointment_changed = django.dispatch.Signal()
 # Keyword arguments: appointment (as cancelled), actor.
 appointment_cancelled = django.dispatch.Signal()
+# Keyword arguments: appointment (its new start and end saved). Sent by every move (a reschedule, a
+# series move) inside the move's own transaction, before appointment_changed: for rows that copy the
+# start (charting's notes), which must change with it or not at all.
+appointment_moved = django.dispatch.Signal()
