@@ -434,9 +434,7 @@ def list_notes(request: HttpRequest, filters: Query[NoteFilters], page: Query[Ke
     items, next_cursor, count = keyset_page(
         qs.select_related(None),
         page,
-        time_field="appointment_start",
-        descending=True,
-        salt="notes",
+        order=("-appointment_start", "-id"),
         rows_from=Note.objects.select_related(
             "appointment__patient", "appointment__therapist", "appointment__service", "patient"
         ).prefetch_related("versions"),

@@ -166,14 +166,18 @@ def keyset_page(
     qs: models.QuerySet[M],
     page: KeysetParams,
     *,
-<<<<<<< HEAD
     time_field: str | None = None,
     order: tuple[str, ...] = (),
+    rows_from: models.QuerySet[M] | None = None,
 ) -> tuple[list[M], str | None, int | None]:
     """One page of `qs` in `order` (or (`time_field`, id)), the cursor of the next page (None on the
     last) and, when asked for, the total. The order must end with a unique key (the id) and match an
     index. The cursor is signed and opaque, and names its list: a forged, stale or another list's
-    cursor is a 422 naming it."""
+    cursor is a 422 naming it.
+
+    With `rows_from`, the page is chosen from `qs` alone (keep it free of joins) and its rows are read
+    from `rows_from` (with its joins and prefetches) by primary key, in the same statement: with many
+    tables joined in, SQLite's planner may start from the small ones and sort the whole list."""
     keys = order or (str(time_field), "id")
     names = [key.lstrip("-") for key in keys]
     meta = qs.model._meta
@@ -194,59 +198,17 @@ def keyset_page(
         # The range on the first key is what the index serves; the rest is a filter inside it.
         first = f"{names[0]}__{'lte' if keys[0].startswith('-') else 'gte'}"
         ordered = ordered.filter(_after(keys, values), **{first: values[0]})
-    rows = list(ordered[page.offset : page.offset + page.limit + 1])
-=======
-    time_field: str,
-    descending: bool = False,
-    salt: str = "",
-    rows_from: models.QuerySet[M] | None = None,
-) -> tuple[list[M], str | None, int | None]:
-    """One page of `qs` in (`time_field`, id) order (newest first when `descending`), the cursor of the
-    next page (None on the last) and, when asked for, the total. The cursor is signed and opaque, with
-    `salt` naming the list so one list's cursor is refused by another: a forged or stale one is a 422
-    naming it.
-
-    With `rows_from`, the page is chosen from `qs` alone (keep it free of joins) and its rows are read
-    from `rows_from` (with its joins and prefetches) by primary key, in the same statement: with many
-    tables joined in, SQLite's planner may start from the small ones and sort the whole list."""
-    sign, beyond = ("-", "lt") if descending else ("", "gt")
-    salt = f"{_CURSOR_SALT}.{salt}" if salt else _CURSOR_SALT
-    order = (f"{sign}{time_field}", f"{sign}id")
-    ordered = qs.order_by(*order)
-    if page.cursor is not None:
-        try:
-            after = signing.loads(page.cursor, salt=salt)
-            instant = dt.datetime.fromisoformat(after["t"])
-            last_id = int(after["i"])
-        except (signing.BadSignature, KeyError, TypeError, ValueError):
-            raise DomainError("This cursor is not one this list gave.", field="cursor") from None
-        # The range on the time column is what the index serves; the tie on id is a filter inside it.
-        ordered = ordered.filter(
-            models.Q(**{f"{time_field}__{beyond}": instant})
-            | models.Q(**{time_field: instant, f"id__{beyond}": last_id}),
-            **{f"{time_field}__{beyond}e": instant},
-        )
     window = ordered[page.offset : page.offset + page.limit + 1]
     if rows_from is not None:
-        window = rows_from.filter(pk__in=window.values("pk")).order_by(*order)
+        window = rows_from.filter(pk__in=window.values("pk")).order_by(*keys)
     rows = list(window)
->>>>>>> h/notes
     more = len(rows) > page.limit
     rows = rows[: page.limit]
     cursor = None
     if more:
-<<<<<<< HEAD
         last = [getattr(rows[-1], name) for name in names]
         encoded = [value.isoformat() if isinstance(value, dt.date) else value for value in last]
         cursor = signing.dumps({"l": label, "k": encoded}, salt=_CURSOR_SALT, compress=True)
-=======
-        last = rows[-1]
-        cursor = signing.dumps(
-            {"t": getattr(last, time_field).isoformat(), "i": last.pk},
-            salt=salt,
-            compress=True,
-        )
->>>>>>> h/notes
     total = qs.count() if page.count else None
     return rows, cursor, total
 
