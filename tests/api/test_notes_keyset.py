@@ -261,3 +261,20 @@ def test_a_note_started_before_its_visit_moves_with_it_in_the_list(api_as, clini
     assert [i["id"] for i in items] == [first.json()["id"], second.json()["id"]]
     assert items[0]["appointment"]["start"] == "2026-11-25T20:00:00Z"
     assert Appointment.objects.get(public_id=early["id"]).status == AppointmentStatus.BOOKED
+
+
+def test_a_patient_never_sees_an_amendment_in_progress(api_as, cast):
+    RecordsSettings.objects.create(share_notes_with_patients=True)
+    service = Service.objects.get(code="therapeutic-60")
+    note = _note(_appointment(cast.pat, cast.tess, cast.hospital_room, service, BASE))
+    NoteVersion.objects.create(
+        note=note, number=2, subjective="Amending.", status=VersionStatus.DRAFT, amendment_reason="Typo."
+    )
+    patient, staff = api_as(cast.pat_user), api_as(cast.desk)
+
+    (mine,) = patient.get("/notes").json()["items"]
+    assert (mine["status"], mine["versions"]) == ("signed", 1)
+    assert patient.get("/notes", status="unsigned").json()["items"] == []
+    assert [n["id"] for n in patient.get("/notes", status="signed").json()["items"]] == [str(note.public_id)]
+    (seen,) = staff.get("/notes").json()["items"]  # the clinic sees the amendment
+    assert (seen["status"], seen["versions"]) == ("amending", 2)

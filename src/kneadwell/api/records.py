@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from kneadwell.accounts.models import AuditAction, User, Viewer
+from kneadwell.accounts.models import AuditAction, Role, User, Viewer
 from kneadwell.accounts.scoping import get_in_scope_or_404
 from kneadwell.accounts.services import audit_record
 from kneadwell.api.auth import api_user
@@ -420,11 +420,16 @@ def list_notes(request: HttpRequest, filters: Query[NoteFilters], page: Query[Ke
     if filters.patient is not None:
         qs = qs.filter(patient__public_id=filters.patient)
     drafts = NoteVersion.objects.filter(status=VersionStatus.DRAFT)
-    if filters.status == "unsigned":
+    # A patient reads signed versions only (charting.selectors.visible_versions): to them no note is
+    # unsigned, and an amendment in progress shows neither in the filter nor in the summary.
+    patient_viewer = getattr(request.user, "role", None) == Role.PATIENT
+    if filters.status == "unsigned" and patient_viewer:
+        qs = qs.none()
+    elif filters.status == "unsigned":
         # From the open versions (few at any history; the partial unique index of one open version
         # per note lists them), not a walk through every note looking for one.
         qs = qs.filter(pk__in=drafts.values("note_id"))
-    elif filters.status == "signed":
+    elif filters.status == "signed" and not patient_viewer:
         qs = qs.filter(~Exists(drafts.filter(note=OuterRef("pk"))))
     # Keyset pages by the visit's start (the note's copy of it, indexed), newest first: the first
     # page and the last cost the same at any history, and the total only when asked for. The page is
@@ -444,6 +449,8 @@ def list_notes(request: HttpRequest, filters: Query[NoteFilters], page: Query[Ke
     for note in items:
         versions = sorted(note.versions.all(), key=lambda v: v.number)
         signed = [v for v in versions if v.status == VersionStatus.SIGNED]
+        if patient_viewer:
+            versions = signed
         patients.add(note.patient.public_id)
         out.append(
             NoteSummary(
