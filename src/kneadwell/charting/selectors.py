@@ -116,8 +116,12 @@ def last_session(patient: Patient, *, before: dt.datetime | None = None) -> Last
     """What the patient's latest signed note (of a visit before `before`) tells the next plan."""
     notes = Note.objects.filter(patient=patient)
     if before is not None:
-        notes = notes.filter(appointment__start__lt=before)
-    version = signed_versions_of(notes).order_by("-note__appointment__start").first()
+        notes = notes.filter(appointment_start__lt=before)
+    # The latest note with a signed version, found walking the (patient, appointment_start, id) index
+    # backwards: a long history is not read to find its last visit.
+    signed = NoteVersion.objects.filter(note=OuterRef("pk"), status=VersionStatus.SIGNED)
+    latest = notes.filter(Exists(signed)).order_by("-appointment_start", "-id").values("pk")[:1]
+    version = signed_versions_of(Note.objects.filter(pk__in=latest)).first()
     if version is None:
         return NO_LAST_SESSION
     appointment = version.note.appointment
