@@ -36,7 +36,7 @@ def test_the_focus_share_is_the_clinics_setting(cast):
     )
     assert ClinicSettings.current().focus_percent == 67
     assert _focus_minutes(cast) == 40
-    ClinicSettings.objects.filter(pk=1).update(focus_percent=83)
+    ClinicSettings.objects.create(pk=1, focus_percent=83)
     assert _focus_minutes(cast) == 50
 
 
@@ -52,7 +52,7 @@ def test_a_focus_share_must_be_a_majority(db, value):
 def test_the_database_refuses_a_focus_share_that_is_not_a_majority(db):
     from django.db import IntegrityError, transaction
 
-    ClinicSettings.current()
+    ClinicSettings.current().save()
     with pytest.raises(IntegrityError), transaction.atomic():
         ClinicSettings.objects.filter(pk=1).update(focus_percent=50)
 

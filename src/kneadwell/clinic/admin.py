@@ -43,7 +43,7 @@ class ClinicSettingsAdmin(admin.ModelAdmin):
     list_display = ("__str__", "focus_percent", "min_segment_minutes", "time_zone")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        # One row: ClinicSettings.current() makes it; the admin edits it.
+        # One row, added once (until then ClinicSettings.current() answers the defaults), then edited.
         return not ClinicSettings.objects.exists()
 
     def has_delete_permission(self, request: HttpRequest, obj: ClinicSettings | None = None) -> bool:
