@@ -102,15 +102,21 @@ def build_demo() -> None:
 class Template:
     """The demo's rows (scale 1), read once, that every copy repeats."""
 
-    def __init__(self) -> None:
+    def __init__(self, scale: int = 1) -> None:
         from kneadwell.charting.models import Note, NoteVersion
         from kneadwell.intake.models import Intake
         from kneadwell.patients.models import Patient
         from kneadwell.referrals.models import Referral
         from kneadwell.scheduling.models import Appointment
 
-        # Only the demo's own rows (the lowest ids): a grown database is copied from its first generation.
-        self.patients = list(Patient.objects.filter(merged_into__isnull=True).order_by("id")[:5000])
+        # Only the demo's own rows: a database at `scale` holds the demo's patients (the lowest ids) and
+        # scale - 1 copies of them, so the first 1/scale of them is the demo's generation. Copying the
+        # whole grown database instead would make ×10 → ×100 a ×910.
+        current = Patient.objects.filter(merged_into__isnull=True)
+        per_generation, rest = divmod(current.count(), scale)
+        if rest:
+            raise SystemExit(f"This database does not hold {scale} generations of the demo clinic.")
+        self.patients = list(current.order_by("id")[:per_generation])
         first = {p.pk for p in self.patients}
         self.appointments = list(
             Appointment.objects.filter(patient_id__in=first).select_related("location").order_by("id")
@@ -288,7 +294,7 @@ def extend(from_scale: int, to_scale: int) -> dict[str, Any]:
     """Grow a database holding the clinic at `from_scale` to `to_scale` (copies from_scale .. to_scale-1)."""
     from django.db import connection
 
-    template = Template()
+    template = Template(from_scale)
     began = time.perf_counter()
     totals: dict[str, int] = {}
     for k in range(from_scale, to_scale):
