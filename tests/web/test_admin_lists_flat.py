@@ -1,4 +1,4 @@
-"""The admin's long lists (audit trail, notes, referrals, intakes) cost the same at any history (issue 12).
+"""The admin's long lists (audit trail, appointments, notes, referrals, intakes) cost the same at any history (issue 12).
 
 Each list is read with a few rows and again with many more, over several pages: the same statements,
 none of them a full count, a DISTINCT over the table or a date range of it. The lists still show
@@ -30,6 +30,7 @@ from kneadwell.intake.services import intake_record
 from kneadwell.knowledge.schemas import AreaIn
 from kneadwell.patients.models import Patient
 from kneadwell.referrals.models import Referral
+from kneadwell.scheduling.models import Appointment
 from tests.cast import Cast, _appointment
 
 PER_PAGE = 3
@@ -49,7 +50,7 @@ def root(client, cast):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def short_pages() -> Iterator[None]:
     """Pages of 3 rows, so a few dozen rows make many pages."""
-    admins = [admin.site._registry[m] for m in (AuditEvent, Note, Referral, Intake)]
+    admins = [admin.site._registry[m] for m in (AuditEvent, Appointment, Note, Referral, Intake)]
     before = [a.list_per_page for a in admins]
     for a in admins:
         a.list_per_page = PER_PAGE
@@ -87,6 +88,14 @@ def _add_notes(cast: Cast, first: int, last: int) -> None:
         NoteVersion.objects.create(note=note, number=1, subjective="Better.")
 
 
+def _add_appointments(cast: Cast, first: int, last: int) -> None:
+    service = Service.objects.get(code="therapeutic-60")
+    for i in range(first, last):
+        # Years apart: Django's date hierarchy would add a level and a DISTINCT over the years.
+        start = dt.datetime(2016, 3, 1, 15, tzinfo=dt.UTC) + dt.timedelta(days=120 * i)
+        _appointment(_patient(i), cast.tess, cast.hospital_room, service, start)
+
+
 def _add_referrals(cast: Cast, first: int, last: int) -> None:
     for i in range(first, last):
         # Years apart: Django's date hierarchy would add a level and a DISTINCT over the years.
@@ -107,6 +116,7 @@ def _add_intakes(cast: Cast, first: int, last: int) -> None:
 
 LISTS: list[tuple[str, str, Callable[[Cast, int, int], None]]] = [
     ("audit", "admin:accounts_auditevent_changelist", _add_audit),
+    ("appointments", "admin:scheduling_appointment_changelist", _add_appointments),
     ("notes", "admin:charting_note_changelist", _add_notes),
     ("referrals", "admin:referrals_referral_changelist", _add_referrals),
     ("intakes", "admin:intake_intake_changelist", _add_intakes),

@@ -3,24 +3,29 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from kneadwell.lib.admin_lists import LongListAdmin
+
 from .models import Appointment, Series
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(LongListAdmin):
     """Read and correct the status only.
 
     Booking and moving go through the booking service (web, API, CLI), which
     re-checks licences, working hours and double booking; an admin form would not.
+    Newest first on the (start, id) index, counted a few pages ahead only (LongListAdmin): the
+    list cost 1.3 s at ×100 of the demo's history with a full count and a date hierarchy.
     """
 
     list_display = ("start", "patient", "therapist", "location", "room", "service", "status", "channel")
-    list_filter = ("status", "location", "channel", "service")
+    # A date filter offers fixed ranges (today, past 7 days, this month, this year) instead of
+    # date_hierarchy, which reads the distinct years of the whole table.
+    list_filter = ("start", "status", "location", "channel", "service")
     search_fields = ("patient__given_name", "patient__family_name", "therapist__family_name")
     # The room's name includes its location's: room__location, or one query per row.
     list_select_related = ("patient", "therapist", "location", "room__location", "service")
-    show_full_result_count = False
-    date_hierarchy = "start"
+    ordering = ("-start", "-id")
     readonly_fields = (
         "public_id",
         "patient",

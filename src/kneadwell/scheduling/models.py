@@ -173,6 +173,14 @@ class Appointment(PublicIdModel):
             models.Index(fields=["location", "start"], name="scheduling_appt_location"),
             # Keyset pages of the whole list in time order (GET /api/v1/appointments).
             models.Index(fields=["start", "id"], name="scheduling_appt_start_id"),
+            # A series' visits in time order. Few appointments belong to a series, so the plain
+            # series index looks unselective to SQLite's statistics and it walked the whole (start, id)
+            # index instead (GET /series/{id}: 80 ms at ×100 of history, 15 ms at ×1).
+            models.Index(
+                fields=["series", "start"],
+                name="scheduling_appt_series",
+                condition=models.Q(series__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
