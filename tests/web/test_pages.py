@@ -243,6 +243,32 @@ def test_audit_log_filters_by_patient_and_by_username(client, cast, admin_mfa):
     assert {e.actor_username for e in by_user.context["page"].object_list} == {"desk"}
 
 
+def test_audit_log_pages_newest_first_without_counting_the_trail(client, cast, admin_mfa):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kneadwell.accounts.models import AuditAction, AuditEvent
+    from kneadwell.accounts.services import audit_record
+
+    for n in range(60):
+        audit_record(
+            actor=cast.desk, action=AuditAction.READ, object_type="patient", object_id=f"p{n}", channel="web"
+        )
+    client.force_login(admin_mfa)
+    client.get(reverse("audit-log"))
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(reverse("audit-log"))
+    second = client.get(reverse("audit-log"), {"page": "2"})
+
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    newest = list(AuditEvent.objects.order_by("-at", "-id")[:50])
+    assert list(first.context["page"].object_list) == newest
+    assert first.context["page"].has_next
+    assert "page=2" in first.content.decode()
+    assert second.context["page"].number == 2
+    assert not set(second.context["page"].object_list) & set(newest)
+
+
 def test_admin_home_lists_licences_expiring_soon_or_expired(client, cast, admin_mfa):
     expiring = cast.tess.licences.get()
     expiring.expires = dt.date(2026, 12, 20)
