@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib import admin
 from django.urls import reverse
 
@@ -11,17 +10,6 @@ from kneadwell.accounts.models import AuditEvent, User
 from kneadwell.accounts.services import audit_record
 
 KNEADWELL_APPS = {"accounts", "clinic", "therapists", "patients", "referrals", "scheduling"}
-
-
-@pytest.fixture
-def superuser_client(client, cast):  # type: ignore[no-untyped-def]
-    user = User.objects.create_superuser(
-        username="root", email="root@example.org", password="x-long-password"
-    )
-    # Outside the demo every account that reaches the admin has a second factor.
-    TOTP.activate(user, generate_totp_secret())
-    client.force_login(user)
-    return client
 
 
 def test_every_kneadwell_model_is_registered():

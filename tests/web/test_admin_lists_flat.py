@@ -14,14 +14,13 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import time_machine
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from kneadwell.accounts.models import AuditEvent, User
+from kneadwell.accounts.models import AuditEvent
 from kneadwell.accounts.services import audit_record
 from kneadwell.charting.models import Note, NoteVersion
 from kneadwell.clinic.models import Service
@@ -34,17 +33,6 @@ from kneadwell.scheduling.models import Appointment
 from tests.cast import Cast, _appointment
 
 PER_PAGE = 3
-
-
-@pytest.fixture
-def root(client, cast):  # type: ignore[no-untyped-def]
-    user = User.objects.create_superuser(
-        username="root", email="root@example.org", password="x-long-password"
-    )
-    # Outside the demo every account that reaches the admin has a second factor.
-    TOTP.activate(user, generate_totp_secret())
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -139,21 +127,21 @@ def _unbounded(queries: list[dict[str, str]]) -> list[str]:
 
 @pytest.mark.parametrize(("name", "url", "add_rows"), LISTS, ids=[entry[0] for entry in LISTS])
 def test_a_long_list_runs_the_same_bounded_statements_at_any_size(
-    root, cast, short_pages, name, url, add_rows
+    superuser_client, cast, short_pages, name, url, add_rows
 ):  # type: ignore[no-untyped-def]
     path = reverse(url)
     add_rows(cast, 0, 3 * PER_PAGE)
-    root.get(path)  # warm: the first request of a session loads its settings and caches
+    superuser_client.get(path)  # warm: the first request of a session loads its settings and caches
     with CaptureQueriesContext(connection) as few:
-        assert root.get(path).status_code == 200
+        assert superuser_client.get(path).status_code == 200
     with CaptureQueriesContext(connection) as few_page_2:
-        assert root.get(path, {"p": 2}).status_code == 200
+        assert superuser_client.get(path, {"p": 2}).status_code == 200
 
     add_rows(cast, 3 * PER_PAGE, 30 * PER_PAGE)
     with CaptureQueriesContext(connection) as many:
-        response = root.get(path)
+        response = superuser_client.get(path)
     with CaptureQueriesContext(connection) as many_page_2:
-        assert root.get(path, {"p": 2}).status_code == 200
+        assert superuser_client.get(path, {"p": 2}).status_code == 200
 
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == PER_PAGE
@@ -162,18 +150,22 @@ def test_a_long_list_runs_the_same_bounded_statements_at_any_size(
     assert _unbounded(many.captured_queries + many_page_2.captured_queries) == []
 
 
-def test_the_page_says_more_than_what_it_counted_and_pages_on_to_the_last_row(root, cast, short_pages):
+def test_the_page_says_more_than_what_it_counted_and_pages_on_to_the_last_row(
+    superuser_client, cast, short_pages
+):
     _add_notes(cast, 0, 30)  # 30 notes, 10 pages of 3; the count looks 5 pages ahead of the one shown
     path = reverse("admin:charting_note_changelist")
 
-    first = root.get(path)
-    last = root.get(path, {"p": 10})
+    first = superuser_client.get(path)
+    last = superuser_client.get(path, {"p": 10})
 
     assert first.context["cl"].paginator.capped is True
     assert "more than 18 notes" in first.content.decode()
     assert last.context["cl"].paginator.capped is False
     assert "30 notes" in last.content.decode()
-    shown = [n.pk for p in range(1, 11) for n in root.get(path, {"p": p}).context["cl"].result_list]
+    shown = [
+        n.pk for p in range(1, 11) for n in superuser_client.get(path, {"p": p}).context["cl"].result_list
+    ]
     assert shown == list(Note.objects.order_by("-id").values_list("pk", flat=True))
 
 
@@ -187,7 +179,7 @@ def test_the_page_says_more_than_what_it_counted_and_pages_on_to_the_last_row(ro
     ],
     ids=["notes", "referrals", "intakes", "audit"],
 )
-def test_lists_show_the_newest_first(root, cast, model, url, add_rows):  # type: ignore[no-untyped-def]
+def test_lists_show_the_newest_first(superuser_client, cast, model, url, add_rows):  # type: ignore[no-untyped-def]
     add_rows(cast, 0, 5)
     newest = {
         Note: lambda: Note.objects.order_by("-id").first(),
@@ -197,7 +189,7 @@ def test_lists_show_the_newest_first(root, cast, model, url, add_rows):  # type:
     }[model]()
     total = model.objects.count()  # before the read, which the audit trail records
 
-    rows = list(root.get(reverse(url)).context["cl"].result_list)
+    rows = list(superuser_client.get(reverse(url)).context["cl"].result_list)
 
     assert rows[0] == newest
     assert len(rows) == total
@@ -206,7 +198,7 @@ def test_lists_show_the_newest_first(root, cast, model, url, add_rows):  # type:
 # --- the audit trail: what an admin investigating a patient's record uses ---------------------------
 
 
-def test_an_admin_finds_a_patients_events_by_id_in_the_search_or_the_query_string(root, cast):
+def test_an_admin_finds_a_patients_events_by_id_in_the_search_or_the_query_string(superuser_client, cast):
     _add_audit(cast, 0, 10)
     audit_record(
         actor=cast.tess_user,
@@ -225,31 +217,33 @@ def test_an_admin_finds_a_patients_events_by_id_in_the_search_or_the_query_strin
     path = reverse("admin:accounts_auditevent_changelist")
     pat = str(cast.pat.public_id)
 
-    searched = list(root.get(path, {"q": pat.upper()}).context["cl"].result_list)
-    filtered = list(root.get(path, {"patient_id": pat}).context["cl"].result_list)
-    by_name = list(root.get(path, {"q": "tess"}).context["cl"].result_list)
+    searched = list(superuser_client.get(path, {"q": pat.upper()}).context["cl"].result_list)
+    filtered = list(superuser_client.get(path, {"patient_id": pat}).context["cl"].result_list)
+    by_name = list(superuser_client.get(path, {"q": "tess"}).context["cl"].result_list)
 
     assert [(e.object_type, e.actor_username) for e in searched] == [("patient", "desk"), ("note", "tess")]
     assert [e.object_type for e in filtered] == ["note"]
     assert [e.actor_username for e in by_name] == ["tess"]
 
 
-def test_the_audit_filters_are_fixed_choices_and_filter(root, cast):
+def test_the_audit_filters_are_fixed_choices_and_filter(superuser_client, cast):
     with time_machine.travel(timezone.now() - dt.timedelta(days=3)):
         _add_audit(cast, 0, 1)
     _add_audit(cast, 1, 4)
     audit_record(actor=cast.desk, action="update", object_type="appointment", channel="api")
     path = reverse("admin:accounts_auditevent_changelist")
 
-    page = root.get(path)
-    by_type = list(root.get(path, {"object_type": "appointment"}).context["cl"].result_list)
-    by_action = list(root.get(path, {"action": "update"}).context["cl"].result_list)
-    by_channel = list(root.get(path, {"channel": "api"}).context["cl"].result_list)
+    page = superuser_client.get(path)
+    by_type = list(superuser_client.get(path, {"object_type": "appointment"}).context["cl"].result_list)
+    by_action = list(superuser_client.get(path, {"action": "update"}).context["cl"].result_list)
+    by_channel = list(superuser_client.get(path, {"channel": "api"}).context["cl"].result_list)
     midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     since_midnight = AuditEvent.objects.filter(at__gte=midnight).count()  # the reads above included
-    today = root.get(path, {"at__gte": str(midnight), "at__lt": str(midnight + dt.timedelta(days=1))})
+    today = superuser_client.get(
+        path, {"at__gte": str(midnight), "at__lt": str(midnight + dt.timedelta(days=1))}
+    )
     # A type no recent event has is still asked for by name, and offered while it is chosen.
-    rare = root.get(path, {"object_type": "demo_clinic"})
+    rare = superuser_client.get(path, {"object_type": "demo_clinic"})
 
     filters = {f.title: f for f in page.context["cl"].filter_specs}
     assert set(filters) == {"at", "action", "channel", "object type (recent)"}
@@ -265,12 +259,12 @@ def test_the_audit_filters_are_fixed_choices_and_filter(root, cast):
     assert "demo_clinic" in [c for c, _ in rare.context["cl"].filter_specs[-1].lookup_choices]
 
 
-def test_referrals_filter_by_received_date_without_a_date_hierarchy(root, cast):
+def test_referrals_filter_by_received_date_without_a_date_hierarchy(superuser_client, cast):
     _add_referrals(cast, 0, 3)  # 2016-01-01, 2016-04-30, 2016-08-28, and the cast's two of 2026
     path = reverse("admin:referrals_referral_changelist")
 
-    page = root.get(path)
-    in_2016 = root.get(path, {"received_on__gte": "2016-01-01", "received_on__lt": "2017-01-01"})
+    page = superuser_client.get(path)
+    in_2016 = superuser_client.get(path, {"received_on__gte": "2016-01-01", "received_on__lt": "2017-01-01"})
 
     assert page.context["cl"].date_hierarchy is None
     assert len(in_2016.context["cl"].result_list) == 3
@@ -296,11 +290,11 @@ def test_only_admins_reach_the_lists(client, cast, url, who):  # type: ignore[no
     assert "/login/" in response["Location"]
 
 
-def test_a_notes_copy_of_its_visits_start_is_read_only_in_the_admin(root, cast):
+def test_a_notes_copy_of_its_visits_start_is_read_only_in_the_admin(superuser_client, cast):
     _add_notes(cast, 0, 1)
     note = Note.objects.get()
 
-    response = root.get(reverse("admin:charting_note_change", args=[note.pk]))
+    response = superuser_client.get(reverse("admin:charting_note_change", args=[note.pk]))
 
     assert response.status_code == 200
     assert "appointment_start" not in response.context["adminform"].form.fields
