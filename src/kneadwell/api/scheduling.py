@@ -197,7 +197,7 @@ def list_appointments(
 ) -> dict[str, object]:
     # Keyset pages in (start, id) order: the last page costs what the first does, at any history.
     items, next_cursor, count = keyset_page(
-        filters.apply(appointment_scope(request.user)), page, time_field="start"
+        filters.apply(appointment_scope(request.user)), page, order=("start", "id")
     )
     if items:
         _audit(request, items)

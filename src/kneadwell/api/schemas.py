@@ -166,29 +166,26 @@ def keyset_page(
     qs: models.QuerySet[M],
     page: KeysetParams,
     *,
-    time_field: str | None = None,
-    order: tuple[str, ...] = (),
+    order: tuple[str, ...],
     rows_from: models.QuerySet[M] | None = None,
 ) -> tuple[list[M], str | None, int | None]:
-    """One page of `qs` in `order` (or (`time_field`, id)), the cursor of the next page (None on the
-    last) and, when asked for, the total. The order must end with a unique key (the id) and match an
-    index. The cursor is signed and opaque, and names its list: a forged, stale or another list's
-    cursor is a 422 naming it.
+    """One page of `qs` in `order`, the cursor of the next page (None on the last) and, when asked
+    for, the total. The order must end with a unique key (the id) and match an index. The cursor is
+    signed and opaque, and names its list: a forged, stale or another list's cursor is a 422 naming it.
 
     With `rows_from`, the page is chosen from `qs` alone (keep it free of joins) and its rows are read
     from `rows_from` (with its joins and prefetches) by primary key, in the same statement: with many
     tables joined in, SQLite's planner may start from the small ones and sort the whole list."""
-    keys = order or (str(time_field), "id")
-    names = [key.lstrip("-") for key in keys]
+    names = [key.lstrip("-") for key in order]
     meta = qs.model._meta
-    label = f"{meta.label_lower}:{','.join(keys)}"
-    ordered = qs.order_by(*keys)
+    label = f"{meta.label_lower}:{','.join(order)}"
+    ordered = qs.order_by(*order)
     if page.cursor is not None:
         try:
             after = signing.loads(page.cursor, salt=_CURSOR_SALT)
             # {"t", "i"}: the form GET /appointments gave before the cursor named its list.
             raw = after["k"] if "k" in after else [after["t"], after["i"]]
-            if after.get("l", label) != label or not isinstance(raw, list) or len(raw) != len(keys):
+            if after.get("l", label) != label or not isinstance(raw, list) or len(raw) != len(order):
                 raise ValueError
             values = [_key_field(meta, name).to_python(value) for name, value in zip(names, raw, strict=True)]
             if any(value is None for value in values):
@@ -196,11 +193,11 @@ def keyset_page(
         except (signing.BadSignature, AttributeError, KeyError, TypeError, ValueError, ValidationError):
             raise DomainError("This cursor is not one this list gave.", field="cursor") from None
         # The range on the first key is what the index serves; the rest is a filter inside it.
-        first = f"{names[0]}__{'lte' if keys[0].startswith('-') else 'gte'}"
-        ordered = ordered.filter(_after(keys, values), **{first: values[0]})
+        first = f"{names[0]}__{'lte' if order[0].startswith('-') else 'gte'}"
+        ordered = ordered.filter(_after(order, values), **{first: values[0]})
     window = ordered[page.offset : page.offset + page.limit + 1]
     if rows_from is not None:
-        window = rows_from.filter(pk__in=window.values("pk")).order_by(*keys)
+        window = rows_from.filter(pk__in=window.values("pk")).order_by(*order)
     rows = list(window)
     more = len(rows) > page.limit
     rows = rows[: page.limit]
